@@ -1,0 +1,274 @@
+"""Helpers for writing hidden tests.
+
+A hidden test is a plain function named ``test_*`` taking the arguments ``student`` (the submission's
+module: a proxy into the isolated worker when graded, the imported module under plain pytest) and
+``ref`` (the reference module, always in the grader's process). It is tagged with the one student
+function it grades::
+
+    @graded("affine_backward", weight=2)
+    def test_affine_backward_matches_reference(student, ref):
+        for seed in SEEDS:
+            ...
+            dx, dW, db = unpack(student.affine_backward(dout, cache), 3, "affine_backward")
+            assert_close("dW", dW, dW_ref)
+
+Every helper raises ``AssertionError`` with feedback that names the output, the error measure and
+the tolerance, never a hidden input or an expected value. The helpers work the same whether
+``student`` is a proxy or a real module, so the same test file runs under the grader and under
+plain pytest.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from grader.errors import StudentError
+
+__all__ = [
+    "graded",
+    "assert_close",
+    "assert_equal",
+    "assert_shape",
+    "assert_scalar",
+    "as_float",
+    "unpack",
+    "call_unchanged",
+    "expect_raises",
+    "numeric_grad",
+    "numeric_grad_array",
+    "describe",
+]
+
+
+def graded(function: str, weight: float = 1.0):
+    """Mark a test as grading the student function ``function``.
+
+    The function's points (course.yaml) are split among its tests in proportion to ``weight``.
+    """
+    if weight <= 0:
+        raise ValueError("weight must be positive")
+
+    def mark(test):
+        test.grader_function = function
+        test.grader_weight = float(weight)
+        return test
+
+    return mark
+
+
+def describe(value: Any) -> str:
+    """A short type description of a returned value that reveals no numbers."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, np.generic):
+        return f"a NumPy scalar of dtype {value.dtype}"
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, (int, float)):
+        return f"a Python {type(value).__name__}"
+    if isinstance(value, tuple):
+        return f"a tuple of length {len(value)}"
+    if isinstance(value, list):
+        return f"a list of length {len(value)}"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(map(str, value))}"
+    return f"an object of type {type(value).__name__}"
+
+
+def _as_numeric_array(name: str, value: Any) -> np.ndarray:
+    if isinstance(value, (np.ndarray, np.generic, int, float)) and not isinstance(value, (bool, np.bool_)):
+        arr = np.asarray(value)
+        if arr.dtype.kind in "iuf":
+            return arr
+    raise AssertionError(f"{name}: expected a numeric array or number, got {describe(value)}")
+
+
+def assert_shape(name: str, actual: Any, shape: tuple[int, ...]) -> None:
+    """``actual`` is a numeric array (or number) of exactly ``shape``."""
+    arr = _as_numeric_array(name, actual)
+    if arr.shape != tuple(shape):
+        raise AssertionError(f"{name}: expected shape {tuple(shape)}, got {arr.shape}")
+
+
+def assert_close(name: str, actual: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12) -> None:
+    """``actual`` matches ``expected`` in shape exactly and in value within tolerance.
+
+    An entry passes when ``|a - e| <= atol + rtol * (|a| + |e|)``; NaN or inf must sit exactly
+    where the expected value has them. Feedback gives the worst relative error
+    ``|a - e| / (|a| + |e|)`` and how many entries fail, never the values themselves.
+    """
+    exp = np.asarray(expected, dtype=np.float64)
+    arr = _as_numeric_array(name, actual)
+    if arr.shape != exp.shape:
+        raise AssertionError(f"{name}: expected shape {exp.shape}, got {arr.shape}")
+    a = arr.astype(np.float64)
+    finite_e = np.isfinite(exp)
+    if np.any(~np.isfinite(a) & finite_e):
+        bad = int(np.sum(~np.isfinite(a) & finite_e))
+        raise AssertionError(f"{name}: {bad} of {a.size} entries are NaN or infinite where finite values are expected")
+    if np.any(finite_e != np.isfinite(a)) or np.any(np.isnan(exp) != np.isnan(a)):
+        raise AssertionError(f"{name}: NaN/infinite entries are not where they should be")
+    with np.errstate(invalid="ignore", over="ignore"):
+        same_inf = (~finite_e) & (a == exp) | np.isnan(exp) & np.isnan(a)
+        diff = np.where(finite_e, np.abs(a - exp), 0.0)
+        scale = np.where(finite_e, np.abs(a) + np.abs(exp), 0.0)
+        fail = finite_e & (diff > atol + rtol * scale)
+    fail |= ~finite_e & ~same_inf
+    if np.any(fail):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), np.inf)
+        worst = float(np.max(rel[fail])) if np.any(fail & finite_e) else float("inf")
+        raise AssertionError(
+            f"{name}: max relative error {worst:.1e} (tolerance {rtol:.0e}); "
+            f"{int(np.sum(fail))} of {a.size} entries differ"
+        )
+
+
+def assert_equal(name: str, actual: Any, expected: Any) -> None:
+    """Exact equality of arrays, numbers or nested tuples/lists (shape and values; ints vs floats ok)."""
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(actual, (tuple, list)) or len(actual) != len(expected):
+            raise AssertionError(f"{name}: expected a sequence of length {len(expected)}, got {describe(actual)}")
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_equal(f"{name}[{i}]", a, e)
+        return
+    exp = np.asarray(expected)
+    if isinstance(actual, (np.ndarray, np.generic, int, float, bool)):
+        arr = np.asarray(actual)
+    else:
+        raise AssertionError(f"{name}: expected {'an array' if exp.ndim else 'a number'}, got {describe(actual)}")
+    if arr.shape != exp.shape:
+        raise AssertionError(f"{name}: expected shape {exp.shape}, got {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        raise AssertionError(f"{name}: expected numbers, got dtype {arr.dtype}")
+    wrong = arr != exp
+    if np.any(wrong):
+        raise AssertionError(f"{name}: {int(np.sum(wrong))} of {max(exp.size, 1)} entries are wrong")
+
+
+def as_float(name: str, value: Any) -> float:
+    """A loss-like scalar: a Python number, NumPy scalar or 0-d array, returned as float."""
+    if isinstance(value, (bool, np.bool_)):
+        raise AssertionError(f"{name}: expected a number, got a bool")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        return float(value)
+    raise AssertionError(f"{name}: expected a scalar (float or 0-d array), got {describe(value)}")
+
+
+def assert_scalar(name: str, value: Any) -> float:
+    """``value`` is a finite scalar; returns it as a float."""
+    v = as_float(name, value)
+    if not math.isfinite(v):
+        raise AssertionError(f"{name}: expected a finite number, got {v}")
+    return v
+
+
+def unpack(result: Any, n: int, function: str) -> tuple:
+    """Check that ``result`` is a tuple (or list) of ``n`` items and return it as a tuple."""
+    if not isinstance(result, (tuple, list)) or len(result) != n:
+        raise AssertionError(f"{function} must return a tuple of {n} values, got {describe(result)}")
+    return tuple(result)
+
+
+def _snapshot(value: Any) -> Any:
+    """A deep copy of everything a function must not modify (generators are meant to advance)."""
+    if isinstance(value, np.random.Generator):
+        return _SKIP
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_snapshot(v) for v in value)
+    return copy.copy(value)
+
+
+_SKIP = object()
+
+
+def _same(before: Any, after: Any) -> bool:
+    if before is _SKIP:
+        return True
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and before.shape == after.shape and before.dtype == after.dtype
+                and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, dict):
+        return (isinstance(after, dict) and before.keys() == after.keys()
+                and all(_same(before[k], after[k]) for k in before))
+    if isinstance(before, (list, tuple)):
+        return (type(before) is type(after) and len(before) == len(after)
+                and all(_same(b, a) for b, a in zip(before, after)))
+    return True
+
+
+def call_unchanged(fn: Callable, *args, **kwargs):
+    """Call a student function and fail if it modified any array, list or dict argument.
+
+    Under the grader the worker compares each argument's bytes before and after the call; under
+    plain pytest the arguments are deep-copied and compared here.
+    """
+    name = getattr(fn, "__name__", "function")
+    checked = getattr(fn, "call_checked", None)
+    if checked is not None:
+        result, mutated = checked(args, kwargs)
+    else:
+        before = [(str(i), _snapshot(a), a) for i, a in enumerate(args)]
+        before += [(k, _snapshot(v), v) for k, v in kwargs.items()]
+        result = fn(*args, **kwargs)
+        mutated = [label for label, snap, value in before if not _same(snap, value)]
+    if mutated:
+        which = ", ".join(f"argument {m}" if m.isdigit() else f"argument '{m}'" for m in mutated)
+        raise AssertionError(f"{name} modified its input ({which}); functions must not change their arguments")
+    return result
+
+
+def expect_raises(exc_name: str, fn: Callable, *args, **kwargs) -> None:
+    """The call must raise an exception of class ``exc_name`` (e.g. "ValueError") or a subclass."""
+    name = getattr(fn, "__name__", "function")
+    try:
+        fn(*args, **kwargs)
+    except StudentError as err:  # graded: the exception happened in the worker
+        if err.is_a(exc_name):
+            return
+        raise AssertionError(f"{name} should raise {exc_name} here, but raised {err.type_name}") from None
+    except Exception as err:  # plain pytest: a real exception
+        if exc_name in [c.__name__ for c in type(err).__mro__]:
+            return
+        raise AssertionError(f"{name} should raise {exc_name} here, but raised {type(err).__name__}") from None
+    raise AssertionError(f"{name} should raise {exc_name} for this input, but returned normally")
+
+
+def numeric_grad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Centred-difference gradient of a scalar function ``f`` at ``x`` (``x`` is left unchanged)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + h
+        fp = float(f(x.copy()))
+        x[i] = old - h
+        fm = float(f(x.copy()))
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def numeric_grad_array(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray,
+                       h: float = 1e-6) -> np.ndarray:
+    """Gradient of ``sum(f(x) * dout)`` with respect to ``x`` by centred differences.
+
+    ``f`` returns an array (e.g. ``lambda x: student.tanh_forward(x)[0]``); this is how a layer's
+    backward is checked against its own forward.
+    """
+    dout = np.asarray(dout, dtype=np.float64)
+    return numeric_grad(lambda z: float(np.sum(np.asarray(f(z), dtype=np.float64) * dout)), x, h)

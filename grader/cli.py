@@ -1,0 +1,144 @@
+"""The `grader` command line: parses options and forwards to plain functions.
+
+User mistakes (bad path, bad course.yaml, unknown assignment) surface as one-line
+``click.ClickException`` messages that say what to do; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from grader.course import Course, load_course
+from grader.errors import UserError
+from grader.loading import find_course_root
+
+
+class Context:
+    def __init__(self, course_dir: str | None):
+        self._course_dir = course_dir
+        self._root: Path | None = None
+        self._course: Course | None = None
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            self._root = (Path(self._course_dir).resolve() if self._course_dir
+                          else find_course_root(Path.cwd()))
+            if not (self._root / "course.yaml").is_file():
+                raise UserError(f"{self._root} has no course.yaml; pass the course repository with --course")
+        return self._root
+
+    @property
+    def course(self) -> Course:
+        if self._course is None:
+            self._course = load_course(self.root / "course.yaml")
+        return self._course
+
+
+def user_errors(fn):
+    """Turn UserError into a clean one-line message and exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as err:
+            raise click.ClickException(str(err)) from None
+
+    return wrapper
+
+
+def write_output(text: str, out: str | None) -> None:
+    """Write to a file atomically (a crash never leaves half a result), or to stdout."""
+    if not out:
+        click.echo(text, nl=False)
+        return
+    path = Path(out)
+    if path.parent and not path.parent.exists():
+        raise UserError(f"cannot write {out}: directory {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--course", "course_dir", type=click.Path(file_okay=False), envvar="GRADER_COURSE",
+              help="Course repository holding course.yaml (default: the nearest one above the current directory).")
+@click.version_option(package_name="dlcourse-grader")
+@click.pass_context
+def main(ctx: click.Context, course_dir: str | None) -> None:
+    """Grade NumPy deep-learning assignments, with student code isolated in a worker process."""
+    ctx.obj = Context(course_dir)
+
+
+@main.command()
+@click.argument("submission", type=click.Path(exists=True, file_okay=False))
+@click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the result to this file.")
+@click.pass_obj
+@user_errors
+def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: str | None) -> None:
+    """Grade one SUBMISSION: a directory holding assignments/<id>/<module>.py.
+
+    Exits 0 whenever grading completed, whatever the score.
+    """
+    from grader.report import to_json, to_table
+    from grader.runner import grade_submission
+
+    result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
+    text = to_json(result) if fmt == "json" else to_table(result, color=out is None and sys.stdout.isatty())
+    write_output(text, out)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Only verify that the committed stubs match the references.")
+@click.pass_obj
+@user_errors
+def release(obj: Context, check: bool) -> None:
+    """Regenerate the student stubs in assignments/ from the references in solutions/."""
+    from grader.release import check_release, release as do_release
+
+    if check:
+        problems = check_release(obj.root, obj.course)
+        if problems:
+            raise click.ClickException("stubs are out of date:\n  " + "\n  ".join(problems))
+        click.echo(f"all {len(obj.course.assignments)} stubs match their references")
+        return
+    changed = do_release(obj.root, obj.course)
+    for path in changed:
+        click.echo(f"wrote {path.relative_to(obj.root)}")
+    click.echo(f"{len(changed)} stub(s) regenerated" if changed else "stubs already up to date")
+
+
+@main.command()
+@click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Validate only this assignment.")
+@click.pass_obj
+@user_errors
+def validate(obj: Context, ids: tuple[str, ...]) -> None:
+    """Check the course: references get full marks, untouched stubs get zero, files are consistent."""
+    from grader.validate import validate_course
+
+    ok = validate_course(obj.root, obj.course, list(ids) or None, echo=click.echo)
+    if not ok:
+        raise click.ClickException("validation failed (see above)")
+
+
+@main.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.pass_obj
+@user_errors
+def check(obj: Context, ids: tuple[str, ...]) -> None:
+    """For students: run the public tests of your checkout (all assignments, or the IDs given)."""
+    from grader.student import run_public_tests
+
+    code = run_public_tests(obj.root, obj.course, list(ids) or None, echo=click.echo)
+    sys.exit(code)

@@ -1,0 +1,49 @@
+"""Exceptions shared by the grader, the hidden-test helpers and the worker proxy.
+
+They live in their own small module so that `grader.checks` (imported by hidden tests) does not pull
+in the process machinery.
+"""
+
+
+class StudentError(Exception):
+    """A student function raised an exception inside the worker.
+
+    Only plain data describes it: the exception class names (``mro``) and a truncated message. No
+    object created by student code ever reaches the grader's process.
+    """
+
+    def __init__(self, function: str, type_name: str, mro: list[str], message: str):
+        self.function = function
+        self.type_name = type_name
+        self.mro = list(mro)
+        self.message = message
+        super().__init__(f"{function} raised {type_name}: {message}" if message else f"{function} raised {type_name}")
+
+    def is_a(self, name: str) -> bool:
+        """True when the student's exception class is, or derives from, a class called ``name``."""
+        return name in self.mro
+
+
+class StudentCrash(Exception):
+    """The worker process died during a call (os._exit, a segfault, the memory limit, ...)."""
+
+
+class StudentTimeout(Exception):
+    """A call to a student function exceeded its wall-clock or CPU-time limit."""
+
+
+class BoundaryError(Exception):
+    """A value could not cross the process boundary (wrong type, too large, malformed)."""
+
+
+class SubmissionError(Exception):
+    """A submission file that cannot be graded at all (missing, syntax error, forbidden import...)."""
+
+    def __init__(self, status: str, message: str):
+        self.status = status  # "missing" or "error", as in the JSON result
+        self.message = message
+        super().__init__(message)
+
+
+class UserError(Exception):
+    """A mistake by the person running the grader (bad path, bad course.yaml); shown without traceback."""

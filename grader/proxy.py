@@ -1,0 +1,277 @@
+"""The grader's side of the boundary: a proxy module whose functions run in the worker.
+
+``StudentModule.affine_forward(x, W, b)`` encodes the arguments, sends them to the worker, waits
+(with a deadline) for the reply and decodes it. Replies are only ever decoded by
+:mod:`grader.codec`, so nothing the worker sends can run code here. Values the worker could not
+encode come back as :class:`Handle`s, usable only as arguments to later calls. A crash, a hang or
+a garbled reply kills the worker; the next call starts a fresh one, so one bad function costs
+only its own tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import select
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from grader import codec
+from grader.errors import BoundaryError, StudentCrash, StudentError, StudentTimeout
+from grader.loading import REF_PREFIX
+from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
+
+STARTUP_SECONDS = 30.0
+
+
+class Handle:
+    """An opaque reference to a value that stays in the worker (e.g. a cache holding closures)."""
+
+    __slots__ = ("generation", "ident")
+
+    def __init__(self, generation: int, ident: int):
+        self.generation = generation
+        self.ident = ident
+
+    def __repr__(self) -> str:
+        return "<opaque value kept in the worker>"
+
+
+class Worker:
+    """A restartable connection to one student's worker for one module."""
+
+    def __init__(self, spec: WorkerSpec, call_seconds: float = 10.0):
+        self.spec = spec
+        self.call_seconds = call_seconds
+        self.test_deadline: float | None = None
+        self.process: WorkerProcess | None = None
+        self.generation = 0
+        self.functions: list[str] = []
+        self.import_error: dict | None = None
+        self.restarts = 0
+        self._callbacks: dict[int, Callable] = {}
+        self._ids = itertools.count(1)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the process without waiting for it (lets several workers boot in parallel)."""
+        if self.process is None:
+            self.process = start_worker(self.spec)
+            self.generation += 1
+            self._ready = False
+
+    def ensure_ready(self) -> None:
+        self.start()
+        if self._ready:
+            return
+        try:
+            msg = self._receive(time.monotonic() + STARTUP_SECONDS, "importing your module")
+        except StudentTimeout:
+            raise StudentTimeout(f"importing your module took longer than {STARTUP_SECONDS:.0f} s") from None
+        if msg.get("op") != "ready":
+            self._discard()
+            raise StudentCrash("the worker did not start properly")
+        self.import_error = msg.get("error") if isinstance(msg.get("error"), dict) else None
+        functions = msg.get("functions")
+        self.functions = [f for f in functions if isinstance(f, str)] if isinstance(functions, list) else []
+        self._ready = True
+
+    def close(self) -> None:
+        self._discard()
+
+    def _discard(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+
+    @property
+    def protections(self) -> list[str]:
+        return self.process.protections if self.process else []
+
+    def reset(self) -> None:
+        """Release the worker's handles (between tests) and forget callbacks."""
+        self._callbacks.clear()
+        if self.process is not None and self._ready:
+            try:
+                codec.send(self.process.sock, codec.encode({"op": "reset"}))
+            except OSError:
+                self._discard()
+
+    # -- calls ----------------------------------------------------------------------------------
+    def call(self, fn: str, args: tuple, kwargs: dict, *, check: bool = False) -> tuple[Any, list[str]]:
+        """Call student function ``fn``; returns (value, names of arguments it modified)."""
+        restarted = self.process is None and self.generation > 0
+        self.ensure_ready()
+        if restarted:
+            self.restarts += 1
+        if self.import_error is not None:
+            raise StudentError(fn, self.import_error.get("type", "ImportError"), self.import_error.get("mro", []),
+                               "your module failed to import")
+        call_id = next(self._ids)
+        payload = codec.encode({"op": "call", "id": call_id, "fn": fn, "args": list(args), "kwargs": kwargs,
+                                "check": check}, fallback=self._outgoing)
+        now = time.monotonic()
+        limit = self.call_seconds
+        deadline = now + limit
+        if self.test_deadline is not None and self.test_deadline < deadline:
+            deadline = max(self.test_deadline, now + 0.05)
+            limit = deadline - now
+        try:
+            codec.send(self.process.sock, payload)
+        except OSError:
+            self._crashed(fn)
+        while True:
+            msg = self._receive(deadline, fn, limit)
+            op = msg.get("op")
+            if op == "callback":
+                self._run_callback(msg)
+                continue
+            if op != "result" or msg.get("id") != call_id:
+                self._discard()
+                raise StudentCrash(f"{fn}: the worker sent an unexpected message; it was restarted")
+            break
+        if not msg.get("ok"):
+            err = msg.get("error") if isinstance(msg.get("error"), dict) else {}
+            text = str(err.get("message", ""))
+            where = str(err.get("where", ""))
+            mro = [m for m in err.get("mro", []) if isinstance(m, str)] if isinstance(err.get("mro"), list) else []
+            raise StudentError(fn, str(err.get("type", "Exception")), mro,
+                               f"{text} ({where})" if where else text)
+        self._sync_generators(args, kwargs, msg.get("rngs"))
+        mutated = msg.get("mutated") if isinstance(msg.get("mutated"), list) else []
+        return msg.get("value"), [m for m in mutated if isinstance(m, str)]
+
+    def _outgoing(self, value: Any) -> codec.Tagged:
+        """Encoder fallback for arguments: handles, student functions and test callbacks."""
+        if isinstance(value, Handle):
+            if value.generation != self.generation:
+                raise BoundaryError("a value kept in the worker was lost when the worker restarted")
+            return codec.Tagged("handle", value.ident)
+        if isinstance(value, StudentFunction):
+            return codec.Tagged("student_fn", value.__name__)
+        if callable(value):
+            module = getattr(value, "__module__", "") or ""
+            if module.startswith(REF_PREFIX):
+                raise BoundaryError("refusing to pass a reference-solution function to student code")
+            cb = next(self._ids)
+            self._callbacks[cb] = value
+            return codec.Tagged("callback", cb)
+        raise BoundaryError(f"a test passed a {type(value).__name__}, which cannot cross to the worker")
+
+    def _run_callback(self, msg: dict) -> None:
+        fn = self._callbacks.get(msg.get("cb"))
+        args = msg.get("args") if isinstance(msg.get("args"), list) else []
+        kwargs = msg.get("kwargs") if isinstance(msg.get("kwargs"), dict) else {}
+        try:
+            if fn is None:
+                raise BoundaryError("unknown test helper")
+            reply = {"op": "callback_result", "ok": True, "value": fn(*args, **kwargs)}
+        except Exception as err:  # the helper is test code; its failure goes back as an error
+            reply = {"op": "callback_result", "ok": False, "error": type(err).__name__}
+        labelled = [(str(i), a) for i, a in enumerate(args)] + list(kwargs.items())
+        reply["rngs"] = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
+        codec.send(self.process.sock, codec.encode(reply))
+
+    @staticmethod
+    def _sync_generators(args: tuple, kwargs: dict, rngs: Any) -> None:
+        """Advance the caller's Generators exactly as the student's code advanced their copies."""
+        if not isinstance(rngs, dict):
+            return
+        for key, state in rngs.items():
+            target = args[int(key)] if isinstance(key, str) and key.isdigit() and int(key) < len(args) else kwargs.get(key)
+            if isinstance(target, np.random.Generator):
+                try:
+                    fresh = codec.make_generator(state)
+                    if type(fresh.bit_generator) is type(target.bit_generator):
+                        target.bit_generator.state = fresh.bit_generator.state
+                except codec.CodecError:
+                    pass
+
+    def _receive(self, deadline: float, what: str, limit: float | None = None) -> dict:
+        proc = self.process
+        sock = proc.sock
+        try:
+            head = self._read(sock, 8, deadline)
+            n = int.from_bytes(head, "little")
+            if n > codec.MAX_MESSAGE:
+                raise codec.CodecError("reply too large")
+            data = self._read(sock, n, deadline)
+            msg = codec.decode(data, resolve=self._incoming)
+            if not isinstance(msg, dict):
+                raise codec.CodecError("malformed reply")
+            return msg
+        except TimeoutError:
+            self._discard()
+            raise StudentTimeout(f"{what} did not finish within {limit or STARTUP_SECONDS:.3g} s "
+                                 "(infinite loop, or far too slow?)") from None
+        except (EOFError, ConnectionError, OSError):
+            self._crashed(what)
+        except codec.CodecError as err:
+            self._discard()
+            raise StudentCrash(f"{what} returned a value that cannot be graded ({err})") from None
+
+    def _incoming(self, ref: codec.Tagged) -> Handle:
+        if ref.tag != "handle":
+            raise codec.CodecError("unexpected reference from the worker")
+        return Handle(self.generation, ref.ident)
+
+    def _crashed(self, what: str):
+        proc = self.process
+        desc = ""
+        if proc is not None:
+            try:
+                proc.proc.wait(timeout=2)
+            except Exception:
+                pass
+            desc = proc.exit_description()
+        self._discard()
+        raise StudentCrash(f"{what} crashed the worker process ({desc}); it was restarted") from None
+
+    @staticmethod
+    def _read(sock, n: int, deadline: float) -> bytearray:
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([sock], [], [], remaining)
+            if not ready:
+                raise TimeoutError
+            k = sock.recv_into(view[got:], n - got)
+            if k == 0:
+                raise EOFError
+            got += k
+        return buf
+
+
+class StudentFunction:
+    """A callable standing for one function of the student's module."""
+
+    def __init__(self, worker: Worker, name: str):
+        self._worker = worker
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        return self._worker.call(self.__name__, args, kwargs)[0]
+
+    def call_checked(self, args: tuple, kwargs: dict) -> tuple[Any, list[str]]:
+        """Call and also report which arguments the function modified in place."""
+        return self._worker.call(self.__name__, args, kwargs, check=True)
+
+    def __repr__(self) -> str:
+        return f"<student function {self.__name__}>"
+
+
+class StudentModule:
+    """Stands for the student's module inside hidden tests: attribute access gives functions."""
+
+    def __init__(self, worker: Worker):
+        self._worker = worker
+
+    def __getattr__(self, name: str) -> StudentFunction:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return StudentFunction(self._worker, name)

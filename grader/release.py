@@ -1,0 +1,111 @@
+"""Single source: student stubs are generated from the references by removing solution regions.
+
+In ``solutions/<id>/<module>.py`` every region between ``### BEGIN SOLUTION`` and
+``### END SOLUTION`` (nbgrader's markers) is the instructor's code. Inside a function the region
+becomes ``raise NotImplementedError(...)`` at the same indentation, so docstrings (with shapes)
+and signatures stay; a region at module level (indentation 0, e.g. a reference-only helper) is
+removed entirely. ``check_release`` regenerates in memory and reports any stub that differs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.course import Course
+from grader.errors import UserError
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+_DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)")
+
+
+class MarkerError(UserError):
+    """Unbalanced or misplaced solution markers."""
+
+
+def make_stub(source: str, filename: str = "<reference>") -> str:
+    """The student version of a reference module's source."""
+    out: list[str] = []
+    lines = source.splitlines()
+    begin_line: int | None = None
+    for no, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if begin_line is not None:
+                raise MarkerError(f"{filename}:{no}: {BEGIN} inside the region opened at line {begin_line}")
+            begin_line = no
+            indent = line[: len(line) - len(line.lstrip())]
+            if indent:
+                name = _enclosing_function(lines, no - 1, len(indent))
+                out.append(f'{indent}raise NotImplementedError("{name}: replace this line with your code")')
+            continue
+        if stripped == END:
+            if begin_line is None:
+                raise MarkerError(f"{filename}:{no}: {END} without a matching {BEGIN}")
+            begin_line = None
+            continue
+        if ("BEGIN SOLUTION" in stripped or "END SOLUTION" in stripped) and stripped.startswith("#"):
+            raise MarkerError(f"{filename}:{no}: malformed marker {stripped!r}; write exactly {BEGIN!r} or {END!r}")
+        if begin_line is None:
+            out.append(line)
+    if begin_line is not None:
+        raise MarkerError(f"{filename}:{begin_line}: {BEGIN} is never closed by {END}")
+    text = "\n".join(out) + "\n"
+    return re.sub(r"\n{4,}", "\n\n\n", text)
+
+
+def _enclosing_function(lines: list[str], index: int, indent: int) -> str:
+    for line in reversed(lines[:index]):
+        m = _DEF.match(line)
+        if m and len(m.group(1)) < indent:
+            return m.group(2)
+    return "this function"
+
+
+@dataclass
+class Pair:
+    assignment_id: str
+    reference: Path
+    stub: Path
+
+
+def pairs(course_root: Path, course: Course) -> list[Pair]:
+    root = Path(course_root)
+    return [Pair(a.id, root / "solutions" / a.id / f"{a.module}.py", root / "assignments" / a.id / f"{a.module}.py")
+            for a in course.assignments]
+
+
+def release(course_root: Path, course: Course) -> list[Path]:
+    """Regenerate every stub whose reference exists; returns the files that changed."""
+    changed = []
+    for p in pairs(course_root, course):
+        if not p.reference.is_file():
+            continue
+        stub = make_stub(p.reference.read_text(encoding="utf-8"), str(p.reference))
+        if not p.stub.is_file() or p.stub.read_text(encoding="utf-8") != stub:
+            p.stub.parent.mkdir(parents=True, exist_ok=True)
+            p.stub.write_text(stub, encoding="utf-8")
+            changed.append(p.stub)
+    return changed
+
+
+def check_release(course_root: Path, course: Course) -> list[str]:
+    """Problems that make the committed stubs differ from their references (empty when in sync)."""
+    problems = []
+    for p in pairs(course_root, course):
+        if not p.reference.is_file():
+            problems.append(f"{p.assignment_id}: reference {p.reference} is missing")
+            continue
+        try:
+            stub = make_stub(p.reference.read_text(encoding="utf-8"), str(p.reference))
+        except MarkerError as err:
+            problems.append(str(err))
+            continue
+        if not p.stub.is_file():
+            problems.append(f"{p.assignment_id}: stub {p.stub} is missing; run `grader release`")
+        elif p.stub.read_text(encoding="utf-8") != stub:
+            problems.append(f"{p.assignment_id}: {p.stub} differs from what its reference generates; "
+                            "run `grader release` (edit the reference, never the stub)")
+    return problems

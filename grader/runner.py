@@ -1,0 +1,197 @@
+"""Running hidden tests against a submission and turning outcomes into scores.
+
+Order of work for one submission (written down because the order matters for speed):
+1. read and statically check every requested module (no student code runs);
+2. start one worker per module at once, so interpreter start-up and ``import numpy`` overlap;
+3. grade assignments in a thread pool: each test calls the student through its worker's proxy
+   and the reference in this process; the score is computed here from outcomes only.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from grader.course import Assignment, Course
+from grader.errors import BoundaryError, StudentCrash, StudentError, StudentTimeout, SubmissionError, UserError
+from grader.loading import REF_PREFIX, import_path
+from grader.proxy import StudentModule, Worker
+from grader.results import AssignmentResult, SubmissionResult, TestResult, rounded
+from grader.sandbox import WorkerSpec
+from grader.submission import check_source, read_source
+
+_FEEDBACK_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    name: str
+    function: str
+    weight: float
+    run: Callable
+    params: tuple[str, ...]
+
+
+@dataclass
+class HiddenSuite:
+    """The hidden tests and the reference of one assignment, imported once per process."""
+
+    assignment: Assignment
+    ref: object
+    tests: list[HiddenTest]
+
+    def max_points(self, test: HiddenTest) -> float:
+        total = sum(t.weight for t in self.tests if t.function == test.function)
+        return self.assignment.points[test.function] * test.weight / total
+
+
+_suites: dict[tuple, HiddenSuite] = {}
+
+
+def hidden_test_files(course_root: Path, aid: str) -> list[Path]:
+    return sorted((Path(course_root) / "solutions" / aid).glob("test_*hidden*.py"))
+
+
+def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
+    """Import the reference and hidden tests of ``assignment`` (cached while files are unchanged)."""
+    base = Path(course_root) / "solutions" / assignment.id
+    ref_path = base / f"{assignment.module}.py"
+    files = hidden_test_files(course_root, assignment.id)
+    if not ref_path.is_file():
+        raise UserError(f"reference {ref_path} not found")
+    if not files:
+        raise UserError(f"no hidden tests (test_*hidden*.py) in {base}")
+    key = (assignment, tuple((str(p), p.stat().st_mtime_ns) for p in [ref_path, *files]))
+    if key in _suites:
+        return _suites[key]
+    ref = import_path(ref_path, REF_PREFIX)
+    tests: list[HiddenTest] = []
+    for path in files:
+        module = import_path(path, "_grader_hidden_")
+        found = [v for k, v in vars(module).items() if k.startswith("test_") and hasattr(v, "grader_function")]
+        found.sort(key=lambda f: f.__code__.co_firstlineno)
+        for fn in found:
+            params = tuple(inspect.signature(fn).parameters)
+            if not set(params) <= {"student", "ref"}:
+                raise UserError(f"{path.name}: {fn.__name__} may only take the arguments student and ref")
+            if fn.grader_function not in assignment.points:
+                raise UserError(f"{path.name}: {fn.__name__} grades {fn.grader_function!r}, which has no points "
+                                f"in course.yaml for {assignment.id}")
+            tests.append(HiddenTest(fn.__name__, fn.grader_function, fn.grader_weight, fn, params))
+    untested = sorted(set(assignment.points) - {t.function for t in tests})
+    if untested:
+        raise UserError(f"course.yaml gives points to {', '.join(untested)} in {assignment.id}, "
+                        "but no hidden test grades them")
+    suite = HiddenSuite(assignment, ref, tests)
+    _suites[key] = suite
+    return suite
+
+
+def _truncate(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= _FEEDBACK_LIMIT else text[: _FEEDBACK_LIMIT - 3] + "..."
+
+
+def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds: float) -> tuple[str, str]:
+    """Run one hidden test; returns (status, feedback)."""
+    if worker is not None:
+        worker.reset()
+        worker.test_deadline = time.monotonic() + test_seconds
+    kwargs = {"student": student, "ref": ref}
+    try:
+        test.run(**{p: kwargs[p] for p in test.params})
+        return "passed", ""
+    except AssertionError as err:
+        return "failed", _truncate(str(err) or f"a check of {test.function} failed")
+    except StudentTimeout as err:
+        return "timeout", _truncate(str(err))
+    except StudentCrash as err:
+        return "error", _truncate(str(err))
+    except StudentError as err:
+        if err.type_name == "NotImplementedError":
+            return "error", f"{err.function} is not implemented yet (it raised NotImplementedError)"
+        return "error", _truncate(str(err))
+    except BoundaryError as err:
+        return "error", _truncate(f"{test.function}: {err}")
+    except Exception as err:  # the test could not use the returned value (None, wrong tuple, ...)
+        return "error", _truncate(f"the test could not use what {test.function} returned "
+                                  f"({type(err).__name__}: {err})")
+    finally:
+        if worker is not None:
+            worker.test_deadline = None
+
+
+def _prepare(course: Course, a: Assignment, submission: Path) -> Worker | AssignmentResult:
+    try:
+        source = read_source(submission, a.id, a.module)
+        check_source(source, f"assignments/{a.id}/{a.module}.py", course.allowed_imports)
+    except SubmissionError as err:
+        return AssignmentResult(a.id, 0.0, rounded(a.max_score), err.status, err.message, [])
+    limits = course.limits_for(a)
+    worker = Worker(WorkerSpec(source, a.module, tuple(course.allowed_imports), limits.memory_mb),
+                    call_seconds=limits.call_seconds)
+    worker.start()
+    return worker
+
+
+def _grade_with(course: Course, suite: HiddenSuite, worker: Worker) -> AssignmentResult:
+    a = suite.assignment
+    limits = course.limits_for(a)
+    try:
+        worker.ensure_ready()
+    except (StudentCrash, StudentTimeout) as err:
+        worker.close()
+        return AssignmentResult(a.id, 0.0, rounded(a.max_score), "error", f"your module could not be loaded: {err}")
+    if worker.import_error is not None:
+        e = worker.import_error
+        where = f" ({e.get('where')})" if e.get("where") else ""
+        worker.close()
+        return AssignmentResult(a.id, 0.0, rounded(a.max_score), "error",
+                                _truncate(f"your module failed to import: {e.get('type')}: {e.get('message')}{where}"))
+    student = StudentModule(worker)
+    results = []
+    try:
+        for test in suite.tests:
+            status, feedback = run_test(test, student, suite.ref, worker, limits.test_seconds)
+            top = suite.max_points(test)
+            results.append(TestResult(test.name, test.function, rounded(top if status == "passed" else 0.0),
+                                      rounded(top), status, feedback))
+    finally:
+        worker.close()
+    score = sum(r.score for r in results)
+    return AssignmentResult(a.id, rounded(score), rounded(a.max_score), "graded", "", results)
+
+
+def grade_submission(course_root: Path, course: Course, submission: Path, ids: list[str] | None = None,
+                     jobs: int | None = None, name: str | None = None) -> SubmissionResult:
+    """Grade ``submission`` on the assignments ``ids`` (all by default)."""
+    assignments = [course.assignment(i) for i in ids] if ids else list(course.assignments)
+    suites = {a.id: load_suite(course_root, a) for a in assignments}
+    prepared = {a.id: _prepare(course, a, Path(submission)) for a in assignments}
+
+    def finish(a: Assignment) -> AssignmentResult:
+        p = prepared[a.id]
+        return p if isinstance(p, AssignmentResult) else _grade_with(course, suites[a.id], p)
+
+    jobs = jobs or min(len(assignments), os.cpu_count() or 1)
+    try:
+        if jobs <= 1 or len(assignments) == 1:
+            results = [finish(a) for a in assignments]
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(finish, assignments))
+    finally:
+        for p in prepared.values():
+            if isinstance(p, Worker):
+                p.close()
+    return SubmissionResult(
+        submission=name or Path(submission).resolve().name,
+        score=rounded(sum(r.score for r in results)),
+        max_score=rounded(sum(r.max_score for r in results)),
+        assignments=results,
+    )

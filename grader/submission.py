@@ -1,0 +1,79 @@
+"""Reading a submission's module as data, before any of it runs.
+
+A submission is a directory holding ``assignments/<id>/<module>.py``. The file is checked here in
+the grader's process without executing it: it must exist, stay inside the submission (no symlink
+out), be of sane size, be UTF-8, parse, and import only allowed modules. Any failure is a
+:class:`SubmissionError` that costs this assignment only.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+from grader.errors import SubmissionError
+
+MAX_SOURCE_BYTES = 512 * 1024
+
+
+def module_path(submission: Path, assignment_id: str, module: str) -> Path:
+    return Path(submission) / "assignments" / assignment_id / f"{module}.py"
+
+
+def read_source(submission: Path, assignment_id: str, module: str) -> str:
+    """The checked source text of one assignment's module, or SubmissionError."""
+    root = Path(submission)
+    path = module_path(root, assignment_id, module)
+    rel = path.relative_to(root)
+    if not os.path.lexists(path):
+        raise SubmissionError("missing", f"{rel} not found")
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if os.path.commonpath([real_root, real]) != real_root:
+        raise SubmissionError("error", f"{rel} is a symlink that points outside the submission; submit the file itself")
+    if not os.path.isfile(real):
+        raise SubmissionError("error", f"{rel} is not a regular file")
+    size = os.path.getsize(real)
+    if size > MAX_SOURCE_BYTES:
+        raise SubmissionError("error", f"{rel} is {size // 1024} KiB; the limit is {MAX_SOURCE_BYTES // 1024} KiB")
+    data = Path(real).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise SubmissionError("error", f"{rel}: line {line} is not valid UTF-8; save the file as UTF-8") from None
+    if "\x00" in text:
+        raise SubmissionError("error", f"{rel} contains NUL bytes; it is not a Python source file")
+    return text
+
+
+def check_source(text: str, filename: str, allowed: list[str]) -> None:
+    """Parse ``text`` and refuse imports outside ``allowed`` (SubmissionError with the line)."""
+    try:
+        tree = ast.parse(text, filename=filename)
+    except SyntaxError as err:
+        raise SubmissionError("error", f"{filename}: syntax error at line {err.lineno}: {err.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as err:
+        raise SubmissionError("error", f"{filename}: cannot be parsed ({type(err).__name__})") from None
+
+    def ok(name: str) -> bool:
+        return any(name == a or name.startswith(a + ".") for a in allowed)
+
+    for node in ast.walk(tree):
+        bad = None
+        if isinstance(node, ast.Import):
+            bad = next((a.name for a in node.names if not ok(a.name)), None)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                bad = "." * node.level + (node.module or "")
+            elif not ok(node.module or "") and not all(ok(f"{node.module}.{a.name}") for a in node.names):
+                bad = node.module
+        elif isinstance(node, ast.Name) and node.id == "__import__":
+            bad = "__import__"
+        if bad is not None:
+            raise SubmissionError(
+                "error",
+                f"{filename}: line {node.lineno} imports {bad!r}, which this course does not allow "
+                f"(allowed: {', '.join(allowed)}); remove the import",
+            )

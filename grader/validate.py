@@ -1,0 +1,77 @@
+"""`grader validate`: the course is consistent, references earn full marks, stubs earn zero."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from grader.course import Course
+from grader.errors import UserError
+from grader.release import check_release
+from grader.runner import grade_submission, load_suite
+
+
+def _signatures(path: Path) -> dict[str, str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {n.name: ast.unparse(n.args) for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def consistency_problems(root: Path, course: Course, ids: list[str]) -> list[str]:
+    problems = list(check_release(root, course))
+    for aid in ids:
+        a = course.assignment(aid)
+        try:
+            load_suite(root, a)
+        except UserError as err:
+            problems.append(str(err))
+            continue
+        ref = root / "solutions" / a.id / f"{a.module}.py"
+        stub = root / "assignments" / a.id / f"{a.module}.py"
+        ref_sigs = _signatures(ref)
+        stub_sigs = _signatures(stub) if stub.is_file() else {}
+        for fn in a.points:
+            if fn not in ref_sigs:
+                problems.append(f"{a.id}: course.yaml gives points to {fn}, which the reference does not define")
+            elif fn not in stub_sigs:
+                problems.append(f"{a.id}: the stub does not define {fn}")
+            elif stub_sigs[fn] != ref_sigs[fn]:
+                problems.append(f"{a.id}: {fn} has a different signature in the stub")
+    return problems
+
+
+def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Callable[[str], None]) -> bool:
+    ids = ids or [a.id for a in course.assignments]
+    problems = consistency_problems(root, course, ids)
+    for p in problems:
+        echo(f"problem: {p}")
+    if problems:
+        return False
+    tmp = Path(tempfile.mkdtemp(prefix="grader-validate-"))
+    try:
+        for aid in ids:
+            a = course.assignment(aid)
+            dest = tmp / "assignments" / aid
+            dest.mkdir(parents=True)
+            shutil.copyfile(root / "solutions" / aid / f"{a.module}.py", dest / f"{a.module}.py")
+        refs = grade_submission(root, course, tmp, ids, name="reference")
+        stubs = grade_submission(root, course, root, ids, name="stubs")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    ok = True
+    echo(f"{'assignment':<22} {'reference':>18} {'stub':>16}")
+    for r, s in zip(refs.assignments, stubs.assignments):
+        good = r.score == r.max_score and r.status == "graded" and s.score == 0
+        ok &= good
+        echo(f"{r.id:<22} {r.score:>8.2f} / {r.max_score:<7.2f} {s.score:>7.2f} / {s.max_score:<7.2f}"
+             f" {'ok' if good else 'PROBLEM'}")
+        for t in r.tests:
+            if t.status != "passed":
+                echo(f"    reference fails {t.name}: {t.status}: {t.feedback}")
+        for t in s.tests:
+            if t.status == "passed":
+                echo(f"    stub passes {t.name}: a test that an empty function passes cannot grade it")
+    echo("validation passed" if ok else "validation FAILED")
+    return ok

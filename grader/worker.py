@@ -1,0 +1,238 @@
+"""The worker: the only process that runs student code.
+
+Started by :mod:`grader.sandbox` as ``python -I -m grader.worker FD MODULE_PATH MODULE_NAME ALLOWED``
+in a scratch directory with a scrubbed environment and resource limits. It imports the student's
+module, then serves calls over the socket FD: decode plain data, call the function, encode the
+result. Values that cannot be encoded stay here behind integer handles. Everything in this process
+is under the student's control, so the grader trusts nothing it says beyond "this is the value
+your function returned": a lying worker can only cost its own student points.
+
+Imports are limited to the standard library, numpy and grader.codec so the worker starts fast and
+carries nothing of the grader's secrets (there are none in the package: references and hidden
+tests live in the course repository, outside the worker's reach).
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib.util
+import itertools
+import json
+import os
+import socket
+import sys
+import traceback
+
+import numpy as np
+
+from grader import codec
+
+_MAX_MESSAGE_TEXT = 400
+
+
+class _Worker:
+    def __init__(self, sock: socket.socket, module_path: str, module_name: str, allowed: list[str]):
+        self.sock = sock
+        self.module_path = module_path
+        self.module_name = module_name
+        self.allowed = allowed
+        self.module = None
+        self.handles: dict[int, object] = {}
+        self._ids = itertools.count(1)
+
+    # -- sending and receiving --------------------------------------------------------------
+    def send(self, message: dict) -> None:
+        codec.send(self.sock, codec.encode(message, fallback=self._keep))
+
+    def recv(self) -> dict:
+        data = codec.recv(self.sock)
+        msg = codec.decode(data, resolve=self._resolve)
+        if not isinstance(msg, dict):
+            raise codec.CodecError("malformed request")
+        return msg
+
+    def _keep(self, value: object) -> codec.Tagged:
+        """Fallback of the encoder: keep a non-plain value here and send a handle instead."""
+        hid = next(self._ids)
+        self.handles[hid] = value
+        return codec.Tagged("handle", hid)
+
+    def _resolve(self, ref: codec.Tagged):
+        if ref.tag == "handle":
+            try:
+                return self.handles[ref.ident]
+            except KeyError:
+                raise codec.CodecError("stale handle (the value was released)") from None
+        if ref.tag == "student_fn":
+            fn = getattr(self.module, str(ref.ident), None)
+            if not callable(fn):
+                raise codec.CodecError(f"your module has no function {ref.ident!r}")
+            return fn
+        if ref.tag == "callback":
+            return self._callback(ref.ident)
+        raise codec.CodecError("unexpected reference")
+
+    def _callback(self, cb_id):
+        """A function that runs a test-defined helper in the grader and returns its result."""
+        worker = self
+
+        def callback(*args, **kwargs):
+            worker.send({"op": "callback", "cb": cb_id, "args": list(args), "kwargs": kwargs})
+            reply = worker.recv()
+            if reply.get("op") != "callback_result":
+                raise RuntimeError("protocol error while calling a test helper")
+            for key, state in (reply.get("rngs") or {}).items():
+                target = args[int(key)] if key.isdigit() else kwargs.get(key)
+                if isinstance(target, np.random.Generator):
+                    target.bit_generator.state = state
+            if not reply.get("ok"):
+                raise RuntimeError(f"the test's helper function failed: {reply.get('error')}")
+            return reply.get("value")
+
+        callback.__name__ = f"test_helper_{cb_id}"
+        return callback
+
+    # -- import guard ---------------------------------------------------------------------------
+    def _allowed(self, name: str, fromlist) -> bool:
+        """``import a.b`` needs a.b allowed; ``from a import b`` needs a or every a.b allowed."""
+        def ok(full: str) -> bool:
+            return any(full == a or full.startswith(a + ".") for a in self.allowed)
+
+        if ok(name):
+            return True
+        names = [f for f in (fromlist or ()) if f != "*"]
+        return bool(names) and all(ok(f"{name}.{f}") for f in names)
+
+    def _install_import_guard(self) -> None:
+        real_import = builtins.__import__
+        student_module = self.module_name
+        worker = self
+
+        def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+            importer = (globals or {}).get("__name__")
+            if importer == student_module:
+                if level:
+                    raise ImportError("relative imports are not allowed in a submission")
+                if not worker._allowed(name, fromlist):
+                    raise ImportError(f"importing {name!r} is not allowed in this course; "
+                                      f"allowed: {', '.join(worker.allowed)}")
+            return real_import(name, globals, locals, fromlist, level)
+
+        builtins.__import__ = guarded_import
+
+    # -- serving --------------------------------------------------------------------------------
+    def load(self) -> dict | None:
+        self._install_import_guard()
+        try:
+            spec = importlib.util.spec_from_file_location(self.module_name, self.module_path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[self.module_name] = module
+            spec.loader.exec_module(module)
+        except BaseException as err:  # noqa: B036 - SystemExit at import is a student error too
+            return _describe(err, self.module_path)
+        self.module = module
+        return None
+
+    def serve(self) -> None:
+        error = self.load()
+        functions = sorted(k for k, v in vars(self.module).items() if callable(v)) if self.module else []
+        self.send({"op": "ready", "error": error, "functions": functions, "pid": os.getpid()})
+        while True:
+            try:
+                data = codec.recv(self.sock)
+            except EOFError:
+                return
+            self.handle(data)
+
+    def handle(self, data: bytearray) -> None:
+        try:
+            msg = codec.decode(data, resolve=self._resolve)
+        except codec.CodecError as err:
+            self.send({"op": "result", "id": None, "ok": False,
+                       "error": {"type": "CodecError", "mro": ["CodecError"], "message": str(err), "where": ""}})
+            return
+        op = msg.get("op")
+        if op == "reset":
+            self.handles.clear()
+        elif op == "exit":
+            sys.stdout.flush()
+            os._exit(0)
+        elif op == "call":
+            self.call(msg)
+
+    def call(self, msg: dict) -> None:
+        call_id = msg.get("id")
+        name = msg.get("fn")
+        args = msg.get("args") or []
+        kwargs = msg.get("kwargs") or {}
+        check = bool(msg.get("check"))
+        fn = getattr(self.module, name, None) if self.module is not None and isinstance(name, str) else None
+        if not callable(fn):
+            self.send({"op": "result", "id": call_id, "ok": False,
+                       "error": {"type": "AttributeError", "mro": ["AttributeError", "Exception"],
+                                 "message": f"your module has no function {name!r}", "where": ""}})
+            return
+        labelled = [(str(i), a) for i, a in enumerate(args)] + list(kwargs.items())
+        before = {k: _fingerprint(v) for k, v in labelled} if check else {}
+        try:
+            value = fn(*args, **kwargs)
+        except BaseException as err:  # noqa: B036 - SystemExit/KeyboardInterrupt only cost this call
+            self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
+            return
+        mutated = [k for k, v in labelled if check and _fingerprint(v) != before[k]]
+        rngs = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
+        reply = {"op": "result", "id": call_id, "ok": True, "value": value, "mutated": mutated, "rngs": rngs}
+        try:
+            payload = codec.encode(reply, fallback=self._keep)
+        except BaseException as err:  # noqa: B036 - a hostile return value's hooks may raise anything
+            payload = codec.encode({"op": "result", "id": call_id, "ok": False, "error": {
+                "type": "ReturnValueError", "mro": ["ReturnValueError"], "where": "",
+                "message": f"the returned value cannot be graded: {_safe_str(err)}"}})
+        codec.send(self.sock, payload)
+
+
+def _fingerprint(value) -> bytes | None:
+    """Bytes that change when an argument is modified in place (generators excluded: they advance)."""
+    if isinstance(value, np.random.Generator) or callable(value):
+        return None
+    try:
+        return codec.encode(value, fallback=lambda v: codec.Tagged("handle", id(v)))
+    except Exception:
+        return None
+
+
+def _safe_str(err: BaseException) -> str:
+    try:
+        text = str(err)
+    except BaseException:  # noqa: B036
+        text = "<unprintable>"
+    return text if len(text) <= _MAX_MESSAGE_TEXT else text[:_MAX_MESSAGE_TEXT] + "..."
+
+
+def _describe(err: BaseException, module_path: str) -> dict:
+    """Plain-data description of an exception: class names, message, the student's line."""
+    try:
+        mro = [c.__name__ for c in type(err).__mro__]
+    except BaseException:  # noqa: B036
+        mro = ["Exception"]
+    where = ""
+    try:
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == module_path]
+        if isinstance(err, SyntaxError) and err.lineno:
+            where = f"line {err.lineno}"
+        elif frames:
+            where = f"line {frames[-1].lineno}, in {frames[-1].name}"
+    except BaseException:  # noqa: B036
+        pass
+    return {"type": mro[0], "mro": mro, "message": _safe_str(err), "where": where}
+
+
+def main(argv: list[str]) -> None:
+    fd, module_path, module_name, allowed = int(argv[0]), argv[1], argv[2], json.loads(argv[3])
+    sock = socket.socket(fileno=fd)
+    _Worker(sock, module_path, module_name, allowed).serve()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
