@@ -40,6 +40,7 @@ __all__ = [
     "expect_raises",
     "numeric_grad",
     "numeric_grad_array",
+    "numeric_grad_call",
     "describe",
 ]
 
@@ -272,3 +273,48 @@ def numeric_grad_array(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dou
     """
     dout = np.asarray(dout, dtype=np.float64)
     return numeric_grad(lambda z: float(np.sum(np.asarray(f(z), dtype=np.float64) * dout)), x, h)
+
+
+def numeric_grad_call(fn: Callable, args: tuple, wrt: int | str = 0, *, dout: Any = None, output: int | None = None,
+                      kwargs: dict | None = None, h: float = 1e-6) -> np.ndarray:
+    """Centred-difference gradient of a (student) function with respect to one of its arguments.
+
+    Differentiates ``sum(out * dout)`` where ``out = fn(*args, **kwargs)``, or ``out[output]`` when
+    the function returns a tuple (e.g. ``output=0`` for a forward's ``(out, cache)``); with ``dout``
+    None the output must be a scalar (a loss). ``wrt`` is the position of the argument, or its
+    keyword. All 2n perturbed calls go to the worker in ONE round trip (``fn.map``) when ``fn`` is
+    a graded student function, and one by one otherwise; the differences are computed here either
+    way, so the worker only ever reports function values.
+
+    Example: ``dx_num = numeric_grad_call(student.tanh_forward, (x,), 0, dout=dout, output=0)``.
+    """
+    kwargs = dict(kwargs or {})
+    base = kwargs[wrt] if isinstance(wrt, str) else args[wrt]
+    x = np.array(base, dtype=np.float64)
+    calls = []
+    for i in np.ndindex(x.shape):
+        for step in (h, -h):
+            z = x.copy()
+            z[i] += step
+            if isinstance(wrt, str):
+                calls.append((tuple(args), {**kwargs, wrt: z}))
+            else:
+                calls.append((tuple(args[:wrt]) + (z,) + tuple(args[wrt + 1:]), dict(kwargs)))
+    batch = getattr(fn, "map", None)
+    results = batch(calls) if batch is not None else [fn(*a, **k) for a, k in calls]
+    name = getattr(fn, "__name__", "function")
+    d = None if dout is None else np.asarray(dout, dtype=np.float64)
+
+    def scalar(result: Any) -> float:
+        out = result
+        if output is not None:
+            out = unpack(result, len(result) if isinstance(result, (tuple, list)) else -1, name)[output]
+        if d is None:
+            return as_float(f"{name} output", out)
+        arr = _as_numeric_array(f"{name} output", out)
+        if arr.shape != d.shape:
+            raise AssertionError(f"{name}: expected output shape {d.shape}, got {arr.shape}")
+        return float(np.sum(arr * d))
+
+    values = np.array([scalar(r) for r in results], dtype=np.float64).reshape(x.shape + (2,)) if x.size else np.zeros(x.shape + (2,))
+    return (values[..., 0] - values[..., 1]) / (2 * h)

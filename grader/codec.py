@@ -1,33 +1,39 @@
 """Safe encoding of plain data across the grader/worker boundary.
 
-A message is a JSON header plus raw array buffers:
+Messages are MessagePack (decoded by msgpack's C unpacker, which builds only plain containers and
+never runs code) with a few extension types, each validated on the way in:
 
-    u32 header length | header (UTF-8 JSON) | buffer 0 | buffer 1 | ...
+* arrays: dtype string, shape and raw bytes; the dtype must be a plain numeric type (never object
+  or structured dtypes) and the byte count must match the shape exactly;
+* NumPy scalars, tuples, complex numbers, integers beyond 64 bits;
+* ``numpy.random.Generator``: its bit generator's state, rebuilt and checked by numpy itself;
+* references (:class:`Tagged`): handles to values kept in the worker, test callbacks, student
+  functions.
 
-Arrays travel as ``{"@": "nd", "dtype": "<f8", "shape": [3, 4], "buf": 0}``: the dtype must be in
-an allow-list of plain numeric types (never object or structured dtypes) and the buffer length
-must match the shape exactly. Nothing is ever unpickled, and decoding builds only dicts, lists,
-tuples, strings, numbers, ndarrays and ``numpy.random.Generator``s, so a hostile peer can at worst
-send wrong numbers. Values the encoder cannot represent are handed to ``fallback`` (the worker
-keeps them behind opaque handles) or rejected.
+So a hostile peer can at worst send wrong numbers. Values the encoder cannot represent are handed
+to ``fallback`` (the worker keeps them behind opaque handles) or rejected. ``strict_types`` keeps
+subclasses (an ndarray subclass with a lying ``__eq__``, a float subclass) from passing as plain
+values: they go through the same conversion as everything else.
 
-This module is imported by the worker too, so it depends only on the standard library and numpy.
+This module is imported by the worker too, so it depends only on the standard library, numpy and
+msgpack.
 """
 
 from __future__ import annotations
 
-import json
 import struct
+import threading
 from typing import Any, Callable
 
+import msgpack
 import numpy as np
 
 MAX_MESSAGE = 512 * 1024 * 1024  # bytes: far above any legitimate test value
-MAX_DEPTH = 64
 _ALLOWED_KINDS = set("biufc")
 _BITGENS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM, "Philox": np.random.Philox,
             "SFC64": np.random.SFC64, "MT19937": np.random.MT19937}
-_HEADER = struct.Struct("<I")
+_ND, _SCALAR, _TUPLE, _REF, _RNG, _BIGINT, _COMPLEX = range(1, 8)
+_TAGS = ("handle", "callback", "student_fn")
 
 
 class CodecError(Exception):
@@ -53,154 +59,150 @@ class Tagged:
         return hash((self.tag, self.ident))
 
 
-_TAGS = ("handle", "callback", "student_fn")
+def _array_payload(arr: np.ndarray) -> bytes:
+    dt = arr.dtype.str.encode()
+    return b"".join([struct.pack("<BB", len(dt), arr.ndim), dt, struct.pack(f"<{arr.ndim}Q", *arr.shape),
+                     np.ascontiguousarray(arr).tobytes()])
 
 
-def _encode(value: Any, bufs: list, fallback: Callable[[Any], Tagged] | None, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise CodecError("value nested too deeply")
-    t = type(value)
-    if value is None or t is bool or t is str:
-        return value
-    if t is int:
-        return value if abs(value) < 2**63 else {"@": "bigint", "v": str(value)}
-    if t is float:
-        return value if value == value and abs(value) != float("inf") else {"@": "float", "v": repr(value)}
-    if t is list:
-        return [_encode(v, bufs, fallback, depth + 1) for v in value]
-    if t is tuple or (isinstance(value, tuple) and hasattr(value, "_fields")):
-        return {"@": "tuple", "v": [_encode(v, bufs, fallback, depth + 1) for v in value]}
-    if t is dict:
-        items = list(value.items())
-        if all(type(k) is str for k, _ in items) and "@" not in value:
-            return {k: _encode(v, bufs, fallback, depth + 1) for k, v in items}
-        return {"@": "dict", "v": [[_encode(k, bufs, fallback, depth + 1), _encode(v, bufs, fallback, depth + 1)]
-                                   for k, v in items]}
-    if isinstance(value, np.ndarray) and value.dtype.kind in _ALLOWED_KINDS and value.dtype.fields is None:
-        arr = np.ascontiguousarray(value).view(np.ndarray)  # drops any ndarray subclass
-        bufs.append(arr.tobytes())
-        return {"@": "nd", "dtype": arr.dtype.str, "shape": list(arr.shape), "buf": len(bufs) - 1}
-    if isinstance(value, np.generic) and value.dtype.kind in _ALLOWED_KINDS:
-        bufs.append(value.tobytes())
-        return {"@": "scalar", "dtype": value.dtype.str, "buf": len(bufs) - 1}
-    if t is complex:
-        return {"@": "complex", "v": [value.real, value.imag]}
-    if isinstance(value, np.random.Generator):
-        bg = value.bit_generator
-        if type(bg).__name__ not in _BITGENS:
-            raise CodecError(f"unsupported bit generator {type(bg).__name__}")
-        return {"@": "rng", "state": _encode(bg.state, bufs, None, depth + 1)}
-    if isinstance(value, Tagged):
-        return {"@": value.tag, "id": value.ident}
+_state = threading.local()
+
+
+def _default(value: Any) -> msgpack.ExtType:
+    """msgpack's hook for every value that is not a plain str/bytes/int/float/bool/None/list/dict."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in _ALLOWED_KINDS and value.dtype.fields is None and value.dtype.subdtype is None:
+            return msgpack.ExtType(_ND, _array_payload(value.view(np.ndarray)))
+    elif isinstance(value, np.generic):
+        if value.dtype.kind in _ALLOWED_KINDS:
+            return msgpack.ExtType(_SCALAR, _array_payload(np.asarray(value).reshape(1)))
+    elif type(value) is tuple or (isinstance(value, tuple) and hasattr(value, "_fields")):
+        return msgpack.ExtType(_TUPLE, _pack(list(value)))
+    elif isinstance(value, Tagged):
+        return msgpack.ExtType(_REF, _pack([value.tag, value.ident]))
+    elif type(value) is int:
+        return msgpack.ExtType(_BIGINT, str(value).encode())
+    elif type(value) is complex:
+        return msgpack.ExtType(_COMPLEX, struct.pack("<dd", value.real, value.imag))
+    elif isinstance(value, np.random.Generator):
+        name = type(value.bit_generator).__name__
+        if name not in _BITGENS:
+            raise CodecError(f"unsupported bit generator {name}")
+        return msgpack.ExtType(_RNG, _pack(value.bit_generator.state))
+    fallback = _state.fallback
     if fallback is not None:
-        tagged = fallback(value)
-        return {"@": tagged.tag, "id": tagged.ident}
-    raise CodecError(f"cannot send a value of type {t.__name__} across the process boundary")
+        return _default(fallback(value))
+    raise CodecError(f"cannot send a value of type {type(value).__name__} across the process boundary")
+
+
+def _pack(value: Any) -> bytes:
+    # A Packer is costly to create (it allocates a buffer), so each thread keeps one per nesting
+    # level (tuples and generator states are packed inside their parent).
+    pool = _state.__dict__.setdefault("pool", [])
+    level = _state.__dict__.setdefault("depth", 0)
+    if level == len(pool):
+        pool.append(msgpack.Packer(default=_default, strict_types=True, use_bin_type=True, datetime=False))
+    packer = pool[level]
+    _state.depth = level + 1
+    try:
+        return packer.pack(value)
+    except BaseException:
+        packer.reset()
+        raise
+    finally:
+        _state.depth = level
 
 
 def encode(message: Any, fallback: Callable[[Any], Tagged] | None = None) -> bytes:
-    """Encode ``message`` into one framed byte string (without the outer length prefix)."""
-    bufs: list[bytes] = []
-    header = json.dumps(_encode(message, bufs, fallback, 0), separators=(",", ":"),
-                        allow_nan=False).encode()
-    sizes = [len(b) for b in bufs]
-    head = json.dumps(sizes).encode()
-    return b"".join([_HEADER.pack(len(head)), head, _HEADER.pack(len(header)), header, *bufs])
-
-
-def _dtype(spec: Any) -> np.dtype:
-    if not isinstance(spec, str) or len(spec) > 8:
-        raise CodecError("malformed dtype")
+    """Encode ``message`` into bytes (without the length prefix used on the socket)."""
+    saved = getattr(_state, "fallback", None)
+    _state.fallback = fallback
     try:
-        dt = np.dtype(spec)
-    except TypeError:
-        raise CodecError(f"unknown dtype {spec!r}") from None
+        return _pack(message)
+    except CodecError:
+        raise
+    except (TypeError, ValueError, OverflowError, RecursionError) as err:
+        raise CodecError(f"cannot encode the value: {err}") from None
+    finally:
+        _state.fallback = saved
+
+
+def _dtype(spec: bytes) -> np.dtype:
+    try:
+        dt = np.dtype(spec.decode("ascii"))
+    except (TypeError, ValueError, UnicodeDecodeError):
+        raise CodecError("malformed dtype") from None
     if dt.kind not in _ALLOWED_KINDS or dt.fields is not None or dt.subdtype is not None:
-        raise CodecError(f"dtype {spec!r} is not allowed")
+        raise CodecError(f"dtype {dt} is not allowed")
     return dt
 
 
-def _decode(obj: Any, bufs: list[memoryview], resolve: Callable[[Tagged], Any] | None, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise CodecError("message nested too deeply")
-    t = type(obj)
-    if obj is None or t in (bool, int, float, str):
-        return obj
-    if t is list:
-        return [_decode(v, bufs, resolve, depth + 1) for v in obj]
-    if t is not dict:
-        raise CodecError("malformed message")
-    tag = obj.get("@")
-    if tag is None:
-        return {k: _decode(v, bufs, resolve, depth + 1) for k, v in obj.items()}
-    if tag == "nd":
-        dt = _dtype(obj.get("dtype"))
-        shape = obj.get("shape")
-        if type(shape) is not list or len(shape) > 32 or not all(type(s) is int and s >= 0 for s in shape):
-            raise CodecError("malformed array shape")
-        buf = _buffer(obj, bufs)
-        count = 1
-        for s in shape:
-            count *= s
-        if count * dt.itemsize != len(buf):
-            raise CodecError("array buffer does not match its shape")
-        return np.frombuffer(buf, dtype=dt).reshape(shape) if count else np.zeros(shape, dtype=dt)
-    if tag == "scalar":
-        dt = _dtype(obj.get("dtype"))
-        buf = _buffer(obj, bufs)
-        if len(buf) != dt.itemsize:
-            raise CodecError("scalar buffer has the wrong size")
-        return np.frombuffer(buf, dtype=dt)[0]
-    if tag == "tuple":
-        return tuple(_decode(v, bufs, resolve, depth + 1) for v in _list(obj))
-    if tag == "dict":
-        out = {}
-        for pair in _list(obj):
-            if type(pair) is not list or len(pair) != 2:
-                raise CodecError("malformed dict")
-            key = _decode(pair[0], bufs, resolve, depth + 1)
-            if type(key) not in (str, int, float, bool, tuple) and key is not None:
-                raise CodecError("unhashable dict key")
-            out[key] = _decode(pair[1], bufs, resolve, depth + 1)
-        return out
-    if tag == "float":
-        v = obj.get("v")
-        if v not in ("nan", "inf", "-inf"):
-            raise CodecError("malformed float")
-        return float(v)
-    if tag == "bigint":
-        v = obj.get("v")
-        if type(v) is not str or len(v) > 4000:
-            raise CodecError("malformed integer")
-        return int(v)
-    if tag == "complex":
-        v = obj.get("v")
-        if type(v) is not list or len(v) != 2 or not all(type(x) in (int, float) for x in v):
-            raise CodecError("malformed complex")
-        return complex(v[0], v[1])
-    if tag == "rng":
-        return make_generator(_decode(obj.get("state"), bufs, None, depth + 1))
-    if tag in _TAGS:
-        ident = obj.get("id")
-        if type(ident) not in (int, str):
-            raise CodecError("malformed reference")
-        ref = Tagged(tag, ident)
-        return resolve(ref) if resolve is not None else ref
-    raise CodecError(f"unknown tag {tag!r}")
+def _array(data: bytes) -> np.ndarray:
+    if len(data) < 2:
+        raise CodecError("malformed array")
+    n, ndim = struct.unpack_from("<BB", data, 0)
+    if ndim > 32:
+        raise CodecError("too many dimensions")
+    dt = _dtype(data[2:2 + n])
+    pos = 2 + n + 8 * ndim
+    if len(data) < pos:
+        raise CodecError("malformed array")
+    shape = struct.unpack_from(f"<{ndim}Q", data, 2 + n)
+    count = 1
+    for s in shape:
+        count *= s
+    if count * dt.itemsize != len(data) - pos:
+        raise CodecError("array buffer does not match its shape")
+    return np.frombuffer(data, dtype=dt, offset=pos, count=count).reshape(shape).copy()
 
 
-def _list(obj: dict) -> list:
-    v = obj.get("v")
-    if type(v) is not list:
-        raise CodecError("malformed message")
-    return v
+def decode(data: bytes | bytearray, resolve: Callable[[Tagged], Any] | None = None) -> Any:
+    """Decode one message produced by :func:`encode`; ``resolve`` maps references to local values."""
 
+    def ext_hook(code: int, data: bytes) -> Any:
+        if code == _ND:
+            return _array(data)
+        if code == _SCALAR:
+            arr = _array(data)
+            if arr.shape != (1,):
+                raise CodecError("malformed scalar")
+            return arr[0]
+        if code == _TUPLE:
+            items = unpack(data)
+            if type(items) is not list:
+                raise CodecError("malformed tuple")
+            return tuple(items)
+        if code == _REF:
+            ref = unpack(data)
+            if type(ref) is not list or len(ref) != 2 or ref[0] not in _TAGS or type(ref[1]) not in (int, str):
+                raise CodecError("malformed reference")
+            tagged = Tagged(ref[0], ref[1])
+            return resolve(tagged) if resolve is not None else tagged
+        if code == _BIGINT:
+            if len(data) > 4000:
+                raise CodecError("integer too large")
+            try:
+                return int(data.decode("ascii"))
+            except (ValueError, UnicodeDecodeError):
+                raise CodecError("malformed integer") from None
+        if code == _COMPLEX:
+            if len(data) != 16:
+                raise CodecError("malformed complex")
+            return complex(*struct.unpack("<dd", data))
+        if code == _RNG:
+            return make_generator(unpack(data))
+        raise CodecError(f"unknown extension type {code}")
 
-def _buffer(obj: dict, bufs: list[memoryview]) -> memoryview:
-    i = obj.get("buf")
-    if type(i) is not int or not 0 <= i < len(bufs):
-        raise CodecError("bad buffer reference")
-    return bufs[i]
+    def unpack(raw: bytes) -> Any:
+        try:
+            return msgpack.unpackb(raw, ext_hook=ext_hook, raw=False, strict_map_key=False,
+                                   use_list=True)
+        except CodecError:
+            raise
+        except (ValueError, TypeError, msgpack.UnpackException, RecursionError, struct.error) as err:
+            raise CodecError(f"malformed message ({type(err).__name__})") from None
+
+    return unpack(bytes(data) if isinstance(data, bytearray) else data)
 
 
 def make_generator(state: Any) -> np.random.Generator:
@@ -215,61 +217,45 @@ def make_generator(state: Any) -> np.random.Generator:
     return np.random.Generator(bg)
 
 
-def decode(data: bytearray | bytes, resolve: Callable[[Tagged], Any] | None = None) -> Any:
-    """Decode one message produced by :func:`encode`. Arrays are writable views of ``data``."""
-    view = memoryview(data)
-    try:
-        (n,) = _HEADER.unpack_from(view, 0)
-        sizes = json.loads(bytes(view[4:4 + n]))
-        pos = 4 + n
-        (m,) = _HEADER.unpack_from(view, pos)
-        pos += 4
-        header = json.loads(bytes(view[pos:pos + m]))
-        pos += m
-    except (struct.error, ValueError, UnicodeDecodeError, RecursionError):
-        raise CodecError("malformed message header") from None
-    if type(sizes) is not list or not all(type(s) is int and s >= 0 for s in sizes):
-        raise CodecError("malformed buffer table")
-    bufs = []
-    for s in sizes:
-        if pos + s > len(view):
-            raise CodecError("message truncated")
-        bufs.append(view[pos:pos + s])
-        pos += s
-    if pos != len(view):
-        raise CodecError("trailing bytes in message")
-    try:
-        return _decode(header, bufs, resolve, 0)
-    except RecursionError:
-        raise CodecError("message nested too deeply") from None
-
-
 # -- framing over a socket -------------------------------------------------------------------
 
 _LEN = struct.Struct("<Q")
 
 
 def send(sock, payload: bytes) -> None:
-    sock.sendall(_LEN.pack(len(payload)) + payload if len(payload) < 65536 else _LEN.pack(len(payload)))
-    if len(payload) >= 65536:
+    """Send one length-prefixed message (one syscall for small messages)."""
+    if len(payload) < 1 << 16:
+        sock.sendall(_LEN.pack(len(payload)) + payload)
+    else:
+        sock.sendall(_LEN.pack(len(payload)))
         sock.sendall(payload)
 
 
-def recv_exact(sock, n: int) -> bytearray:
-    """Read exactly n bytes (blocking); raise EOFError when the peer closed."""
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
-        k = sock.recv_into(view[got:], n - got)
-        if k == 0:
-            raise EOFError("peer closed the connection")
-        got += k
-    return buf
+class Reader:
+    """Reads length-prefixed messages, usually in a single recv per message."""
 
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = bytearray()
 
-def recv(sock) -> bytearray:
-    (n,) = _LEN.unpack(recv_exact(sock, _LEN.size))
-    if n > MAX_MESSAGE:
-        raise CodecError(f"message of {n} bytes exceeds the {MAX_MESSAGE} byte limit")
-    return recv_exact(sock, n)
+    def read(self, wait: Callable[[], None] | None = None) -> bytes:
+        """The next message; ``wait()`` is called before each blocking read (it may raise TimeoutError)."""
+        buf = self.buf
+        while True:
+            if len(buf) >= 8:
+                (n,) = _LEN.unpack_from(buf, 0)
+                if n > MAX_MESSAGE:
+                    raise CodecError(f"message of {n} bytes exceeds the {MAX_MESSAGE} byte limit")
+                if len(buf) >= 8 + n:
+                    msg = bytes(buf[8:8 + n])
+                    del buf[:8 + n]
+                    return msg
+                want = 8 + n - len(buf)
+            else:
+                want = 8 - len(buf)
+            if wait is not None:
+                wait()
+            chunk = self.sock.recv(max(want, 1 << 16) if want < 1 << 24 else 1 << 24)
+            if not chunk:
+                raise EOFError("peer closed the connection")
+            buf += chunk

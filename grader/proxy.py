@@ -101,6 +101,27 @@ class Worker:
     # -- calls ----------------------------------------------------------------------------------
     def call(self, fn: str, args: tuple, kwargs: dict, *, check: bool = False) -> tuple[Any, list[str]]:
         """Call student function ``fn``; returns (value, names of arguments it modified)."""
+        msg = self._request(fn, {"op": "call", "fn": fn, "args": list(args), "kwargs": kwargs, "check": check})
+        self._sync_generators(args, kwargs, msg.get("rngs"))
+        mutated = msg.get("mutated") if isinstance(msg.get("mutated"), list) else []
+        return msg.get("value"), [m for m in mutated if isinstance(m, str)]
+
+    def call_many(self, fn: str, calls: list[tuple[tuple, dict]]) -> list[Any]:
+        """Call ``fn`` once per (args, kwargs) in one round trip; returns the values in order.
+
+        Used by numerical-gradient checks: the perturbed inputs are chosen here and the finite
+        differences computed here, so the worker only ever reports function values.
+        """
+        if any(isinstance(a, np.random.Generator) for args, kw in calls for a in (*args, *kw.values())):
+            raise BoundaryError("call_many cannot carry random generators; call the function directly")
+        msg = self._request(fn, {"op": "map", "fn": fn, "calls": [[list(a), k] for a, k in calls]})
+        values = msg.get("value")
+        if not isinstance(values, list) or len(values) != len(calls):
+            self._discard()
+            raise StudentCrash(f"{fn}: the worker sent a malformed batch reply; it was restarted")
+        return values
+
+    def _request(self, fn: str, request: dict) -> dict:
         restarted = self.process is None and self.generation > 0
         self.ensure_ready()
         if restarted:
@@ -109,8 +130,7 @@ class Worker:
             raise StudentError(fn, self.import_error.get("type", "ImportError"), self.import_error.get("mro", []),
                                "your module failed to import")
         call_id = next(self._ids)
-        payload = codec.encode({"op": "call", "id": call_id, "fn": fn, "args": list(args), "kwargs": kwargs,
-                                "check": check}, fallback=self._outgoing)
+        payload = codec.encode({**request, "id": call_id}, fallback=self._outgoing)
         now = time.monotonic()
         limit = self.call_seconds
         deadline = now + limit
@@ -138,9 +158,7 @@ class Worker:
             mro = [m for m in err.get("mro", []) if isinstance(m, str)] if isinstance(err.get("mro"), list) else []
             raise StudentError(fn, str(err.get("type", "Exception")), mro,
                                f"{text} ({where})" if where else text)
-        self._sync_generators(args, kwargs, msg.get("rngs"))
-        mutated = msg.get("mutated") if isinstance(msg.get("mutated"), list) else []
-        return msg.get("value"), [m for m in mutated if isinstance(m, str)]
+        return msg
 
     def _outgoing(self, value: Any) -> codec.Tagged:
         """Encoder fallback for arguments: handles, student functions and test callbacks."""
@@ -191,12 +209,14 @@ class Worker:
     def _receive(self, deadline: float, what: str, limit: float | None = None) -> dict:
         proc = self.process
         sock = proc.sock
+
+        def wait() -> None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([sock], [], [], remaining)[0]:
+                raise TimeoutError
+
         try:
-            head = self._read(sock, 8, deadline)
-            n = int.from_bytes(head, "little")
-            if n > codec.MAX_MESSAGE:
-                raise codec.CodecError("reply too large")
-            data = self._read(sock, n, deadline)
+            data = proc.reader.read(wait)
             msg = codec.decode(data, resolve=self._incoming)
             if not isinstance(msg, dict):
                 raise codec.CodecError("malformed reply")
@@ -228,24 +248,6 @@ class Worker:
         self._discard()
         raise StudentCrash(f"{what} crashed the worker process ({desc}); it was restarted") from None
 
-    @staticmethod
-    def _read(sock, n: int, deadline: float) -> bytearray:
-        buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
-        while got < n:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([sock], [], [], remaining)
-            if not ready:
-                raise TimeoutError
-            k = sock.recv_into(view[got:], n - got)
-            if k == 0:
-                raise EOFError
-            got += k
-        return buf
-
 
 class StudentFunction:
     """A callable standing for one function of the student's module."""
@@ -260,6 +262,10 @@ class StudentFunction:
     def call_checked(self, args: tuple, kwargs: dict) -> tuple[Any, list[str]]:
         """Call and also report which arguments the function modified in place."""
         return self._worker.call(self.__name__, args, kwargs, check=True)
+
+    def map(self, calls: list[tuple[tuple, dict]]) -> list[Any]:
+        """Call once per (args, kwargs) pair, all in one round trip to the worker."""
+        return self._worker.call_many(self.__name__, calls)
 
     def __repr__(self) -> str:
         return f"<student function {self.__name__}>"

@@ -66,7 +66,7 @@ def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
         raise UserError(f"reference {ref_path} not found")
     if not files:
         raise UserError(f"no hidden tests (test_*hidden*.py) in {base}")
-    key = (assignment, tuple((str(p), p.stat().st_mtime_ns) for p in [ref_path, *files]))
+    key = (assignment.id, assignment.module, tuple(sorted(assignment.points.items())), tuple((str(p), p.stat().st_mtime_ns) for p in [ref_path, *files]))
     if key in _suites:
         return _suites[key]
     ref = import_path(ref_path, REF_PREFIX)
@@ -171,8 +171,15 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
                      jobs: int | None = None, name: str | None = None) -> SubmissionResult:
     """Grade ``submission`` on the assignments ``ids`` (all by default)."""
     assignments = [course.assignment(i) for i in ids] if ids else list(course.assignments)
-    suites = {a.id: load_suite(course_root, a) for a in assignments}
+    # Workers first: their interpreter start-up overlaps with importing the hidden suites here.
     prepared = {a.id: _prepare(course, a, Path(submission)) for a in assignments}
+    try:
+        suites = {a.id: load_suite(course_root, a) for a in assignments}
+    except BaseException:
+        for p in prepared.values():
+            if isinstance(p, Worker):
+                p.close()
+        raise
 
     def finish(a: Assignment) -> AssignmentResult:
         p = prepared[a.id]

@@ -22,6 +22,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import codec
+
 OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes a worker may write to files, its log included
 CPU_BACKSTOP = 15 * 60  # seconds of CPU for one worker's whole life
 
@@ -44,6 +46,11 @@ class WorkerProcess:
     sock: socket.socket
     scratch: Path
     protections: list[str] = field(default_factory=list)
+    reader: "codec.Reader" = None
+
+    def __post_init__(self) -> None:
+        if self.reader is None:
+            self.reader = codec.Reader(self.sock)
 
     @property
     def pid(self) -> int:

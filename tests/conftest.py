@@ -1,0 +1,56 @@
+"""Shared fixtures: the course repository, submissions built in tmp dirs, grading in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.course import Course, load_course
+from grader.runner import grade_submission
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    return load_course(ROOT / "course.yaml")
+
+
+def reference_source(course: Course, aid: str) -> str:
+    a = course.assignment(aid)
+    return (ROOT / "solutions" / aid / f"{a.module}.py").read_text(encoding="utf-8")
+
+
+def make_submission(base: Path, course: Course, sources: dict[str, str]) -> Path:
+    """A submission directory holding assignments/<id>/<module>.py for each given source."""
+    base.mkdir(parents=True, exist_ok=True)
+    for aid, source in sources.items():
+        a = course.assignment(aid)
+        folder = base / "assignments" / aid
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{a.module}.py").write_text(source, encoding="utf-8")
+    return base
+
+
+def fast_limits(course: Course, call_seconds: float = 2.0, test_seconds: float = 20.0) -> Course:
+    """The same course with short time limits, for tests that provoke timeouts."""
+    limits = course.limits.model_copy(update={"call_seconds": call_seconds, "test_seconds": test_seconds})
+    assignments = [a.model_copy(update={"limits": a.limits.model_copy(update={"call_seconds": None,
+                                                                              "test_seconds": None})})
+                   for a in course.assignments]
+    return course.model_copy(update={"limits": limits, "assignments": assignments})
+
+
+def grade(course: Course, submission: Path, ids: list[str]):
+    return grade_submission(ROOT, course, submission, ids)
+
+
+def function_scores(assignment_result) -> dict[str, tuple[float, float]]:
+    """{function: (score, max_score)} summed over that function's tests."""
+    out: dict[str, list[float]] = {}
+    for t in assignment_result.tests:
+        s = out.setdefault(t.function, [0.0, 0.0])
+        s[0] += t.score
+        s[1] += t.max_score
+    return {k: (round(v[0], 6), round(v[1], 6)) for k, v in out.items()}

@@ -1,0 +1,73 @@
+"""Are stubs generated from references, and does --check catch drift and bad markers?"""
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.release import MarkerError, check_release, make_stub
+from tests.conftest import ROOT
+
+REF = '''import numpy as np
+
+### BEGIN SOLUTION
+def _helper(x):
+    return x * 2
+### END SOLUTION
+
+
+def f(x):
+    """Double x.
+
+    Inputs:
+    - x: array of shape (N, D)
+    Returns:
+    - out: array of shape (N, D)
+    """
+    ### BEGIN SOLUTION
+    return _helper(x)
+    ### END SOLUTION
+'''
+
+
+def test_function_region_becomes_not_implemented_and_docstring_stays():
+    stub = make_stub(REF)
+    assert 'raise NotImplementedError("f: replace this line with your code")' in stub
+    assert "array of shape (N, D)" in stub and "def f(x):" in stub
+
+
+def test_module_level_region_is_removed_entirely():
+    stub = make_stub(REF)
+    assert "_helper" not in stub and "SOLUTION" not in stub
+    compile(stub, "stub.py", "exec")
+
+
+@pytest.mark.parametrize("bad, message", [
+    (REF.replace("    ### END SOLUTION\n", ""), "never closed"),
+    (REF.replace("### BEGIN SOLUTION\ndef _helper", "def _helper"), "without a matching"),
+    (REF.replace("    ### BEGIN SOLUTION\n    return", "    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    return"),
+     "inside the region"),
+    (REF.replace("    ### END SOLUTION", "    ### END SOLUTON"), "malformed marker"),
+])
+def test_unbalanced_or_misspelt_markers_are_errors_with_lines(bad, message):
+    with pytest.raises(MarkerError, match=message):
+        make_stub(bad, "ref.py")
+
+
+def test_committed_stubs_match_their_references(course):
+    assert check_release(ROOT, course) == []
+
+
+def test_check_fails_when_a_stub_drifts(tmp_path, course):
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    stub = tmp_path / "assignments" / "03_backprop" / "backprop.py"
+    stub.write_text(stub.read_text() + "\n# edited by hand\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--course", str(tmp_path), "release", "--check"])
+    assert result.exit_code != 0 and "03_backprop" in result.output and "differs" in result.output
+    result = runner.invoke(main, ["--course", str(tmp_path), "release"])
+    assert result.exit_code == 0 and "backprop.py" in result.output
+    assert runner.invoke(main, ["--course", str(tmp_path), "release", "--check"]).exit_code == 0

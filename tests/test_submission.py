@@ -1,0 +1,77 @@
+"""Is a submission read as data, with a clear message and zero for an unreadable module only?"""
+
+import os
+
+import pytest
+
+from grader.errors import SubmissionError
+from grader.submission import check_source, read_source
+from tests.conftest import function_scores, grade, make_submission, reference_source
+
+ALLOWED = ["numpy", "math", "scipy.special"]
+
+
+def test_missing_module_is_missing(tmp_path):
+    with pytest.raises(SubmissionError) as err:
+        read_source(tmp_path, "03_backprop", "backprop")
+    assert err.value.status == "missing"
+
+
+def test_symlink_leaving_the_submission_is_refused(tmp_path):
+    outside = tmp_path / "secret.py"
+    outside.write_text("x = 1\n")
+    folder = tmp_path / "sub" / "assignments" / "03_backprop"
+    folder.mkdir(parents=True)
+    os.symlink(outside, folder / "backprop.py")
+    with pytest.raises(SubmissionError, match="symlink that points outside"):
+        read_source(tmp_path / "sub", "03_backprop", "backprop")
+
+
+def test_huge_and_non_utf8_files_are_refused(tmp_path):
+    folder = tmp_path / "assignments" / "03_backprop"
+    folder.mkdir(parents=True)
+    (folder / "backprop.py").write_bytes(b"x = 1\n" * 200_000)
+    with pytest.raises(SubmissionError, match="limit"):
+        read_source(tmp_path, "03_backprop", "backprop")
+    (folder / "backprop.py").write_bytes(b"x = 1\ny = '\xff'\n")
+    with pytest.raises(SubmissionError, match="line 2 is not valid UTF-8"):
+        read_source(tmp_path, "03_backprop", "backprop")
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def f(:\n", "syntax error at line 1"),
+    ("import os\n", "imports 'os'"),
+    ("from scipy import linalg\n", "imports 'scipy'"),
+    ("from . import x\n", "imports '.'"),
+    ("m = __import__('os')\n", "__import__"),
+    ("import torch\n", "imports 'torch'"),
+])
+def test_bad_sources_are_refused_with_a_line(source, message):
+    with pytest.raises(SubmissionError, match=message):
+        check_source(source, "m.py", ALLOWED)
+
+
+@pytest.mark.parametrize("source", ["import numpy as np\n", "from scipy.special import erf\n",
+                                    "from scipy import special\n", "import math\nfrom numpy import random\n"])
+def test_allowed_imports_pass(source):
+    check_source(source, "m.py", ALLOWED)
+
+
+def test_a_broken_assignment_scores_zero_while_the_others_are_graded(tmp_path, course):
+    sub = make_submission(tmp_path, course, {
+        "02_perceptron": "import os\n",
+        "03_backprop": reference_source(course, "03_backprop"),
+    })
+    result = grade(course, sub, ["01_regression", "02_perceptron", "03_backprop"])
+    by_id = {a.id: a for a in result.assignments}
+    assert by_id["01_regression"].status == "missing" and by_id["01_regression"].score == 0
+    assert by_id["02_perceptron"].status == "error" and "imports 'os'" in by_id["02_perceptron"].message
+    assert by_id["03_backprop"].status == "graded"
+    assert by_id["03_backprop"].score == by_id["03_backprop"].max_score
+    assert all(s == m for s, m in function_scores(by_id["03_backprop"]).values())
+
+
+def test_import_time_failure_is_an_error_for_that_assignment_only(tmp_path, course):
+    sub = make_submission(tmp_path, course, {"03_backprop": "import numpy as np\nraise SystemExit(0)\n"})
+    [a] = grade(course, sub, ["03_backprop"]).assignments
+    assert a.status == "error" and a.score == 0 and "failed to import: SystemExit" in a.message
