@@ -142,3 +142,6 @@ def check(obj: Context, ids: tuple[str, ...]) -> None:
 
     code = run_public_tests(obj.root, obj.course, list(ids) or None, echo=click.echo)
     sys.exit(code)
+
+
+# -- commands defined in their own modules (one module per verb; keep this block at the end) -----

@@ -54,3 +54,26 @@ def function_scores(assignment_result) -> dict[str, tuple[float, float]]:
         s[0] += t.score
         s[1] += t.max_score
     return {k: (round(v[0], 6), round(v[1], 6)) for k, v in out.items()}
+
+
+def callers_of(source: str, function: str) -> set[str]:
+    """Top-level functions of ``source`` that call ``function`` directly or through others.
+
+    A bug in ``function`` may legitimately cost these their points too (their outputs are wrong);
+    every other function must keep full marks.
+    """
+    import ast
+
+    tree = ast.parse(source)
+    defs: dict[str, ast.AST] = {}
+    for node in tree.body:  # later definitions win, as at import
+        if isinstance(node, ast.FunctionDef):
+            defs[node.name] = node
+    uses = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in defs and n.id != name}
+            for name, node in defs.items()}
+    found: set[str] = set()
+    frontier = {function}
+    while frontier:
+        frontier = {f for f, used in uses.items() if used & frontier and f not in found}
+        found |= frontier
+    return found

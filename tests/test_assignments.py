@@ -1,0 +1,88 @@
+"""Do the hidden tests grade what they should? For each assignment: the reference gets full
+marks, the stub zero, every planted classic bug loses points on its own function (and only on
+functions calling it), every correct-but-different implementation gets full marks, and the public
+tests pass on the reference and fail on the stub."""
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, callers_of, function_scores, grade, make_submission, reference_source
+
+IDS = ["01_regression", "02_perceptron", "03_backprop", "04_activations", "05_initialization",
+       "06_regularization", "07_optimizers"]
+
+
+def corpus(aid: str):
+    path = ROOT / "tests" / "corpus" / f"{aid}.py"
+    spec = importlib.util.spec_from_file_location(f"corpus_{aid}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cases(kind: str):
+    out = []
+    for aid in IDS:
+        for name in getattr(corpus(aid), kind):
+            out.append(pytest.param(aid, name, id=f"{aid}:{name}"))
+    return out
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_reference_full_marks(course, tmp_path, aid):
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid)})
+    [a] = grade(course, sub, [aid]).assignments
+    bad = [(t.name, t.status, t.feedback) for t in a.tests if t.status != "passed"]
+    assert a.score == a.max_score and not bad, bad
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_untouched_stub_scores_zero(course, aid):
+    [a] = grade(course, ROOT, [aid]).assignments
+    assert a.status == "graded" and a.score == 0
+    assert all("not implemented" in t.feedback for t in a.tests)
+
+
+@pytest.mark.parametrize("aid, name", cases("MUTANTS"))
+def test_classic_bug_loses_points_on_its_own_function(course, tmp_path, aid, name):
+    fn, extra = corpus(aid).MUTANTS[name]
+    source = reference_source(course, aid) + "\n\n" + extra
+    sub = make_submission(tmp_path, course, {aid: source})
+    [a] = grade(course, sub, [aid]).assignments
+    scores = function_scores(a)
+    assert scores[fn][0] < scores[fn][1], f"{name}: {fn} kept full marks"
+    allowed = {fn} | callers_of(source, fn)
+    wrong = {f: s for f, s in scores.items() if f not in allowed and s[0] != s[1]}
+    assert not wrong, f"{name}: unrelated functions lost points: {wrong}"
+
+
+@pytest.mark.parametrize("aid, name", cases("ALTERNATIVES"))
+def test_correct_alternative_gets_full_marks(course, tmp_path, aid, name):
+    source = reference_source(course, aid) + "\n\n" + corpus(aid).ALTERNATIVES[name]
+    sub = make_submission(tmp_path, course, {aid: source})
+    [a] = grade(course, sub, [aid]).assignments
+    bad = [(t.name, t.status, t.feedback) for t in a.tests if t.status != "passed"]
+    assert a.score == a.max_score and not bad, f"{name}: {bad}"
+
+
+def _run_public(folder, module_source, module):
+    shutil.copytree(ROOT / "assignments" / folder.name, folder)
+    (folder / f"{module}.py").write_text(module_source)
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                           "--rootdir", str(folder), str(folder)], capture_output=True, text=True, cwd=folder)
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_public_tests_pass_on_reference_and_fail_on_stub(course, tmp_path, aid):
+    module = course.assignment(aid).module
+    public = list((ROOT / "assignments" / aid).glob("test_*.py"))
+    assert public, f"{aid} has no public tests"
+    ok = _run_public(tmp_path / "ref" / aid, reference_source(course, aid), module)
+    assert ok.returncode == 0, ok.stdout[-2000:]
+    stub = (ROOT / "assignments" / aid / f"{module}.py").read_text()
+    bad = _run_public(tmp_path / "stub" / aid, stub, module)
+    assert bad.returncode == 1 and "NotImplementedError" in bad.stdout

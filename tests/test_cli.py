@@ -1,0 +1,93 @@
+"""Does every command work through click, with clean messages for user mistakes?"""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from tests.conftest import ROOT, make_submission, reference_source
+
+AID = "03_backprop"
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["--course", str(ROOT), *args])
+
+
+@pytest.mark.parametrize("command", [[], ["grade"], ["validate"], ["check"], ["release"]])
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_grade_json_has_the_fixed_keys(course, tmp_path):
+    sub = make_submission(tmp_path / "alice", course, {AID: reference_source(course, AID)})
+    result = run("grade", str(sub), "-a", AID, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"submission", "score", "max_score", "assignments"}
+    assert data["submission"] == "alice" and data["score"] == data["max_score"] > 0
+    [a] = data["assignments"]
+    assert set(a) == {"id", "score", "max_score", "status", "message", "tests"}
+    assert a["status"] == "graded"
+    for t in a["tests"]:
+        assert set(t) == {"name", "function", "score", "max_score", "status", "feedback"}
+        assert t["function"] in course.assignment(AID).points and t["status"] == "passed"
+
+
+def test_grade_table_and_output_file(course, tmp_path):
+    sub = make_submission(tmp_path / "bob", course, {AID: reference_source(course, AID)})
+    result = run("grade", str(sub), "-a", AID)
+    assert result.exit_code == 0 and "Total:" in result.output and "affine_backward" in result.output
+    out = tmp_path / "r.json"
+    assert run("grade", str(sub), "-a", AID, "--format", "json", "-o", str(out)).exit_code == 0
+    assert json.loads(out.read_text())["submission"] == "bob"
+
+
+def test_user_mistakes_give_one_line_messages_not_tracebacks(tmp_path):
+    cases = [
+        run("grade", str(tmp_path), "-a", "99_nothing"),
+        run("grade", str(tmp_path / "nope")),
+        CliRunner().invoke(main, ["--course", str(tmp_path), "validate"]),
+        run("grade", str(tmp_path), "-a", AID, "--format", "json", "-o", str(tmp_path / "no" / "dir" / "x.json")),
+    ]
+    for result in cases:
+        assert result.exit_code != 0
+        assert "Traceback" not in result.output and not isinstance(result.exception, (TypeError, KeyError))
+    assert "unknown assignment '99_nothing'" in cases[0].output
+    assert "does not exist" in cases[1].output
+    assert "course.yaml" in cases[2].output
+
+
+def test_grading_an_empty_directory_completes_with_missing_assignments(tmp_path):
+    result = run("grade", str(tmp_path), "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["score"] == 0 and {a["status"] for a in data["assignments"]} == {"missing"}
+
+
+def test_release_check_passes_on_the_repository():
+    result = run("release", "--check")
+    assert result.exit_code == 0 and "match" in result.output
+
+
+def test_validate_one_assignment():
+    result = run("validate", "-a", AID)
+    assert result.exit_code == 0, result.output
+    assert "validation passed" in result.output
+
+
+def test_check_runs_public_tests_on_a_student_checkout(course, tmp_path):
+    import shutil
+
+    shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    stub = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
+    assert stub.exit_code == 1 and "public tests fail in: 03_backprop" in stub.output
+    (tmp_path / "assignments" / AID / "backprop.py").write_text(reference_source(course, AID))
+    done = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
+    assert done.exit_code == 0 and "all public tests pass" in done.output
+    (tmp_path / "assignments" / AID / "backprop.py").write_text("import os\n")
+    bad = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
+    assert bad.exit_code == 1 and "imports 'os'" in bad.output
