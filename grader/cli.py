@@ -7,6 +7,7 @@ User mistakes (bad path, bad course.yaml, unknown assignment) surface as one-lin
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import tempfile
@@ -97,6 +98,56 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
     result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
     text = to_json(result) if fmt == "json" else to_table(result, color=out is None and sys.stdout.isatty())
     write_output(text, out)
+
+
+@main.command("grade-all")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Parallel grader processes [default: number of cores].")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default="gradebook.csv", show_default=True,
+              help="Gradebook CSV (one row per student, one column per assignment, a total).")
+@click.option("--json-dir", type=click.Path(file_okay=False), help="Also write one JSON result per student here.")
+@click.option("--journal", type=click.Path(dir_okay=False),
+              help="Progress journal for resuming [default: next to the gradebook, <output>.journal].")
+@click.option("--force", is_flag=True, help="Regrade every student, even those already in the journal.")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Save score histograms and a pass-rate heatmap (PNG).")
+@click.pass_obj
+@user_errors
+def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | None, out: str,
+              json_dir: str | None, journal: str | None, force: bool, plot: str | None) -> None:
+    """Grade every immediate subdirectory of DIRECTORY as one student's submission.
+
+    Students already graded (same files, per the journal) are not graded again, so a batch that
+    was interrupted resumes where it stopped.
+    """
+    from grader.batch import grade_all as run_batch, gradebook_csv, summary, write_text_atomic
+
+    chosen = list(ids) or [a.id for a in obj.course.assignments]
+    out_path = Path(out)
+    if not out_path.parent.exists():
+        raise UserError(f"cannot write {out}: directory {out_path.parent} does not exist")
+    journal_path = Path(journal) if journal else out_path.with_name(out_path.name + ".journal")
+
+    def progress(iterable, length: int):
+        with click.progressbar(iterable, length=length, label="grading", show_eta=True, show_pos=True,
+                               file=sys.stderr) as bar:
+            yield from bar
+
+    outcome = run_batch(obj.root, obj.course, Path(directory), ids=chosen, jobs=jobs, journal_path=journal_path,
+                        force=force, progress=progress)
+    write_text_atomic(out_path, gradebook_csv(outcome.results, obj.course, chosen))
+    if json_dir:
+        Path(json_dir).mkdir(parents=True, exist_ok=True)
+        for name, result in outcome.results.items():
+            write_text_atomic(Path(json_dir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    if plot:
+        from grader.plots import plot_class
+
+        plot_class(outcome.results, obj.course, chosen, Path(plot))
+    click.echo(f"graded {outcome.graded} student(s), reused {outcome.reused} from the journal; wrote {out}")
+    for line in summary(outcome.results, obj.course, chosen):
+        click.echo(line)
 
 
 @main.command()

@@ -155,15 +155,16 @@ def _grade_with(course: Course, suite: HiddenSuite, worker: Worker) -> Assignmen
                                 _truncate(f"your module failed to import: {e.get('type')}: {e.get('message')}{where}"))
     student = StudentModule(worker)
     results = []
+    score = 0.0  # summed unrounded: three tests of 1/3 point make exactly 1
     try:
         for test in suite.tests:
             status, feedback = run_test(test, student, suite.ref, worker, limits.test_seconds)
             top = suite.max_points(test)
+            score += top if status == "passed" else 0.0
             results.append(TestResult(test.name, test.function, rounded(top if status == "passed" else 0.0),
                                       rounded(top), status, feedback))
     finally:
         worker.close()
-    score = sum(r.score for r in results)
     return AssignmentResult(a.id, rounded(score), rounded(a.max_score), "graded", "", results)
 
 

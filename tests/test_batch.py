@@ -1,0 +1,89 @@
+"""Does grade-all grade a class deterministically, resume after a kill, and write a gradebook?"""
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from grader.batch import Journal, grade_all
+from grader.cli import main
+from tests.conftest import ROOT, make_submission, reference_source
+
+AID = "03_backprop"
+BUG = '''
+def affine_backward(dout, cache):
+    x, W = cache[0], cache[1]
+    return dout @ W.T, x.T @ dout, dout.mean(axis=0)
+'''
+
+
+@pytest.fixture
+def klass(tmp_path, course):
+    ref = reference_source(course, AID)
+    base = tmp_path / "class"
+    make_submission(base / "alice", course, {AID: ref})
+    make_submission(base / "bob", course, {AID: ref + BUG})
+    make_submission(base / "carol", course, {})
+    (base / ".hidden").mkdir()
+    return base
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["--course", str(ROOT), *args])
+
+
+def test_gradebook_rows_columns_and_json(klass, tmp_path, course):
+    out = tmp_path / "gb.csv"
+    result = run("grade-all", str(klass), "-a", AID, "-j", "2", "-o", str(out), "--json-dir", str(tmp_path / "j"),
+                 "--plot", str(tmp_path / "p.png"))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(out.open()))
+    top = course.assignment(AID).max_score
+    assert rows[0] == ["Student", AID, "Total"] and rows[1] == ["Points Possible", f"{top:g}", f"{top:g}"]
+    scores = {r[0]: float(r[1]) for r in rows[2:]}
+    assert list(scores) == ["alice", "bob", "carol"]
+    assert scores["alice"] == top and 0 < scores["bob"] < top and scores["carol"] == 0
+    assert json.loads((tmp_path / "j" / "bob.json").read_text())["submission"] == "bob"
+    assert (tmp_path / "p.png").stat().st_size > 10_000
+    assert "affine_backward" in result.output, "the summary names the function students fail"
+
+
+def test_output_is_the_same_whatever_the_parallelism(klass, tmp_path, course):
+    one = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=tmp_path / "j1")
+    two = grade_all(ROOT, course, klass, ids=[AID], jobs=2, journal_path=tmp_path / "j2")
+    assert json.dumps(one.results, sort_keys=True) == json.dumps(two.results, sort_keys=True)
+
+
+def test_a_killed_batch_resumes_without_regrading_or_duplicating(klass, tmp_path, course):
+    journal = tmp_path / "journal"
+    first = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=journal)
+    assert first.graded == 3
+    lines = journal.read_bytes().splitlines(keepends=True)
+    # Simulate a kill: bob's line torn in half, carol's never written.
+    kept = [ln for ln in lines if b'"student":"alice"' in ln]
+    torn = [ln for ln in lines if b'"student":"bob"' in ln][0][:40]
+    journal.write_bytes(b"".join(kept) + torn)
+    second = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=journal)
+    assert (second.graded, second.reused) == (2, 1)
+    assert json.dumps(second.results, sort_keys=True) == json.dumps(first.results, sort_keys=True)
+    assert sorted(Journal(journal).read()) == ["alice", "bob", "carol"]
+    third = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=journal)
+    assert (third.graded, third.reused) == (0, 3)
+
+
+def test_changed_submission_and_force_are_regraded(klass, tmp_path, course):
+    journal = tmp_path / "journal"
+    grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=journal)
+    bob = klass / "bob" / "assignments" / AID / "backprop.py"
+    bob.write_text(reference_source(course, AID))
+    again = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=journal)
+    assert (again.graded, again.reused) == (1, 2)
+    assert again.results["bob"]["score"] == again.results["alice"]["score"]
+    forced = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=journal, force=True)
+    assert forced.graded == 3
+
+
+def test_bad_directory_is_a_clean_error(tmp_path):
+    result = run("grade-all", str(tmp_path / "none"))
+    assert result.exit_code != 0 and "Traceback" not in (result.output or "")
