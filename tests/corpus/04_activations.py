@@ -1,0 +1,328 @@
+"""Mutants and alternatives of the 04_activations reference (see tests/corpus/ conventions)."""
+
+# name -> (function that must lose points, source appended to the reference module)
+MUTANTS = {
+    "tanh_forward_in_place": ("tanh_forward", '''
+def tanh_forward(x):
+    np.tanh(x, out=x)
+    return x, x.copy()
+'''),
+    "tanh_backward_uses_derivative_of_x": ("tanh_backward", '''
+def tanh_backward(dout, cache):
+    return dout * (1.0 - cache)
+'''),
+    "leaky_relu_forward_ignores_alpha": ("leaky_relu_forward", '''
+def leaky_relu_forward(x, alpha=0.01):
+    return np.where(x > 0, x, 0.01 * x), (x, alpha)
+'''),
+    "leaky_relu_backward_zero_slope": ("leaky_relu_backward", '''
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    return dout * (x > 0)
+'''),
+    "prelu_forward_wrong_broadcast": ("prelu_forward", '''
+def prelu_forward(x, alpha):
+    return np.where(x > 0, x, np.mean(alpha) * x), (x, alpha)
+'''),
+    "prelu_dalpha_not_summed": ("prelu_backward", '''
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    return dout * np.where(x > 0, 1.0, alpha), dout * np.where(x > 0, 0.0, x)
+'''),
+    "prelu_dalpha_mean_over_batch": ("prelu_backward", '''
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    g = dout * np.where(x > 0, 0.0, x)
+    return dout * np.where(x > 0, 1.0, alpha), (g.mean() if np.ndim(alpha) == 0 else g.mean(axis=0))
+'''),
+    "prelu_scalar_dalpha_shape_1": ("prelu_backward", '''
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    g = dout * np.where(x > 0, 0.0, x)
+    dalpha = np.atleast_1d(g.sum()) if np.ndim(alpha) == 0 else g.sum(axis=0)
+    return dout * np.where(x > 0, 1.0, alpha), dalpha
+'''),
+    "prelu_backward_dx_ignores_alpha": ("prelu_backward", '''
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    g = dout * np.where(x > 0, 0.0, x)
+    return dout * (x > 0), (g.sum() if np.ndim(alpha) == 0 else g.sum(axis=0))
+'''),
+    "elu_forward_no_alpha": ("elu_forward", '''
+def elu_forward(x, alpha=1.0):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))), (x, alpha)
+'''),
+    "elu_backward_wrong_for_positive": ("elu_backward", '''
+def elu_backward(dout, cache):
+    x, alpha = cache
+    return dout * alpha * np.exp(np.minimum(x, 0.0))
+'''),
+    "elu_backward_out_plus_alpha_everywhere": ("elu_backward", '''
+def elu_backward(dout, cache):
+    x, alpha = cache
+    out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+    return dout * (out + alpha)
+'''),
+    "selu_constants_swapped": ("selu_forward", '''
+def selu_forward(x):
+    out = SELU_ALPHA * np.where(x > 0, x, SELU_SCALE * np.expm1(np.minimum(x, 0.0)))
+    return out, x
+'''),
+    "selu_backward_missing_scale": ("selu_backward", '''
+def selu_backward(dout, cache):
+    x = cache
+    return dout * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(x, 0.0)))
+'''),
+    "gelu_exact_is_tanh_approximation": ("gelu_forward", '''
+_gelu_forward_ref = gelu_forward
+def gelu_forward(x, approximate="none"):
+    out, _ = _gelu_forward_ref(x, "tanh")
+    return out, (x, approximate)
+'''),
+    "gelu_tanh_form_missing_cubic": ("gelu_forward", '''
+_gelu_forward_ref = gelu_forward
+def gelu_forward(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * x)), (x, approximate)
+    return _gelu_forward_ref(x, approximate)
+'''),
+    "gelu_backward_exact_drops_pdf_term": ("gelu_backward", '''
+_gelu_backward_ref = gelu_backward
+def gelu_backward(dout, cache):
+    x, approximate = cache
+    if approximate == "none":
+        return dout * 0.5 * (1.0 + scipy.special.erf(x / np.sqrt(2.0)))
+    return _gelu_backward_ref(dout, cache)
+'''),
+    "gelu_backward_always_tanh": ("gelu_backward", '''
+_gelu_backward_ref = gelu_backward
+def gelu_backward(dout, cache):
+    x, approximate = cache
+    return _gelu_backward_ref(dout, (x, "tanh"))
+'''),
+    "swish_forward_ignores_beta": ("swish_forward", '''
+def swish_forward(x, beta=1.0):
+    s = _sigmoid(x)
+    return x * s, (x, _sigmoid(beta * x), beta)
+'''),
+    "swish_backward_missing_beta": ("swish_backward", '''
+def swish_backward(dout, cache):
+    x, s, beta = cache
+    return dout * (s + x * s * (1.0 - s))
+'''),
+    "glu_forward_gate_on_wrong_branch": ("glu_forward", '''
+def glu_forward(x, W, b, V, c):
+    a = x @ W + b
+    g = _sigmoid(x @ V + c)
+    return (x @ V + c) * _sigmoid(a), (x, W, V, a, g)
+'''),
+    "glu_gate_derivative_missing": ("glu_backward", '''
+def glu_backward(dout, cache):
+    x, W, V, a, g = cache
+    da = dout * g
+    dz = dout * a
+    dx = da @ W.T + dz @ V.T
+    return dx, x.T @ da, da.sum(axis=0), x.T @ dz, dz.sum(axis=0)
+'''),
+    "glu_backward_db_keepdims": ("glu_backward", '''
+_glu_backward_ref = glu_backward
+def glu_backward(dout, cache):
+    dx, dW, db, dV, dc = _glu_backward_ref(dout, cache)
+    return dx, dW, db[None, :], dV, dc[None, :]
+'''),
+    "glu_backward_dx_missing_gate_path": ("glu_backward", '''
+_glu_backward_ref = glu_backward
+def glu_backward(dout, cache):
+    x, W, V, a, g = cache
+    dx, dW, db, dV, dc = _glu_backward_ref(dout, cache)
+    return (dout * g) @ W.T, dW, db, dV, dc
+'''),
+    "swiglu_forward_sigmoid_not_swish": ("swiglu_forward", '''
+def swiglu_forward(x, W1, b1, W2, b2):
+    a, v = x @ W1 + b1, x @ W2 + b2
+    return _sigmoid(a) * v, (x, W1, W2, a, v)
+'''),
+    "swiglu_backward_swaps_branches": ("swiglu_backward", '''
+def swiglu_backward(dout, cache):
+    x, W1, W2, a, v = cache
+    s, s_cache = swish_forward(a)
+    da = swish_backward(dout * v, s_cache)
+    dv = dout * s
+    return da @ W1.T + dv @ W2.T, x.T @ dv, dv.sum(axis=0), x.T @ da, da.sum(axis=0)
+'''),
+    "swiglu_backward_modifies_dout": ("swiglu_backward", '''
+_swiglu_backward_ref = swiglu_backward
+def swiglu_backward(dout, cache):
+    grads = _swiglu_backward_ref(dout, cache)
+    dout *= 0.0
+    return grads
+'''),
+    "geglu_forward_tanh_gelu": ("geglu_forward", '''
+def geglu_forward(x, W1, b1, W2, b2):
+    a, v = x @ W1 + b1, x @ W2 + b2
+    return gelu_forward(a, approximate="tanh")[0] * v, (x, W1, W2, a, v)
+'''),
+    "geglu_backward_dx_only_gelu_branch": ("geglu_backward", '''
+def geglu_backward(dout, cache):
+    x, W1, W2, a, v = cache
+    h, h_cache = gelu_forward(a)
+    da = gelu_backward(dout * v, h_cache)
+    dv = dout * h
+    return da @ W1.T, x.T @ da, da.sum(axis=0), x.T @ dv, dv.sum(axis=0)
+'''),
+}
+
+# name -> source appended to the reference: correct but differently written; must get full marks
+ALTERNATIVES = {
+    "tanh_via_exp_formula": '''
+def tanh_forward(x):
+    t = np.exp(-2.0 * np.abs(x))
+    out = np.sign(x) * (1.0 - t) / (1.0 + t)
+    return out, {"x": x.copy()}
+
+def tanh_backward(dout, cache):
+    t = np.exp(-2.0 * np.abs(cache["x"]))
+    return dout * 4.0 * t / (1.0 + t) ** 2
+''',
+    "leaky_relu_maximum_and_mask": '''
+def leaky_relu_forward(x, alpha=0.01):
+    mask = x > 0
+    return np.maximum(x, alpha * x), [mask, float(alpha)]
+
+def leaky_relu_backward(dout, cache):
+    mask, alpha = cache
+    dx = alpha * dout
+    dx[mask] = dout[mask]
+    return dx
+''',
+    "prelu_explicit_loops_python_float": '''
+def prelu_forward(x, alpha):
+    scalar = np.ndim(alpha) == 0
+    out = np.array(x, dtype=float)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            if x[i, j] <= 0:
+                out[i, j] = (alpha if scalar else alpha[j]) * x[i, j]
+    return out, (x.copy(), alpha if scalar else np.array(alpha), scalar)
+
+def prelu_backward(dout, cache):
+    x, alpha, scalar = cache
+    dx = np.array(dout, dtype=float)
+    dalpha = 0.0 if scalar else np.zeros(x.shape[1])
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            if x[i, j] <= 0:
+                dx[i, j] = (alpha if scalar else alpha[j]) * dout[i, j]
+                if scalar:
+                    dalpha += float(dout[i, j] * x[i, j])
+                else:
+                    dalpha[j] += dout[i, j] * x[i, j]
+    return dx, dalpha
+''',
+    "prelu_zero_d_array_dalpha": '''
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    alpha = np.asarray(alpha, dtype=float)
+    neg = x <= 0
+    dx = np.where(neg, alpha * dout, dout)
+    dalpha = np.einsum("nd,nd->d", dout, np.where(neg, x, 0.0))
+    if alpha.ndim == 0:
+        dalpha = np.array(dalpha.sum())
+    return dx, dalpha
+''',
+    "elu_backward_out_plus_alpha": '''
+def elu_forward(x, alpha=1.0):
+    out = x.copy()
+    neg = x <= 0
+    out[neg] = alpha * (np.exp(x[neg]) - 1.0)
+    return out, (out, neg, alpha)
+
+def elu_backward(dout, cache):
+    out, neg, alpha = cache
+    return np.where(neg, out + alpha, 1.0) * dout
+''',
+    "selu_via_elu": '''
+def selu_forward(x):
+    out, cache = elu_forward(x, alpha=SELU_ALPHA)
+    return SELU_SCALE * out, cache
+
+def selu_backward(dout, cache):
+    return elu_backward(SELU_SCALE * dout, cache)
+''',
+    "gelu_math_erf_vectorized": '''
+import math as _math
+_verf = np.vectorize(_math.erf, otypes=[float])
+
+def gelu_forward(x, approximate="none"):
+    if approximate == "tanh":
+        k = _math.sqrt(2.0 / _math.pi)
+        return x * 0.5 * (1.0 + np.tanh(k * x + k * 0.044715 * x * x * x)), ("tanh", x)
+    cdf = 0.5 * (1.0 + _verf(x / _math.sqrt(2.0)))
+    return x * cdf, ("none", x, cdf)
+
+def gelu_backward(dout, cache):
+    if cache[0] == "tanh":
+        x = cache[1]
+        k = _math.sqrt(2.0 / _math.pi)
+        u = k * (x + 0.044715 * x ** 3)
+        sech2 = 1.0 / np.cosh(u) ** 2
+        return dout * (0.5 * (1.0 + np.tanh(u)) + 0.5 * x * sech2 * k * (1.0 + 0.134145 * x ** 2))
+    _, x, cdf = cache
+    return dout * (cdf + x * np.exp(-x * x / 2.0) / _math.sqrt(2.0 * _math.pi))
+''',
+    "gelu_erfc": '''
+def gelu_forward(x, approximate="none"):
+    if approximate == "none":
+        return x * 0.5 * scipy.special.erfc(-x / np.sqrt(2.0)), (x, approximate)
+    u = np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3)
+    return x * scipy.special.expit(2.0 * u), (x, approximate)
+''',
+    "swish_scipy_expit_recompute": '''
+def swish_forward(x, beta=1.0):
+    return x * scipy.special.expit(beta * x), (x, beta)
+
+def swish_backward(dout, cache):
+    x, beta = cache
+    s = scipy.special.expit(beta * x)
+    return dout * s * (1.0 + beta * x * (1.0 - s))
+''',
+    "glu_einsum_dict_cache": '''
+def glu_forward(x, W, b, V, c):
+    a = np.einsum("nd,dm->nm", x, W) + b
+    g = scipy.special.expit(np.einsum("nd,dm->nm", x, V) + c)
+    return a * g, {"x": x, "W": W, "V": V, "a": a, "g": g}
+
+def glu_backward(dout, cache):
+    x, W, V, a, g = (cache[k] for k in ("x", "W", "V", "a", "g"))
+    da = dout * g
+    dz = dout * a * g * (1 - g)
+    dx = np.einsum("nm,dm->nd", da, W) + np.einsum("nm,dm->nd", dz, V)
+    return dx, np.einsum("nd,nm->dm", x, da), np.sum(da, axis=0), np.einsum("nd,nm->dm", x, dz), np.sum(dz, axis=0)
+''',
+    "swiglu_geglu_self_contained": '''
+def swiglu_forward(x, W1, b1, W2, b2):
+    a = x @ W1 + b1
+    v = x @ W2 + b2
+    s = scipy.special.expit(a)
+    return a * s * v, (x, W1, W2, a, v)
+
+def swiglu_backward(dout, cache):
+    x, W1, W2, a, v = cache
+    s = scipy.special.expit(a)
+    da = dout * v * (s + a * s * (1 - s))
+    dv = dout * a * s
+    return da @ W1.T + dv @ W2.T, x.T @ da, da.sum(0), x.T @ dv, dv.sum(0)
+
+def geglu_forward(x, W1, b1, W2, b2):
+    a = x @ W1 + b1
+    v = x @ W2 + b2
+    return a * 0.5 * scipy.special.erfc(-a / np.sqrt(2)) * v, (x, W1, W2, a, v)
+
+def geglu_backward(dout, cache):
+    x, W1, W2, a, v = cache
+    cdf = 0.5 * scipy.special.erfc(-a / np.sqrt(2))
+    da = dout * v * (cdf + a * np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi))
+    dv = dout * a * cdf
+    return da @ W1.T + dv @ W2.T, x.T @ da, da.sum(0), x.T @ dv, dv.sum(0)
+''',
+}

@@ -1,0 +1,311 @@
+"""Mutants and alternatives of the 05_initialization reference (see tests/corpus/ conventions)."""
+
+# name -> (function that must lose points, source appended to the reference module)
+MUTANTS = {
+    "conv_fans_swapped": ("compute_fans", '''
+def compute_fans(shape):
+    shape = tuple(shape)
+    if len(shape) == 2:
+        return int(shape[0]), int(shape[1])
+    if len(shape) == 4:
+        receptive = shape[2] * shape[3]
+        return int(shape[0] * receptive), int(shape[1] * receptive)
+    raise ValueError("bad rank")
+'''),
+    "dense_fans_torch_layout": ("compute_fans", '''
+def compute_fans(shape):
+    shape = tuple(shape)
+    if len(shape) == 2:
+        return int(shape[1]), int(shape[0])
+    if len(shape) == 4:
+        receptive = shape[2] * shape[3]
+        return int(shape[1] * receptive), int(shape[0] * receptive)
+    raise ValueError("bad rank")
+'''),
+    "conv_fans_ignore_kernel": ("compute_fans", '''
+def compute_fans(shape):
+    shape = tuple(shape)
+    if len(shape) in (2, 4):
+        return (int(shape[0]), int(shape[1])) if len(shape) == 2 else (int(shape[1]), int(shape[0]))
+    raise ValueError("bad rank")
+'''),
+    "fans_accept_any_rank": ("compute_fans", '''
+def compute_fans(shape):
+    shape = tuple(shape)
+    if len(shape) == 2:
+        return int(shape[0]), int(shape[1])
+    receptive = int(np.prod(shape[2:]))
+    return int(shape[1] * receptive) if len(shape) > 1 else 1, int(shape[0] * receptive) if shape else 1
+'''),
+    "tanh_gain_1": ("calculate_gain", '''
+_calculate_gain_ref = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    return 1.0 if nonlinearity == "tanh" else _calculate_gain_ref(nonlinearity, param)
+'''),
+    "leaky_relu_gain_ignores_param": ("calculate_gain", '''
+_calculate_gain_ref = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    return _calculate_gain_ref(nonlinearity, None)
+'''),
+    "leaky_relu_gain_default_slope_0": ("calculate_gain", '''
+_calculate_gain_ref = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    if nonlinearity == "leaky_relu" and param is None:
+        return math.sqrt(2.0)
+    return _calculate_gain_ref(nonlinearity, param)
+'''),
+    "unknown_gain_is_1": ("calculate_gain", '''
+_calculate_gain_ref = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    try:
+        return _calculate_gain_ref(nonlinearity, param)
+    except ValueError:
+        return 1.0
+'''),
+    "conv_gain_unsupported": ("calculate_gain", '''
+_calculate_gain_ref = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    if nonlinearity.startswith("conv"):
+        raise ValueError("unsupported")
+    return _calculate_gain_ref(nonlinearity, param)
+'''),
+    "zeros_init_integer": ("zeros_init", '''
+def zeros_init(shape):
+    return np.zeros(shape, dtype=int)
+'''),
+    "zeros_init_flat": ("zeros_init", '''
+def zeros_init(shape):
+    return np.zeros(int(np.prod(shape)))
+'''),
+    "normal_init_ignores_std": ("normal_init", '''
+def normal_init(shape, std, rng):
+    return rng.standard_normal(shape)
+'''),
+    "normal_init_variance_as_std": ("normal_init", '''
+def normal_init(shape, std, rng):
+    return std ** 2 * rng.standard_normal(shape)
+'''),
+    "normal_init_global_rng": ("normal_init", '''
+def normal_init(shape, std, rng):
+    return std * np.random.standard_normal(shape)
+'''),
+    "lecun_uses_fan_out": ("lecun_normal", '''
+def lecun_normal(shape, rng):
+    _, fan_out = compute_fans(shape)
+    return math.sqrt(1.0 / fan_out) * rng.standard_normal(shape)
+'''),
+    "lecun_variance_as_std": ("lecun_normal", '''
+def lecun_normal(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    return (1.0 / fan_in) * rng.standard_normal(shape)
+'''),
+    "xavier_fan_in_only": ("xavier_normal", '''
+def xavier_normal(shape, rng, gain=1.0):
+    fan_in, _ = compute_fans(shape)
+    return gain * math.sqrt(1.0 / fan_in) * rng.standard_normal(shape)
+'''),
+    "xavier_normal_ignores_gain": ("xavier_normal", '''
+def xavier_normal(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    return math.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal(shape)
+'''),
+    "xavier_normal_uniform_draws": ("xavier_normal", '''
+def xavier_normal(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, size=shape)
+'''),
+    "xavier_uniform_std_as_bound": ("xavier_uniform", '''
+def xavier_uniform(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    a = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, size=shape)
+'''),
+    "xavier_uniform_fan_in_only": ("xavier_uniform", '''
+def xavier_uniform(shape, rng, gain=1.0):
+    fan_in, _ = compute_fans(shape)
+    a = gain * math.sqrt(3.0 / fan_in)
+    return rng.uniform(-a, a, size=shape)
+'''),
+    "xavier_uniform_gain_inside_sqrt": ("xavier_uniform", '''
+def xavier_uniform(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    a = math.sqrt(gain * 6.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, size=shape)
+'''),
+    "xavier_uniform_normal_draws": ("xavier_uniform", '''
+def xavier_uniform(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    return gain * math.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal(shape)
+'''),
+    "he_uses_fan_out": ("he_normal", '''
+def he_normal(shape, rng):
+    _, fan_out = compute_fans(shape)
+    return math.sqrt(2.0 / fan_out) * rng.standard_normal(shape)
+'''),
+    "he_normal_missing_factor_2": ("he_normal", '''
+def he_normal(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    return math.sqrt(1.0 / fan_in) * rng.standard_normal(shape)
+'''),
+    "he_uniform_bound_sqrt3": ("he_uniform", '''
+def he_uniform(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    a = math.sqrt(3.0 / fan_in)
+    return rng.uniform(-a, a, size=shape)
+'''),
+    "he_uniform_uses_fan_out": ("he_uniform", '''
+def he_uniform(shape, rng):
+    _, fan_out = compute_fans(shape)
+    a = math.sqrt(6.0 / fan_out)
+    return rng.uniform(-a, a, size=shape)
+'''),
+    "he_uniform_normal_draws": ("he_uniform", '''
+def he_uniform(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    return math.sqrt(2.0 / fan_in) * rng.standard_normal(shape)
+'''),
+    "stats_weights_drawn_before_x": ("layer_activation_stats", '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+            "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "linear": lambda z: z}
+    Ws = [init((width, width), rng) for _ in range(depth)]
+    h = rng.standard_normal((batch_size, width))
+    stats = np.empty((depth, 2))
+    for layer, W in enumerate(Ws):
+        h = acts[activation](h @ W)
+        stats[layer] = h.mean(), h.std()
+    return stats
+'''),
+    "stats_one_weight_for_all_layers": ("layer_activation_stats", '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+            "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "linear": lambda z: z}
+    h = rng.standard_normal((batch_size, width))
+    W = init((width, width), rng)
+    stats = np.empty((depth, 2))
+    for layer in range(depth):
+        h = acts[activation](h @ W)
+        stats[layer] = h.mean(), h.std()
+    return stats
+'''),
+    "stats_std_instead_of_mean": ("layer_activation_stats", '''
+_layer_activation_stats_ref = layer_activation_stats
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    stats = _layer_activation_stats_ref(init, activation, depth=depth, width=width, batch_size=batch_size, rng=rng)
+    return np.stack([stats[:, 1], stats[:, 1]], axis=1)
+'''),
+    "stats_sample_std_ddof1": ("layer_activation_stats", '''
+_layer_activation_stats_ref = layer_activation_stats
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    stats = _layer_activation_stats_ref(init, activation, depth=depth, width=width, batch_size=batch_size, rng=rng)
+    n = batch_size * width
+    return np.stack([stats[:, 0], stats[:, 1] * np.sqrt(n / (n - 1))], axis=1)
+'''),
+    "stats_of_preactivations": ("layer_activation_stats", '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+            "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "linear": lambda z: z}
+    h = rng.standard_normal((batch_size, width))
+    stats = np.empty((depth, 2))
+    for layer in range(depth):
+        z = h @ init((width, width), rng)
+        stats[layer] = z.mean(), z.std()
+        h = acts[activation](z)
+    return stats
+'''),
+    "stats_relu_is_abs": ("layer_activation_stats", '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    acts = {"tanh": np.tanh, "relu": np.abs,
+            "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "linear": lambda z: z}
+    h = rng.standard_normal((batch_size, width))
+    stats = np.empty((depth, 2))
+    for layer in range(depth):
+        h = acts[activation](h @ init((width, width), rng))
+        stats[layer] = h.mean(), h.std()
+    return stats
+'''),
+}
+
+# name -> source appended to the reference: correct but differently written; must get full marks
+ALTERNATIVES = {
+    "rng_normal_and_random": '''
+def normal_init(shape, std, rng):
+    return rng.normal(0.0, std, size=shape)
+
+def lecun_normal(shape, rng):
+    return rng.normal(0.0, 1.0 / np.sqrt(compute_fans(shape)[0]), shape)
+
+def xavier_normal(shape, rng, gain=1.0):
+    fi, fo = compute_fans(shape)
+    return rng.normal(0.0, gain * np.sqrt(2.0 / (fi + fo)), shape)
+
+def xavier_uniform(shape, rng, gain=1.0):
+    fi, fo = compute_fans(shape)
+    a = gain * np.sqrt(6.0 / (fi + fo))
+    return a * (2.0 * rng.random(shape) - 1.0)
+
+def he_normal(shape, rng):
+    return rng.normal(0.0, np.sqrt(2.0 / compute_fans(shape)[0]), shape)
+
+def he_uniform(shape, rng):
+    a = np.sqrt(6.0 / compute_fans(shape)[0])
+    return a * (2.0 * rng.random(shape) - 1.0)
+''',
+    "flat_draws_reshaped_and_gains": '''
+def _draw_flat(shape, rng):
+    return rng.standard_normal(int(np.prod(shape))).reshape(shape)
+
+def lecun_normal(shape, rng):
+    return calculate_gain("linear") / math.sqrt(compute_fans(shape)[0]) * _draw_flat(shape, rng)
+
+def he_normal(shape, rng):
+    return calculate_gain("relu") / math.sqrt(compute_fans(shape)[0]) * _draw_flat(shape, rng)
+
+def he_uniform(shape, rng):
+    a = math.sqrt(3.0) * calculate_gain("relu") / math.sqrt(compute_fans(shape)[0])
+    return rng.uniform(-a, a, int(np.prod(shape))).reshape(shape)
+
+def normal_init(shape, std, rng):
+    return _draw_flat(shape, rng) * std
+''',
+    "fans_via_prod_list_and_numpy_ints": '''
+def compute_fans(shape):
+    if len(shape) not in (2, 4):
+        raise ValueError("only 2-D and 4-D weights")
+    if len(shape) == 2:
+        return [np.int64(shape[0]), np.int64(shape[1])]
+    receptive = np.prod(shape[2:])
+    return [shape[1] * receptive, shape[0] * receptive]
+
+def zeros_init(shape):
+    return np.zeros(tuple(shape)) * 1.0
+''',
+    "gain_table_numpy_float": '''
+_GAINS = {"linear": 1, "sigmoid": 1, "tanh": 5 / 3, "relu": np.sqrt(2.0), "selu": 0.75}
+for _n in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+    _GAINS[_n] = 1
+
+def calculate_gain(nonlinearity, param=None):
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return np.sqrt(2.0 / (1.0 + slope * slope))
+    if nonlinearity not in _GAINS:
+        raise ValueError("unsupported nonlinearity " + str(nonlinearity))
+    return _GAINS[nonlinearity]
+''',
+    "stats_einsum_expit_manual_moments": '''
+import scipy.special as _sp
+
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    f = {"tanh": np.tanh, "relu": lambda z: z * (z > 0), "sigmoid": _sp.expit, "linear": lambda z: z}[activation]
+    h = rng.standard_normal(size=(batch_size, width))
+    rows = []
+    for _ in range(depth):
+        W = init([width, width], rng)
+        h = f(np.einsum("nd,dm->nm", h, W))
+        m = h.sum() / h.size
+        rows.append((m, np.sqrt(np.mean((h - m) ** 2))))
+    return np.array(rows)
+''',
+}
