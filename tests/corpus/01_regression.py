@@ -1,0 +1,495 @@
+"""Mutants and alternatives of 01_regression (regression.py) that prove the hidden tests work."""
+
+# name -> (function that must lose points, source appended to the reference module)
+MUTANTS = {
+    # ---- preprocessing
+    "std_sample_ddof1": ("standardize_fit", '''
+def standardize_fit(X):
+    std = X.std(axis=0, ddof=1)
+    return X.mean(axis=0), np.where(std == 0, 1.0, std)
+'''),
+    "std_zero_not_replaced": ("standardize_fit", '''
+def standardize_fit(X):
+    return X.mean(axis=0), X.std(axis=0)
+'''),
+    "std_keepdims_shape": ("standardize_fit", '''
+def standardize_fit(X):
+    std = X.std(axis=0, keepdims=True)
+    return X.mean(axis=0, keepdims=True), np.where(std == 0, 1.0, std)
+'''),
+    "apply_own_statistics": ("standardize_apply", '''
+def standardize_apply(X, mean, std):
+    m, s = standardize_fit(X)
+    return (X - m) / s
+'''),
+    "apply_mutates_input": ("standardize_apply", '''
+def standardize_apply(X, mean, std):
+    X -= mean
+    X /= std
+    return X
+'''),
+    # ---- linear regression
+    "linear_forward_no_bias": ("linear_forward", '''
+def linear_forward(X, w, b):
+    return X @ w
+'''),
+    "mse_grad_missing_2": ("mse_loss", '''
+def mse_loss(y_hat, y):
+    diff = y_hat - y
+    return float(np.mean(diff**2)), diff / diff.size
+'''),
+    "mse_grad_missing_1_over_n": ("mse_loss", '''
+def mse_loss(y_hat, y):
+    diff = y_hat - y
+    return float(np.mean(diff**2)), 2.0 * diff
+'''),
+    "mse_loss_summed": ("mse_loss", '''
+def mse_loss(y_hat, y):
+    diff = y_hat - y
+    return float(np.sum(diff**2)), 2.0 * diff / diff.size
+'''),
+    "mse_grad_sign_flipped": ("mse_loss", '''
+def mse_loss(y_hat, y):
+    diff = y - y_hat
+    return float(np.mean(diff**2)), 2.0 * diff / diff.size
+'''),
+    "closed_form_no_intercept": ("linear_regression_closed_form", '''
+def linear_regression_closed_form(X, y):
+    return np.linalg.lstsq(X, y, rcond=None)[0], 0.0
+'''),
+    "closed_form_normal_equations_solve": ("linear_regression_closed_form", '''
+def linear_regression_closed_form(X, y):
+    A = np.column_stack([X, np.ones(len(X))])
+    try:
+        theta = np.linalg.solve(A.T @ A, A.T @ y)
+    except np.linalg.LinAlgError:
+        theta = np.linalg.lstsq(A.T @ A + 1e-8 * np.eye(A.shape[1]), A.T @ y, rcond=None)[0]
+    return theta[:-1], float(theta[-1])
+'''),
+    "closed_form_least_squares_not_min_norm": ("linear_regression_closed_form", '''
+def linear_regression_closed_form(X, y):
+    A = np.column_stack([X, np.ones(len(X))])
+    theta = np.linalg.lstsq(A, y, rcond=None)[0]
+    null = np.linalg.svd(A)[2][-1]      # a null-space direction when A is rank deficient
+    if np.linalg.matrix_rank(A) < A.shape[1]:
+        theta = theta + 0.5 * null     # still optimal, but not minimum-norm
+    return theta[:-1], float(theta[-1])
+'''),
+    "gd_losses_before_epoch": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        losses.append(mse_loss(X @ w + b, y)[0])
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            b = b - lr * float(np.sum(dy))
+    return w, b, np.array(losses)
+'''),
+    "gd_bias_not_updated": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w - lr * (X[idx].T @ dy)
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_never_shuffles": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, N, batch_size):
+            idx = np.arange(start, min(start + batch_size, N))
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_one_sample_per_epoch": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        idx = rng.permutation(N)[:batch_size]   # one mini-batch per epoch instead of a full pass
+        _, dy = mse_loss(X[idx] @ w + b, y[idx])
+        w = w - lr * (X[idx].T @ dy)
+        b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    # ---- sigmoid, BCE, logistic regression
+    "sigmoid_exp_ratio_overflows": ("sigmoid", '''
+def sigmoid(z):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.exp(z) / (1.0 + np.exp(z))
+'''),
+    "sigmoid_clipped_logits": ("sigmoid", '''
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+'''),
+    "bce_log_of_sigmoid": ("bce_with_logits", '''
+def bce_with_logits(z, y):
+    s = sigmoid(z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = -np.mean(y * np.log(s) + (1 - y) * np.log(1 - s))
+    return float(loss), (s - y) / z.size
+'''),
+    "bce_eps_clipped_log": ("bce_with_logits", '''
+def bce_with_logits(z, y):
+    s = sigmoid(z)
+    loss = -np.mean(y * np.log(s + 1e-12) + (1 - y) * np.log(1 - s + 1e-12))
+    return float(loss), (s - y) / z.size
+'''),
+    "bce_grad_not_averaged": ("bce_with_logits", '''
+def bce_with_logits(z, y):
+    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+    return float(loss), sigmoid(z) - y
+'''),
+    "logistic_regularizes_bias": ("logistic_regression_gd", '''
+def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
+    w, b = np.zeros(X.shape[1]), 0.0
+    losses = []
+    for _ in range(epochs):
+        _, dz = bce_with_logits(X @ w + b, y)
+        w, b = w - lr * (X.T @ dz + reg * w), b - lr * (float(np.sum(dz)) + reg * b)
+        loss, _ = bce_with_logits(X @ w + b, y)
+        losses.append(loss + 0.5 * reg * (float(np.sum(w**2)) + b**2))
+    return w, b, np.array(losses)
+'''),
+    "logistic_ignores_reg": ("logistic_regression_gd", '''
+def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
+    w, b = np.zeros(X.shape[1]), 0.0
+    losses = []
+    for _ in range(epochs):
+        _, dz = bce_with_logits(X @ w + b, y)
+        w, b = w - lr * (X.T @ dz), b - lr * float(np.sum(dz))
+        losses.append(bce_with_logits(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "logistic_reg_squared": ("logistic_regression_gd", '''
+def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
+    w, b = np.zeros(X.shape[1]), 0.0
+    losses = []
+    for _ in range(epochs):
+        _, dz = bce_with_logits(X @ w + b, y)
+        w, b = w - lr * (X.T @ dz + reg**2 * w), b - lr * float(np.sum(dz))
+        loss, _ = bce_with_logits(X @ w + b, y)
+        losses.append(loss + 0.5 * reg**2 * float(np.sum(w**2)))
+    return w, b, np.array(losses)
+'''),
+    # ---- softmax and cross-entropy
+    "softmax_no_max_shift": ("softmax", '''
+def softmax(Z):
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(Z)
+        return e / np.sum(e, axis=-1, keepdims=True)
+'''),
+    "softmax_wrong_axis": ("softmax", '''
+def softmax(Z):
+    e = np.exp(Z - np.max(Z, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+'''),
+    "ce_summed_not_averaged": ("softmax_cross_entropy", '''
+def softmax_cross_entropy(Z, y):
+    N = Z.shape[0]
+    log_p = Z - scipy.special.logsumexp(Z, axis=1, keepdims=True)
+    dZ = np.exp(log_p)
+    dZ[np.arange(N), y] -= 1.0
+    return float(-np.sum(log_p[np.arange(N), y])), dZ
+'''),
+    "ce_log_of_softmax": ("softmax_cross_entropy", '''
+def softmax_cross_entropy(Z, y):
+    N = Z.shape[0]
+    P = softmax(Z)
+    with np.errstate(divide="ignore"):
+        loss = -np.mean(np.log(P[np.arange(N), y]))
+    dZ = P.copy()
+    dZ[np.arange(N), y] -= 1.0
+    return float(loss), dZ / N
+'''),
+    "ce_grad_not_averaged": ("softmax_cross_entropy", '''
+def softmax_cross_entropy(Z, y):
+    N = Z.shape[0]
+    log_p = Z - scipy.special.logsumexp(Z, axis=1, keepdims=True)
+    dZ = np.exp(log_p)
+    dZ[np.arange(N), y] -= 1.0
+    return float(-np.mean(log_p[np.arange(N), y])), dZ
+'''),
+    "ce_mutates_logits": ("softmax_cross_entropy", '''
+def softmax_cross_entropy(Z, y):
+    N = Z.shape[0]
+    Z -= np.max(Z, axis=1, keepdims=True)
+    log_p = Z - np.log(np.sum(np.exp(Z), axis=1, keepdims=True))
+    dZ = np.exp(log_p)
+    dZ[np.arange(N), y] -= 1.0
+    return float(-np.mean(log_p[np.arange(N), y])), dZ / N
+'''),
+    # ---- information theory
+    "entropy_no_0log0": ("entropy", '''
+def entropy(p):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.sum(p * np.log(p), axis=-1)
+'''),
+    "entropy_log2": ("entropy", '''
+def entropy(p):
+    return -np.sum(scipy.special.xlogy(p, p), axis=-1) / np.log(2)
+'''),
+    "entropy_sums_everything": ("entropy", '''
+def entropy(p):
+    return -np.sum(scipy.special.xlogy(p, p))
+'''),
+    "cross_entropy_no_convention": ("cross_entropy", '''
+def cross_entropy(p, q):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.sum(p * np.log(q), axis=-1)
+'''),
+    "cross_entropy_swapped": ("cross_entropy", '''
+def cross_entropy(p, q):
+    return -np.sum(scipy.special.xlogy(q, p), axis=-1)
+'''),
+    "kl_arguments_swapped": ("kl_divergence", '''
+def kl_divergence(p, q):
+    return np.sum(scipy.special.rel_entr(q, p), axis=-1)
+'''),
+    "kl_no_convention": ("kl_divergence", '''
+def kl_divergence(p, q):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sum(p * np.log(p / q), axis=-1)
+'''),
+    "accuracy_argmin": ("accuracy", '''
+def accuracy(scores, y):
+    return float(np.mean(np.argmin(scores, axis=1) == y))
+'''),
+    "accuracy_count": ("accuracy", '''
+def accuracy(scores, y):
+    return float(np.sum(np.argmax(scores, axis=1) == y))
+'''),
+    # ---- softmax regression
+    "softmax_train_ignores_reg": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W, b = W - lr * (X[idx].T @ dZ), b - lr * dZ.sum(axis=0)
+        losses.append(softmax_cross_entropy(X @ W + b, y)[0])
+    return W, b, {"loss": np.array(losses)}
+'''),
+    "softmax_train_history_per_batch": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            loss, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W, b = W - lr * (X[idx].T @ dZ + reg * W), b - lr * dZ.sum(axis=0)
+            losses.append(loss + 0.5 * reg * np.sum(W**2))
+    return W, b, {"loss": np.array(losses)}
+'''),
+    "softmax_train_grad_ascent_on_bias": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W, b = W - lr * (X[idx].T @ dZ + reg * W), b + lr * dZ.sum(axis=0)
+        losses.append(softmax_cross_entropy(X @ W + b, y)[0] + 0.5 * reg * np.sum(W**2))
+    return W, b, {"loss": np.array(losses)}
+'''),
+}
+
+# name -> source appended to the reference: correct but differently written; must get full marks
+ALTERNATIVES = {
+    "standardize_by_hand": '''
+def standardize_fit(X):
+    mean = np.sum(X, axis=0) / X.shape[0]
+    std = np.sqrt(np.mean((X - mean) ** 2, axis=0))
+    std[std == 0] = 1.0
+    return mean, std
+
+def standardize_apply(X, mean, std):
+    return (X - mean[None, :]) * (1.0 / std)
+''',
+    "linear_dot_and_0d_losses": '''
+def linear_forward(X, w, b):
+    return np.dot(X, w) + np.float64(b)
+
+def mse_loss(y_hat, y):
+    diff = y_hat - y
+    return np.array(np.dot(diff, diff) / len(diff)), (2.0 / len(diff)) * diff
+''',
+    "closed_form_pinv": '''
+def linear_regression_closed_form(X, y):
+    theta = np.linalg.pinv(np.hstack([X, np.ones((len(X), 1))])) @ y
+    return theta[:-1], theta[-1]
+''',
+    "closed_form_centered_pinv": '''
+def linear_regression_closed_form(X, y):
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    w = np.linalg.pinv(X - x_mean) @ (y - y_mean)
+    return w, float(y_mean - x_mean @ w)
+''',
+    "gd_shuffle_index_array_and_list": '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N = len(X)
+    w, b = np.zeros(X.shape[1]), np.float64(0.0)
+    idx = np.arange(N)
+    losses = []
+    for epoch in range(epochs):
+        rng.shuffle(idx)
+        for i in range(0, N, batch_size):
+            batch = idx[i:i + batch_size]
+            err = X[batch] @ w + b - y[batch]
+            w = w - lr * 2.0 * X[batch].T @ err / len(batch)
+            b = b - lr * 2.0 * err.mean()
+        losses.append(float(np.mean((X @ w + b - y) ** 2)))
+    return w, b, losses
+''',
+    "gd_rng_choice": '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = np.zeros(epochs)
+    for e in range(epochs):
+        order = rng.choice(N, size=N, replace=False)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            loss, dy = mse_loss(linear_forward(X[idx], w, b), y[idx])
+            w -= lr * (dy @ X[idx])
+            b -= lr * dy.sum()
+        losses[e] = mse_loss(linear_forward(X, w, b), y)[0]
+    return w, b, losses
+''',
+    "sigmoid_expit": '''
+def sigmoid(z):
+    return scipy.special.expit(z)
+''',
+    "sigmoid_tanh": '''
+def sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+''',
+    "sigmoid_masked": '''
+def sigmoid(z):
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+''',
+    "bce_logaddexp_0d": '''
+def bce_with_logits(z, y):
+    loss = np.mean(y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z))
+    return np.asarray(loss), (scipy.special.expit(z) - y) / len(z)
+''',
+    "logistic_in_place_updates": '''
+def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
+    N, D = X.shape
+    w = np.zeros(D)
+    b = 0.0
+    losses = []
+    for _ in range(epochs):
+        p = scipy.special.expit(X @ w + b)
+        grad_w = X.T @ (p - y) / N + reg * w
+        grad_b = np.mean(p - y)
+        w -= lr * grad_w
+        b -= lr * grad_b
+        z = X @ w + b
+        bce = np.mean(np.logaddexp(0.0, z) - y * z)
+        losses.append(bce + 0.5 * reg * w @ w)
+    return w, b, np.array(losses)
+''',
+    "softmax_scipy": '''
+def softmax(Z):
+    return scipy.special.softmax(Z, axis=-1)
+''',
+    "softmax_logsumexp": '''
+def softmax(Z):
+    return np.exp(Z - scipy.special.logsumexp(Z, axis=-1, keepdims=True))
+''',
+    "ce_scipy_log_softmax_0d": '''
+def softmax_cross_entropy(Z, y):
+    N = len(y)
+    log_p = scipy.special.log_softmax(Z, axis=1)
+    onehot = np.eye(Z.shape[1])[y]
+    return np.asarray(-np.sum(onehot * log_p) / N), (np.exp(log_p) - onehot) / N
+''',
+    "information_by_where": '''
+def entropy(p):
+    safe = np.where(p > 0, p, 1.0)
+    return -np.sum(np.where(p > 0, p * np.log(safe), 0.0), axis=-1)
+
+def cross_entropy(p, q):
+    with np.errstate(divide="ignore"):
+        logq = np.log(np.where(p > 0, q, 1.0))
+    return -np.sum(np.where(p > 0, p * logq, 0.0), axis=-1)
+
+def kl_divergence(p, q):
+    return cross_entropy(p, q) - entropy(p)
+''',
+    "accuracy_count_over_len": '''
+def accuracy(scores, y):
+    return np.sum(scores.argmax(axis=-1) == y) / len(y)
+''',
+    "softmax_train_random_init_rng_shuffle": '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W = 0.001 * rng.standard_normal((D, num_classes))
+    b = np.zeros(num_classes)
+    idx = np.arange(N)
+    history = {"loss": [], "note": "extra keys are fine"}
+    for _ in range(epochs):
+        rng.shuffle(idx)
+        for start in range(0, N, batch_size):
+            batch = idx[start:start + batch_size]
+            P = scipy.special.softmax(X[batch] @ W + b, axis=1)
+            P[np.arange(len(batch)), y[batch]] -= 1.0
+            P /= len(batch)
+            W = W - lr * (X[batch].T @ P + reg * W)
+            b = b - lr * P.sum(axis=0)
+        history["loss"].append(softmax_cross_entropy(X @ W + b, y)[0] + 0.5 * reg * np.sum(W * W))
+    return W, b, history
+''',
+    "softmax_train_mean_batch_loss_history": '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        batch_losses = []
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            loss, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            batch_losses.append(loss + 0.5 * reg * np.sum(W**2))
+            W, b = W - lr * (X[idx].T @ dZ + reg * W), b - lr * dZ.sum(axis=0)
+        history["loss"].append(float(np.mean(batch_losses)))
+    return W, b, history
+''',
+}

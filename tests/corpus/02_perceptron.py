@@ -1,0 +1,248 @@
+"""Mutants and alternatives of 02_perceptron (perceptron.py) that prove the hidden tests work."""
+
+# name -> (function that must lose points, source appended to the reference module)
+MUTANTS = {
+    "step_one_at_zero": ("step", '''
+def step(z):
+    return (np.asarray(z) >= 0).astype(np.int64)
+'''),
+    "step_returns_bool": ("step", '''
+def step(z):
+    return np.asarray(z) > 0
+'''),
+    "step_returns_float": ("step", '''
+def step(z):
+    return np.where(np.asarray(z) > 0, 1.0, 0.0)
+'''),
+    "perceptron_no_bias": ("perceptron", '''
+def perceptron(x, w, b):
+    return step(x @ w)
+'''),
+    "perceptron_ge_threshold": ("perceptron", '''
+def perceptron(x, w, b):
+    return (x @ w + b >= 0).astype(np.int64)
+'''),
+    "perceptron_single_sample_as_row": ("perceptron", '''
+def perceptron(x, w, b):
+    return step(np.atleast_2d(x) @ w + b)
+'''),
+    "gate_nand_weights_give_and": ("gate_params", '''
+def gate_params(name):
+    params = {"AND": ([0.5, 0.5], -0.7), "OR": ([0.5, 0.5], -0.2),
+              "NAND": ([0.5, 0.5], -0.7), "NOR": ([-0.5, -0.5], 0.2)}
+    w, b = params[name]
+    return np.array(w), b
+'''),
+    "gate_or_bias_too_low": ("gate_params", '''
+def gate_params(name):
+    params = {"AND": ([0.5, 0.5], -0.7), "OR": ([0.5, 0.5], -0.5),
+              "NAND": ([-0.5, -0.5], 0.7), "NOR": ([-0.5, -0.5], 0.2)}
+    w, b = params[name]
+    return np.array(w), b
+'''),
+    "gate_nor_bias_sign": ("gate_params", '''
+def gate_params(name):
+    params = {"AND": ([0.5, 0.5], -0.7), "OR": ([0.5, 0.5], -0.2),
+              "NAND": ([-0.5, -0.5], 0.7), "NOR": ([-0.5, -0.5], -0.2)}
+    w, b = params[name]
+    return np.array(w), b
+'''),
+    "gate_w_as_row_matrix": ("gate_params", '''
+def gate_params(name):
+    params = {"AND": ([0.5, 0.5], -0.7), "OR": ([0.5, 0.5], -0.2),
+              "NAND": ([-0.5, -0.5], 0.7), "NOR": ([-0.5, -0.5], 0.2)}
+    w, b = params[name]
+    return np.array([w]), b
+'''),
+    "xor_wrong_composition": ("xor", '''
+def xor(x1, x2):
+    x = np.stack([x1, x2], axis=-1)
+    s1 = perceptron(x, *gate_params("NAND"))
+    s2 = perceptron(x, *gate_params("OR"))
+    return perceptron(np.stack([s1, s2], axis=-1), *gate_params("OR"))
+'''),
+    "xor_mutates_input": ("xor", '''
+def xor(x1, x2):
+    x = np.stack([x1, x2], axis=-1)
+    s1 = perceptron(x, *gate_params("NAND"))
+    s2 = perceptron(x, *gate_params("OR"))
+    x1[...] = 0
+    return perceptron(np.stack([s1, s2], axis=-1), *gate_params("AND"))
+'''),
+    "xor_mlp_output_or": ("xor_mlp_params", '''
+def xor_mlp_params():
+    W1 = np.array([[-0.5, 0.5], [-0.5, 0.5]])
+    return W1, np.array([0.7, -0.2]), np.array([0.5, 0.5]), -0.2
+'''),
+    "xor_mlp_b2_shape_1": ("xor_mlp_params", '''
+def xor_mlp_params():
+    W1 = np.array([[-0.5, 0.5], [-0.5, 0.5]])
+    return W1, np.array([0.7, -0.2]), np.array([0.5, 0.5]), np.array([-0.7])
+'''),
+    "xor_mlp_W1_rows_are_units": ("xor_mlp_params", '''
+def xor_mlp_params():
+    W1 = np.array([[-0.5, -0.5], [0.5, 0.5]])  # hidden units stored as rows, but the network uses x @ W1
+    return W1, np.array([0.7, -0.2]), np.array([0.5, 0.5]), -0.7
+'''),
+    "train_no_stop_after_clean_epoch": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w, b = w + lr * delta * xi, b + lr * float(delta)
+                mistakes += 1
+        errors.append(mistakes)
+    return w, b, errors
+'''),
+    "train_updates_every_sample": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            mistakes += int(perceptron(xi, w, b) != yi)
+            sign = 2 * yi - 1          # pushes towards the label even when already right
+            w, b = w + lr * sign * xi, b + lr * float(sign)
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
+    "train_drops_last_clean_epoch": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w, b = w + lr * delta * xi, b + lr * float(delta)
+                mistakes += 1
+        if mistakes == 0:
+            break
+        errors.append(mistakes)
+    return w, b, errors
+'''),
+    "train_bias_not_updated": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w = w + lr * delta * xi
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
+    "train_ignores_lr": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w, b = w + delta * xi, b + float(delta)
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
+    "train_batch_updates_per_epoch": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        delta = y - perceptron(X, w, b)   # all predictions with the epoch's starting weights
+        w, b = w + lr * delta @ X, b + lr * float(np.sum(delta))
+        errors.append(int(np.count_nonzero(delta)))
+        if errors[-1] == 0:
+            break
+    return w, b, errors
+'''),
+    "boundary_sign_flipped": ("decision_boundary", '''
+def decision_boundary(w, b, x1):
+    return (w[0] * x1 + b) / w[1]
+'''),
+    "boundary_weights_swapped": ("decision_boundary", '''
+def decision_boundary(w, b, x1):
+    return -(w[1] * x1 + b) / w[0]
+'''),
+}
+
+# name -> source appended to the reference: correct but differently written; must get full marks
+ALTERNATIVES = {
+    "step_where_int32": '''
+def step(z):
+    return np.where(np.asarray(z) > 0, 1, 0).astype(np.int32)
+''',
+    "step_heaviside": '''
+def step(z):
+    return np.heaviside(z, 0.0).astype(int)
+''',
+    "perceptron_dot": '''
+def perceptron(x, w, b):
+    return step(np.dot(x, w) + b)
+''',
+    "gates_other_weights": '''
+def gate_params(name):
+    table = {"AND": (np.array([1.0, 1.0]), -1.5), "OR": (np.array([2.0, 2.0]), -1.0),
+             "NAND": (np.array([-2.0, -2.0]), 3.0), "NOR": (np.array([-1.0, -1.0]), 0.5)}
+    return table[name]
+''',
+    "gates_on_the_boundary_integer": '''
+def gate_params(name):
+    # step(0) == 0 makes these exact integer weights valid too
+    w = {"AND": [1, 1], "OR": [1, 1], "NAND": [-1, -1], "NOR": [-1, -1]}[name]
+    b = {"AND": -1, "OR": 0, "NAND": 2, "NOR": 1}[name]
+    return np.array(w), b
+''',
+    "xor_through_the_mlp": '''
+def xor(x1, x2):
+    W1, b1, W2, b2 = xor_mlp_params()
+    x = np.column_stack([x1, x2])
+    return step(step(x @ W1 + b1) @ W2 + b2)
+''',
+    "xor_mlp_other_weights": '''
+def xor_mlp_params():
+    W1 = np.array([[1.0, -1.0], [1.0, -1.0]])   # hidden unit 0: OR, hidden unit 1: NAND
+    b1 = np.array([-0.5, 1.5])
+    return W1, b1, np.array([1.0, 1.0]), -1.5
+''',
+    "train_in_place_index_loop": '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    N, D = X.shape
+    w = np.zeros(D)
+    b = 0.0
+    errors = np.zeros(0, dtype=np.int32)
+    for epoch in range(epochs):
+        count = 0
+        for i in range(N):
+            pred = 1 if X[i] @ w + b > 0 else 0
+            if pred != y[i]:
+                w += lr * (y[i] - pred) * X[i]
+                b += lr * (y[i] - pred)
+                count += 1
+        errors = np.append(errors, np.int32(count))
+        if count == 0:
+            break
+    return w, b, errors
+''',
+    "boundary_rearranged": '''
+def decision_boundary(w, b, x1):
+    return (-b - w[0] * np.asarray(x1)) / w[1]
+''',
+}
