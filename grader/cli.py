@@ -82,22 +82,30 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
 @main.command()
 @click.argument("submission", type=click.Path(exists=True, file_okay=False))
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "gradescope", "junit", "markdown"]),
+              default="table", show_default=True, help="Output format.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the result to this file.")
+@click.option("--submitted-at", metavar="TIME|git", default=None,
+              help="Apply late penalties for a submission at this ISO 8601 time, or at SUBMISSION's commit date ('git').")
+@click.option("--times", "times_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Apply late penalties from a CSV with columns student,submitted_at[,assignment].")
 @click.pass_obj
 @user_errors
-def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: str | None) -> None:
+def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: str | None,
+          submitted_at: str | None, times_file: str | None) -> None:
     """Grade one SUBMISSION: a directory holding assignments/<id>/<module>.py.
 
     Exits 0 whenever grading completed, whatever the score.
     """
-    from grader.report import to_json, to_table
+    from grader.formats import render
+    from grader.late import apply_late_penalties, resolve_times
     from grader.runner import grade_submission
 
     result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
-    text = to_json(result) if fmt == "json" else to_table(result, color=out is None and sys.stdout.isatty())
-    write_output(text, out)
+    times = resolve_times(Path(submission), result.submission, obj.course, submitted_at, times_file)
+    if times:
+        result = apply_late_penalties(result, obj.course, times)
+    write_output(render(result, fmt, color=out is None and sys.stdout.isatty()), out)
 
 
 @main.command("grade-all")
@@ -152,12 +160,22 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
 
 @main.command()
 @click.option("--check", is_flag=True, help="Only verify that the committed stubs match the references.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Build the student repository in this new directory (no solutions, no hidden tests).")
 @click.pass_obj
 @user_errors
-def release(obj: Context, check: bool) -> None:
+def release(obj: Context, check: bool, out: str | None) -> None:
     """Regenerate the student stubs in assignments/ from the references in solutions/."""
     from grader.release import check_release, release as do_release
 
+    if check and out:
+        raise click.UsageError("give --check or --out, not both")
+    if out:
+        from grader.student_repo import build_student_repo
+
+        files = build_student_repo(obj.root, obj.course, Path(out))
+        click.echo(f"wrote the student repository to {out} ({len(files)} files; no solution or hidden test found in it)")
+        return
     if check:
         problems = check_release(obj.root, obj.course)
         if problems:
@@ -196,3 +214,10 @@ def check(obj: Context, ids: tuple[str, ...]) -> None:
 
 
 # -- commands defined in their own modules (one module per verb; keep this block at the end) -----
+from grader.bundle import bundle_command  # noqa: E402
+from grader.ci import ci_command  # noqa: E402
+from grader.gradescope import gradescope_group  # noqa: E402
+
+main.add_command(ci_command)
+main.add_command(bundle_command)
+main.add_command(gradescope_group)

@@ -1,0 +1,148 @@
+"""Late penalties: a post-processing step applied to a graded result, never inside grading.
+
+The policy comes from course.yaml (``late_policy``, overridable per assignment): lateness within
+``grace_minutes`` of ``due`` is forgiven; otherwise every started day late, counted from ``due``,
+costs ``penalty_per_day`` percent of the assignment's score, capped at ``max_penalty`` percent.
+The result keeps GRADER.md's keys: ``score`` becomes the penalized score and ``message`` states
+the raw score, the lateness and the penalty. Test scores stay raw so feedback still shows what
+the code earned.
+
+Submission times come from one of: an explicit timestamp, the committer date of the graded git
+commit, or a CSV with columns ``student,submitted_at[,assignment]``. Every timestamp must carry a
+UTC offset: a naive time is ambiguous by up to a day, which is the size of one penalty step.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+from grader.course import Course, LatePolicy
+from grader.errors import UserError
+from grader.results import SubmissionResult, rounded
+
+# Submission times of one student: assignment id -> time, with None as the key for "every assignment".
+Times = dict[str | None, dt.datetime]
+
+
+def parse_time(text: str, source: str) -> dt.datetime:
+    """An ISO 8601 timestamp with a UTC offset (``Z`` allowed), or UserError naming ``source``."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{source}: {text!r} is not an ISO 8601 timestamp such as 2026-10-12T23:59:00+09:00") from None
+    if value.tzinfo is None:
+        raise UserError(f"{source}: {text!r} has no UTC offset; write it like 2026-10-12T23:59:00+09:00 or ...Z")
+    return value
+
+
+def git_commit_time(submission: Path) -> dt.datetime:
+    """The committer date of the checked-out commit of ``submission`` (``git log -1 --format=%cI``)."""
+    try:
+        proc = subprocess.run(["git", "-c", "safe.directory=*", "-C", str(submission), "log", "-1", "--format=%cI"],
+                              capture_output=True, text=True, timeout=30)
+    except FileNotFoundError:
+        raise UserError("git is not installed; pass --submitted-at TIME or --times FILE instead") from None
+    except subprocess.TimeoutExpired:
+        raise UserError(f"git log timed out in {submission}") from None
+    if proc.returncode != 0 or not proc.stdout.strip():
+        reason = (proc.stderr.strip().splitlines() or ["no commits"])[-1]
+        raise UserError(f"cannot read the commit date of {submission} ({reason}); "
+                        "pass --submitted-at TIME or --times FILE instead")
+    return parse_time(proc.stdout, f"git log in {submission}")
+
+
+def read_times(path: Path, course: Course) -> dict[str, Times]:
+    """student -> {assignment id or None: submission time}, from a CSV ``student,submitted_at[,assignment]``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"cannot read {path}: {err}") from None
+    reader = csv.DictReader(text.splitlines())
+    columns = set(reader.fieldnames or [])
+    if not {"student", "submitted_at"} <= columns or not columns <= {"student", "submitted_at", "assignment"}:
+        got = ",".join(reader.fieldnames or [])
+        raise UserError(f"{path}:1: the header must be student,submitted_at[,assignment] (got {got})")
+    known = {a.id for a in course.assignments}
+    table: dict[str, Times] = {}
+    for row in reader:
+        where = f"{path}:{reader.line_num}"
+        student = (row.get("student") or "").strip()
+        aid = (row.get("assignment") or "").strip() or None
+        if not student:
+            raise UserError(f"{where}: the student column is empty")
+        if aid is not None and aid not in known:
+            raise UserError(f"{where}: unknown assignment {aid!r}; course.yaml defines: {', '.join(sorted(known))}")
+        times = table.setdefault(student, {})
+        if aid in times:
+            raise UserError(f"{where}: a second submission time for {student}" + (f" on {aid}" if aid else ""))
+        times[aid] = parse_time(row.get("submitted_at") or "", where)
+    return table
+
+
+def penalty_percent(policy: LatePolicy, due: dt.datetime, submitted: dt.datetime) -> tuple[float, int]:
+    """(percent of the score lost, started days late) for a submission at ``submitted``."""
+    late = submitted - due
+    if late <= dt.timedelta(minutes=policy.grace_minutes):
+        return 0.0, 0
+    days = math.ceil(late / dt.timedelta(days=1))
+    return min(policy.penalty_per_day * days, policy.max_penalty), days
+
+
+def apply_late_penalties(result: SubmissionResult, course: Course, times: Times) -> SubmissionResult:
+    """A copy of ``result`` with each late assignment's score reduced and the reason in its message.
+
+    ``times`` maps an assignment id (or None, for every assignment) to its submission time.
+    Assignments without a ``due`` date, without a time, or not graded are left unchanged.
+    """
+    assignments = []
+    for a in result.assignments:
+        spec = course.assignment(a.id)
+        submitted = times.get(a.id, times.get(None))
+        if spec.due is None or submitted is None or a.status != "graded":
+            assignments.append(a)
+            continue
+        if spec.due.tzinfo is None:
+            raise UserError(f"course.yaml: the due date of {a.id} ({spec.due.isoformat()}) has no UTC offset; "
+                            "write it like 2026-10-12T23:59:00+09:00")
+        percent, days = penalty_percent(course.late_policy_for(spec), spec.due, submitted)
+        if percent <= 0:
+            assignments.append(a)
+            continue
+        score = rounded(a.score * (1 - percent / 100))
+        note = (f"late by {days} started day(s) (submitted {submitted.isoformat()}, due {spec.due.isoformat()}): "
+                f"{percent:g}% penalty; raw score {a.score:g}, penalized score {score:g}")
+        message = f"{a.message}; {note}" if a.message else note
+        assignments.append(replace(a, score=score, message=message))
+    return replace(result, assignments=assignments, score=rounded(sum(a.score for a in assignments)))
+
+
+def times_for(student: str, table: dict[str, Times], source: str) -> Times:
+    """The submission times of ``student`` from a table read by :func:`read_times`, or UserError."""
+    if student not in table:
+        raise UserError(f"{source} has no submission time for {student!r}; add a row "
+                        f"'{student},2026-10-12T23:59:00+09:00' or grade without late penalties")
+    return table[student]
+
+
+def resolve_times(submission: Path, student: str, course: Course, submitted_at: str | None,
+                  times_file: str | None) -> Times | None:
+    """The submission times chosen by the ``--submitted-at`` / ``--times`` options (None: no penalty).
+
+    ``submitted_at`` is an ISO 8601 timestamp or the word ``git`` (the commit date of
+    ``submission``'s checked-out commit).
+    """
+    if submitted_at and times_file:
+        raise UserError("give either --submitted-at or --times, not both")
+    if times_file:
+        return times_for(student, read_times(Path(times_file), course), times_file)
+    if submitted_at == "git":
+        return {None: git_commit_time(submission)}
+    if submitted_at:
+        return {None: parse_time(submitted_at, "--submitted-at")}
+    return None

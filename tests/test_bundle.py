@@ -1,0 +1,313 @@
+"""Does the bundle carry exactly the hidden material, refuse anything altered, and stay secret
+when encrypted? Also home of ``toy_course``: a two-function course the CI, Gradescope, release and
+format tests grade quickly, independent of the real assignments' state."""
+
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.bundle import build_bundle, open_bundle, read_bundle
+from grader.cli import main
+from grader.course import load_course
+from grader.errors import UserError
+from grader.release import make_stub
+
+TOY_REFERENCE = '''"""Toy module: two small functions."""
+
+import numpy as np
+
+
+def add(a, b):
+    """Elementwise sum.
+
+    Inputs:
+    - a, b: arrays of the same shape
+    Returns: a + b
+    """
+    ### BEGIN SOLUTION
+    total = np.add(a, b)
+    return total.astype(np.float64)
+    ### END SOLUTION
+
+
+def scale(x, k):
+    """x times the number k.
+
+    Inputs:
+    - x: array; k: float
+    Returns: x * k
+    """
+    ### BEGIN SOLUTION
+    scaled = np.multiply(x, float(k))
+    return scaled.astype(np.float64)
+    ### END SOLUTION
+'''
+
+TOY_HIDDEN = '''"""Hidden tests of the toy course."""
+
+import numpy as np
+
+from grader.checks import assert_close, graded
+
+SECRET_FACTOR = 2.718281828459045
+
+
+@graded("add")
+def test_add_matches_reference_on_secret_inputs(student, ref):
+    a = np.arange(6.0).reshape(2, 3) * 1.7320508075688772
+    b = np.full((2, 3), -0.41421356237309515)
+    assert_close("sum", student.add(a, b), ref.add(a, b))
+
+
+@graded("add")
+def test_add_on_a_column(student, ref):
+    a = np.linspace(-1.0, 1.0, 5)
+    assert_close("sum", student.add(a, a), ref.add(a, a))
+
+
+@graded("scale", weight=2)
+def test_scale_by_the_secret_factor(student, ref):
+    x = np.array([[1.0, -2.0], [3.5, 0.25]])
+    assert_close("scaled", student.scale(x, SECRET_FACTOR), ref.scale(x, SECRET_FACTOR))
+'''
+
+TOY_PUBLIC = '''import numpy as np
+
+import toy
+
+
+def test_add_small():
+    assert np.allclose(toy.add(np.ones(2), np.ones(2)), 2.0)
+
+
+def test_scale_small():
+    assert np.allclose(toy.scale(np.ones(2), 3.0), 3.0)
+'''
+
+TOY_COURSE = """name: Toy course
+allowed_imports: [numpy, math]
+limits:
+  call_seconds: 30
+  test_seconds: 60
+late_policy:
+  penalty_per_day: 10
+  max_penalty: 30
+  grace_minutes: 15
+assignments:
+  - id: 01_toy
+    title: Toy functions
+    module: toy
+    due: 2026-10-12T23:59:00+09:00
+    points:
+      add: 2
+      scale: 3
+"""
+
+AID = "01_toy"
+
+
+def toy_course(base: Path) -> Path:
+    """A complete course repository under ``base``: course.yaml, reference, hidden and public tests, stub."""
+    (base / "solutions" / AID).mkdir(parents=True)
+    (base / "assignments" / AID).mkdir(parents=True)
+    (base / "course.yaml").write_text(TOY_COURSE)
+    (base / "solutions" / AID / "toy.py").write_text(TOY_REFERENCE)
+    (base / "solutions" / AID / "test_toy_hidden.py").write_text(TOY_HIDDEN)
+    (base / "assignments" / AID / "toy.py").write_text(make_stub(TOY_REFERENCE))
+    (base / "assignments" / AID / "test_toy.py").write_text(TOY_PUBLIC)
+    (base / "assignments" / AID / "README.md").write_text("# Toy\n\nImplement add and scale.\n")
+    return base
+
+
+def toy_submission(base: Path, source: str = TOY_REFERENCE) -> Path:
+    (base / "assignments" / AID).mkdir(parents=True)
+    (base / "assignments" / AID / "toy.py").write_text(source)
+    return base
+
+
+def invoke(course_dir: Path, *args, env=None):
+    return CliRunner().invoke(main, ["--course", str(course_dir), *args], env=env)
+
+
+@pytest.fixture
+def toy(tmp_path):
+    return toy_course(tmp_path / "course")
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with tarfile.open(path) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar}
+
+
+def test_bundle_holds_course_reference_and_hidden_tests_with_checksums(toy, tmp_path):
+    out = tmp_path / "autograder.tar.gz"
+    result = invoke(toy, "bundle", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    members = _members(out)
+    assert set(members) == {"MANIFEST.json", "course.yaml", f"solutions/{AID}/toy.py", f"solutions/{AID}/test_toy_hidden.py"}
+    manifest = json.loads(members["MANIFEST.json"])
+    assert manifest["assignments"] == [AID] and manifest["course"] == "Toy course"
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256(members[name]).hexdigest() == digest
+
+
+def test_bundle_is_reproducible(toy, tmp_path):
+    course = load_course(toy / "course.yaml")
+    build_bundle(toy, course, tmp_path / "a.tar.gz")
+    build_bundle(toy, course, tmp_path / "b.tar.gz")
+    assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
+
+
+def test_open_bundle_uses_the_bundled_course(toy, tmp_path):
+    course = load_course(toy / "course.yaml")
+    build_bundle(toy, course, tmp_path / "b.tar.gz")
+    root, bundled, ids = open_bundle(tmp_path / "b.tar.gz", tmp_path / "dest")
+    assert ids == [AID] and bundled == course
+    assert (root / "solutions" / AID / "test_toy_hidden.py").read_text() == TOY_HIDDEN
+
+
+def _rewrite(src: Path, dest: Path, change) -> None:
+    members = _members(src)
+    change(members)
+    with tarfile.open(dest, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.__setitem__(f"solutions/{AID}/toy.py", b"def add(a, b): return 0\n"), "checksum mismatch"),
+    (lambda m: m.__setitem__("extra.py", b"x = 1\n"), "differ from the manifest"),
+    (lambda m: m.__setitem__("../escape.py", b"x = 1\n"), "not a plain relative file"),
+    (lambda m: m.pop("MANIFEST.json"), "no valid MANIFEST.json"),
+])
+def test_an_altered_bundle_is_refused(toy, tmp_path, change, message):
+    build_bundle(toy, load_course(toy / "course.yaml"), tmp_path / "good.tar.gz")
+    _rewrite(tmp_path / "good.tar.gz", tmp_path / "bad.tar.gz", change)
+    with pytest.raises(UserError, match=message):
+        read_bundle(tmp_path / "bad.tar.gz")
+
+
+def test_a_file_that_is_no_bundle_is_refused(tmp_path):
+    (tmp_path / "x.tar.gz").write_bytes(b"not a tarball")
+    with pytest.raises(UserError, match="not a readable tar.gz"):
+        read_bundle(tmp_path / "x.tar.gz")
+
+
+def test_encrypted_bundle_needs_the_passphrase(toy, tmp_path, monkeypatch):
+    out = tmp_path / "b.tar.gz.enc"
+    key = "correct horse battery staple 42"
+    assert invoke(toy, "bundle", "--encrypt", "-o", str(out), env={"GRADER_BUNDLE_KEY": key}).exit_code == 0
+    data = out.read_bytes()
+    assert data.startswith(b"Salted__") and b"SECRET_FACTOR" not in data
+    monkeypatch.setenv("GRADER_BUNDLE_KEY", key)
+    manifest, members = read_bundle(out)
+    assert members[f"solutions/{AID}/test_toy_hidden.py"].decode() == TOY_HIDDEN
+    monkeypatch.setenv("GRADER_BUNDLE_KEY", "a wrong passphrase of some length")
+    with pytest.raises(UserError, match="wrong passphrase"):
+        read_bundle(out)
+    monkeypatch.delenv("GRADER_BUNDLE_KEY")
+    with pytest.raises(UserError, match="set the environment variable GRADER_BUNDLE_KEY"):
+        read_bundle(out)
+
+
+def test_bundle_command_errors_are_clean_messages(toy, tmp_path):
+    cases = [
+        invoke(toy, "bundle", "-a", "99_nothing", "-o", str(tmp_path / "b.tar.gz")),
+        invoke(toy, "bundle", "--encrypt", "-o", str(tmp_path / "c.enc"), env={"GRADER_BUNDLE_KEY": ""}),
+        invoke(toy, "bundle", "--encrypt", "-o", str(tmp_path / "c.enc"), env={"GRADER_BUNDLE_KEY": "short"}),
+        invoke(toy, "bundle", "-o", str(tmp_path / "no" / "dir" / "b.tar.gz")),
+    ]
+    (toy / "solutions" / AID / "test_toy_hidden.py").unlink()
+    cases.append(invoke(toy, "bundle", "-o", str(tmp_path / "b.tar.gz")))
+    for r in cases:
+        assert r.exit_code == 1 and "Traceback" not in r.output and r.output.startswith("Error:"), r.output
+    assert "unknown assignment '99_nothing'" in cases[0].output
+    assert "GRADER_BUNDLE_KEY" in cases[1].output and "at least 16" in cases[2].output
+    assert "does not exist" in cases[3].output
+    assert "01_toy: no hidden tests" in cases[4].output
+    assert not (tmp_path / "b.tar.gz").exists() and not (tmp_path / "c.enc").exists()
+
+
+# -- Gradescope autograder ---------------------------------------------------------------------
+
+def test_gradescope_build_makes_the_autograder_zip(toy, tmp_path):
+    import stat
+    import subprocess
+    import zipfile
+
+    out = tmp_path / "autograder.zip"
+    r = invoke(toy, "gradescope", "build", "-o", str(out), "--visibility", "after_due_date")
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+        run = zf.read("run_autograder").decode()
+        setup = zf.read("setup.sh").decode()
+        (tmp_path / "inner.tar.gz").write_bytes(zf.read("autograder.tar.gz"))
+    assert {"setup.sh", "run_autograder", "autograder.tar.gz", "grader-src/pyproject.toml",
+            "grader-src/grader/cli.py", "grader-src/grader/templates/grade.yml"} <= names
+    assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
+    assert "--visibility after_due_date" in run and "@" not in run
+    assert "/autograder/results/results.json" in run and "/autograder/submission" in run
+    for script in (setup, run):
+        assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+    manifest, members = read_bundle(tmp_path / "inner.tar.gz")
+    assert manifest["assignments"] == [AID] and f"solutions/{AID}/test_toy_hidden.py" in members
+
+
+@pytest.mark.parametrize("layout, score, note", [
+    ({"assignments/01_toy/toy.py": TOY_REFERENCE}, 5.0, None),                 # the whole repository
+    ({"hw-alice/assignments/01_toy/toy.py": TOY_REFERENCE}, 5.0, "graded the repository in hw-alice/"),
+    ({"toy.py": TOY_REFERENCE}, 5.0, "01_toy: graded toy.py"),                 # only the module file
+    ({"src/toy.py": TOY_REFERENCE, "old/deeper/toy.py": "x = 1\n"}, 5.0, "(1 other toy.py ignored)"),
+    ({"notes.txt": "nothing here"}, 0.0, "01_toy: no toy.py in the submission"),
+])
+def test_gradescope_run_grades_repositories_and_bare_files(toy, tmp_path, layout, score, note):
+    from tests.test_formats import check_gradescope_schema
+
+    build_bundle(toy, load_course(toy / "course.yaml"), tmp_path / "autograder.tar.gz")
+    submission = tmp_path / "submission"
+    for name, text in layout.items():
+        (submission / name).parent.mkdir(parents=True, exist_ok=True)
+        (submission / name).write_text(text)
+    results = tmp_path / "results" / "results.json"
+    r = CliRunner().invoke(main, ["gradescope", "run", "--submission", str(submission), "--bundle",
+                                  str(tmp_path / "autograder.tar.gz"), "--results", str(results)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(results.read_text())
+    check_gradescope_schema(data)
+    assert data["score"] == score and data["stdout_visibility"] == "hidden"
+    if note:
+        assert note in data["output"]
+
+
+def test_gradescope_run_never_follows_a_symlinked_module(toy, tmp_path):
+    build_bundle(toy, load_course(toy / "course.yaml"), tmp_path / "b.tar.gz")
+    secret = tmp_path / "elsewhere" / "toy.py"
+    secret.parent.mkdir()
+    secret.write_text(TOY_REFERENCE)
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "toy.py").symlink_to(secret)
+    r = CliRunner().invoke(main, ["gradescope", "run", "--submission", str(tmp_path / "submission"),
+                                  "--bundle", str(tmp_path / "b.tar.gz"), "--results", str(tmp_path / "r.json")])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
+
+
+def test_gradescope_errors_are_clean(toy, tmp_path):
+    cases = [
+        invoke(toy, "gradescope", "build", "-o", str(tmp_path / "no" / "x.zip")),
+        invoke(toy, "gradescope", "build", "-a", "99_x", "-o", str(tmp_path / "x.zip")),
+        CliRunner().invoke(main, ["gradescope", "run", "--submission", str(tmp_path / "nothing"),
+                                  "--bundle", str(tmp_path / "b.tar.gz"), "--results", str(tmp_path / "r.json")]),
+    ]
+    for r in cases:
+        assert r.exit_code == 1 and r.output.startswith("Error:") and "Traceback" not in r.output, r.output
+    assert "does not exist" in cases[0].output and "99_x" in cases[1].output and "does not exist" in cases[2].output

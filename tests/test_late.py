@@ -1,0 +1,157 @@
+"""Do late penalties follow course.yaml (grace, per started day, cap, per-assignment override),
+explain themselves in `message` without new JSON keys, and take the submission time from an
+explicit time, a CSV or the graded git commit?"""
+
+import datetime as dt
+import json
+import os
+import subprocess
+
+import pytest
+
+from grader.course import LatePolicy, load_course, parse_course
+from grader.errors import UserError
+from grader.late import apply_late_penalties, git_commit_time, parse_time, penalty_percent, read_times
+from grader.results import AssignmentResult, SubmissionResult
+from tests.test_bundle import AID, TOY_COURSE, invoke, toy_course, toy_submission
+
+DUE = dt.datetime(2026, 10, 12, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+POLICY = LatePolicy(penalty_per_day=10, max_penalty=30, grace_minutes=15)
+
+
+@pytest.mark.parametrize("late, percent, days", [
+    (dt.timedelta(minutes=-5), 0, 0),
+    (dt.timedelta(minutes=15), 0, 0),          # within the grace period
+    (dt.timedelta(minutes=16), 10, 1),         # past grace: one started day
+    (dt.timedelta(hours=24), 10, 1),
+    (dt.timedelta(hours=24, seconds=1), 20, 2),
+    (dt.timedelta(days=9), 30, 9),             # capped at max_penalty
+])
+def test_penalty_per_started_day_with_grace_and_cap(late, percent, days):
+    assert penalty_percent(POLICY, DUE, DUE + late) == (percent, days)
+
+
+def test_times_need_a_utc_offset():
+    assert parse_time("2026-10-13T00:10:00Z", "x") == dt.datetime(2026, 10, 13, 0, 10, tzinfo=dt.timezone.utc)
+    with pytest.raises(UserError, match="no UTC offset"):
+        parse_time("2026-10-13T00:10:00", "--submitted-at")
+    with pytest.raises(UserError, match="not an ISO 8601 timestamp"):
+        parse_time("yesterday", "--submitted-at")
+
+
+def course_with(extra: str = ""):
+    return parse_course(TOY_COURSE + extra)
+
+
+def graded(score: float, status: str = "graded") -> SubmissionResult:
+    return SubmissionResult("alice", score, 5.0, [AssignmentResult(AID, score, 5.0, status, "", [])])
+
+
+def test_penalty_changes_score_and_message_only():
+    result = graded(4.0)
+    late = apply_late_penalties(result, course_with(), {None: DUE + dt.timedelta(days=1, hours=2)})
+    [a] = late.assignments
+    assert a.score == 3.2 and late.score == 3.2 and result.assignments[0].score == 4.0  # input untouched
+    assert "20% penalty" in a.message and "raw score 4" in a.message and "late by 2 started day(s)" in a.message
+    assert set(json.loads(json.dumps(late.to_dict()))["assignments"][0]) == {"id", "score", "max_score", "status",
+                                                                            "message", "tests"}
+
+
+def test_on_time_missing_and_undated_assignments_are_unchanged():
+    course = course_with()
+    assert apply_late_penalties(graded(4.0), course, {AID: DUE}) == graded(4.0)
+    missing = graded(0.0, "missing")
+    assert apply_late_penalties(missing, course, {None: DUE + dt.timedelta(days=3)}) == missing
+    undated = parse_course(TOY_COURSE.replace("    due: 2026-10-12T23:59:00+09:00\n", ""))
+    assert apply_late_penalties(graded(4.0), undated, {None: DUE + dt.timedelta(days=3)}) == graded(4.0)
+
+
+def test_assignment_policy_overrides_the_course_policy():
+    course = parse_course(TOY_COURSE.replace("    points:", "    late_policy:\n      penalty_per_day: 50\n    points:"))
+    [a] = apply_late_penalties(graded(4.0), course, {None: DUE + dt.timedelta(hours=2)}).assignments
+    assert a.score == 2.0 and "50% penalty" in a.message
+
+
+def test_a_due_date_without_offset_is_refused():
+    course = parse_course(TOY_COURSE.replace("2026-10-12T23:59:00+09:00", "2026-10-12T23:59:00"))
+    with pytest.raises(UserError, match="has no UTC offset"):
+        apply_late_penalties(graded(4.0), course, {None: DUE})
+
+
+def test_times_csv(tmp_path):
+    course = course_with()
+    path = tmp_path / "times.csv"
+    path.write_text("student,submitted_at,assignment\nalice,2026-10-13T10:00:00+09:00,01_toy\n"
+                    "bob,2026-10-12T10:00:00+09:00,\n")
+    table = read_times(path, course)
+    assert table["alice"] == {AID: dt.datetime(2026, 10, 13, 10, tzinfo=dt.timezone(dt.timedelta(hours=9)))}
+    assert list(table["bob"]) == [None]
+    bad = {
+        "name,when\nalice,2026-10-13T10:00:00Z\n": "header must be",
+        "student,submitted_at,assignment\nalice,2026-10-13T10:00:00Z,99_x\n": "times.csv:2: unknown assignment",
+        "student,submitted_at\nalice,2026-10-13T10:00:00Z\nalice,2026-10-14T10:00:00Z\n": "times.csv:3: a second",
+        "student,submitted_at\nalice,2026-10-13 10:00\n": "times.csv:2: .* no UTC offset",
+        "student,submitted_at\n,2026-10-13T10:00:00Z\n": "student column is empty",
+    }
+    for text, message in bad.items():
+        path.write_text(text)
+        with pytest.raises(UserError, match=message):
+            read_times(path, course)
+
+
+def _git(repo, *args, date="2026-10-14T09:00:00+09:00"):
+    env = {**os.environ, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_DATE": date}
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(repo), *args],
+                   check=True, capture_output=True, env=env)
+
+
+def test_git_commit_time(tmp_path):
+    repo = toy_submission(tmp_path / "alice")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "done")
+    assert git_commit_time(repo) == dt.datetime(2026, 10, 14, 9, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    with pytest.raises(UserError, match="cannot read the commit date"):
+        git_commit_time(tmp_path)
+
+
+def test_grade_command_applies_penalties_from_each_source(tmp_path):
+    course = toy_course(tmp_path / "course")
+    sub = toy_submission(tmp_path / "alice")
+    _git(sub, "init", "-q")
+    _git(sub, "add", ".")
+    _git(sub, "commit", "-q", "-m", "done")  # 1 day 9 h 1 min late: 2 days, 20 %
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted_at\nalice,2026-10-20T00:00:00Z\n")  # capped at 30 %
+    expected = {"--submitted-at=2026-10-13T00:00:00+09:00": 5.0, "--submitted-at=2026-10-13T01:00:00+09:00": 4.5,
+                "--submitted-at=git": 4.0, f"--times={times}": 3.5}
+    for option, score in expected.items():
+        r = invoke(course, "grade", str(sub), "--format", "json", option)
+        assert r.exit_code == 0, r.output
+        data = json.loads(r.output)
+        assert (data["score"], data["assignments"][0]["score"]) == (score, score), option
+        if score < 5:
+            assert "raw score 5" in data["assignments"][0]["message"]
+
+
+def test_grade_command_late_errors_are_clean(tmp_path):
+    course = toy_course(tmp_path / "course")
+    sub = toy_submission(tmp_path / "alice")
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted_at\nbob,2026-10-20T00:00:00Z\n")
+    cases = {
+        ("--submitted-at", "2026-10-13"): "no UTC offset",
+        ("--submitted-at", "git"): "cannot read the commit date",
+        ("--times", str(times)): "no submission time for 'alice'",
+        ("--times", str(times), "--submitted-at", "git"): "not both",
+    }
+    for args, message in cases.items():
+        r = invoke(course, "grade", str(sub), *args)
+        assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
+
+
+def test_real_course_due_dates_have_offsets():
+    from tests.conftest import ROOT
+
+    for a in load_course(ROOT / "course.yaml").assignments:
+        assert a.due is None or a.due.tzinfo is not None, a.id
