@@ -207,6 +207,9 @@ def _same(before: Any, after: Any) -> bool:
     if isinstance(before, (list, tuple)):
         return (type(before) is type(after) and len(before) == len(after)
                 and all(_same(b, a) for b, a in zip(before, after)))
+    if isinstance(before, (int, float, complex, str, bytes, bool, np.generic)) or before is None:
+        # Scalars inside a dict or list (Adam's state["t"]) are compared too; NaN equals NaN.
+        return type(before) is type(after) and (before == after or (before != before and after != after))
     return True
 
 
@@ -239,7 +242,13 @@ def expect_raises(exc_name: str, fn: Callable, *args, **kwargs) -> None:
     except StudentError as err:  # graded: the exception happened in the worker
         if err.is_a(exc_name):
             return
+        if err.is_a("NotImplementedError"):
+            raise  # reported as "not implemented yet", not as a wrong exception
         raise AssertionError(f"{name} should raise {exc_name} here, but raised {err.type_name}") from None
+    except NotImplementedError:
+        if exc_name == "NotImplementedError":
+            return
+        raise
     except Exception as err:  # plain pytest: a real exception
         if exc_name in [c.__name__ for c in type(err).__mro__]:
             return

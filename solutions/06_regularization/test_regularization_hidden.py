@@ -1,0 +1,277 @@
+"""Hidden tests for 06_regularization, part 1: penalties, dropout and data augmentation.
+
+Random functions are graded by properties and internal consistency (any valid use of rng passes);
+statistical checks use large samples and 7-sigma bounds, so a correct implementation fails with
+probability far below 1e-9.
+"""
+
+import math
+
+import numpy as np
+from scipy.special import betainc
+
+from grader.checks import (as_float, assert_close, assert_equal, assert_shape, call_unchanged, expect_raises,
+                           graded, unpack)
+
+SEEDS = (0, 1, 2)
+DROP_PROBS = (0.2, 0.5, 0.75)
+SIGMAS = 7.0
+
+
+def _weights(rng):
+    return [rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=(2, 3, 2, 2))]
+
+
+def _check_penalty(name, result, ref_result, n):
+    loss, grads = unpack(result, 2, name)
+    ref_loss, ref_grads = ref_result
+    assert_close("loss", as_float("loss", loss), ref_loss, rtol=1e-10)
+    assert isinstance(grads, (list, tuple)) and len(grads) == n, \
+        f"{name}: grads should be a list with one gradient per weight array ({n} here)"
+    for i, (g, g_ref) in enumerate(zip(grads, ref_grads)):
+        assert_close(f"grads[{i}]", g, g_ref, rtol=1e-10)
+
+
+# ----------------------------------------------------------------------------------------------
+# L2 / L1
+# ----------------------------------------------------------------------------------------------
+
+@graded("l2_penalty", weight=1)
+def test_l2_penalty_matches_reference(student, ref):
+    for seed in SEEDS:
+        weights = _weights(np.random.default_rng(seed))
+        for reg in (0.3, 2.5):
+            result = call_unchanged(student.l2_penalty, weights, reg)
+            _check_penalty("l2_penalty", result, ref.l2_penalty(weights, reg), len(weights))
+
+
+@graded("l1_penalty", weight=1)
+def test_l1_penalty_matches_reference(student, ref):
+    for seed in SEEDS:
+        weights = _weights(np.random.default_rng(seed))
+        weights[0][1, :2] = 0.0  # exact zeros: the subgradient used there is 0
+        weights[2][0, 1] = 0.0
+        for reg in (0.3, 2.5):
+            result = call_unchanged(student.l1_penalty, weights, reg)
+            _check_penalty("l1_penalty", result, ref.l1_penalty(weights, reg), len(weights))
+
+
+@graded("l1_penalty", weight=1)
+def test_l1_penalty_gradient_zero_at_zero(student):
+    w = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, -0.25]])
+    loss, grads = unpack(student.l1_penalty([w], 0.7), 2, "l1_penalty")
+    assert_close("loss", as_float("loss", loss), 0.7 * 3.75, rtol=1e-12)
+    assert isinstance(grads, (list, tuple)) and len(grads) == 1, "l1_penalty: grads should hold one array per weight"
+    assert_close("grads[0]", grads[0], 0.7 * np.sign(w), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# dropout
+# ----------------------------------------------------------------------------------------------
+
+def _no_zero_input(rng, shape):
+    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+@graded("dropout_forward", weight=3)
+def test_dropout_forward_fraction_scale_and_mean(student):
+    for seed in (0, 1):
+        for p in DROP_PROBS:
+            rng = np.random.default_rng(seed)
+            x = _no_zero_input(rng, (250, 400))
+            out, _ = unpack(call_unchanged(student.dropout_forward, x, p, True, rng), 2, "dropout_forward")
+            assert_shape("out", out, x.shape)
+            out = np.asarray(out, dtype=np.float64)
+            dropped = out == 0
+            frac = dropped.mean()
+            sigma = math.sqrt(p * (1 - p) / x.size)
+            assert abs(frac - p) <= SIGMAS * sigma, (
+                f"with drop_prob={p} the fraction of zeroed units should be about drop_prob "
+                f"(it is off by more than {SIGMAS:.0f} standard deviations)")
+            kept = ~dropped
+            assert np.allclose(out[kept] / x[kept], 1.0 / (1.0 - p), rtol=1e-12, atol=0), (
+                f"with drop_prob={p} kept values should be scaled by exactly 1/(1 - drop_prob)")
+            sd_mean = math.sqrt(np.sum(x * x) * p / (1 - p)) / x.size
+            assert abs(out.mean() - x.mean()) <= SIGMAS * sd_mean, (
+                f"with drop_prob={p} the mean of out should match the mean of x "
+                "(inverted dropout keeps the expectation)")
+
+
+@graded("dropout_forward", weight=1)
+def test_dropout_forward_masks_independent_and_from_rng(student):
+    for p in DROP_PROBS:
+        x = _no_zero_input(np.random.default_rng(7), (200, 300))
+        out, _ = unpack(student.dropout_forward(x, p, True, np.random.default_rng(3)), 2, "dropout_forward")
+        m = (np.asarray(out) == 0).astype(np.float64)
+        for axis, what in ((0, "rows of the batch"), (1, "columns (features)")):
+            a = (m[:-1] if axis == 0 else m[:, :-1]).ravel()
+            b = (m[1:] if axis == 0 else m[:, 1:]).ravel()
+            ok = a.std() > 0 and b.std() > 0 and abs(np.corrcoef(a, b)[0, 1]) <= SIGMAS / math.sqrt(a.size)
+            assert ok, (f"with drop_prob={p} the dropout masks of neighbouring {what} are correlated: "
+                        "each element must be kept or dropped independently")
+        again, _ = unpack(student.dropout_forward(x, p, True, np.random.default_rng(3)), 2, "dropout_forward")
+        assert np.array_equal(np.asarray(again), np.asarray(out)), \
+            "the same rng state must give the same mask: draw the mask from the rng argument only"
+        rng = np.random.default_rng(11)
+        student.dropout_forward(x, p, True, rng)
+        assert rng.bit_generator.state != np.random.default_rng(11).bit_generator.state, \
+            "training mode must draw its mask from the rng argument"
+
+
+@graded("dropout_forward", weight=1)
+def test_dropout_forward_test_mode_is_identity(student):
+    for seed in SEEDS:
+        for p in DROP_PROBS:
+            x = _no_zero_input(np.random.default_rng(seed), (30, 20))
+            rng = np.random.default_rng(seed)
+            out, _ = unpack(call_unchanged(student.dropout_forward, x, p, False, rng), 2, "dropout_forward")
+            assert_equal("out (test mode must return x unchanged)", out, x)
+            assert rng.bit_generator.state == np.random.default_rng(seed).bit_generator.state, \
+                "test mode must not draw from rng"
+
+
+@graded("dropout_forward", weight=1)
+def test_dropout_forward_zero_prob_and_invalid(student):
+    x = _no_zero_input(np.random.default_rng(5), (40, 30))
+    out, _ = unpack(student.dropout_forward(x, 0.0, True, np.random.default_rng(5)), 2, "dropout_forward")
+    assert_equal("out (drop_prob=0 must be the identity)", out, x)
+    for bad in (-0.1, 1.0, 1.5):
+        expect_raises("ValueError", student.dropout_forward, x, bad, True, np.random.default_rng(5))
+
+
+@graded("dropout_backward", weight=2)
+def test_dropout_backward_uses_forward_mask(student):
+    for seed in SEEDS:
+        for p in DROP_PROBS:
+            rng = np.random.default_rng(seed)
+            x = _no_zero_input(rng, (60, 50))
+            dout = rng.normal(size=x.shape)
+            out, cache = unpack(student.dropout_forward(x, p, True, rng), 2, "dropout_forward")
+            dx = call_unchanged(student.dropout_backward, dout, cache)
+            # out = x * mask_scaled, so the local gradient is out / x (x has no zeros)
+            assert_close("dx (should be dout times the forward's scaled mask)", dx,
+                         dout * np.asarray(out, dtype=np.float64) / x, rtol=1e-10)
+
+
+@graded("dropout_backward", weight=1)
+def test_dropout_backward_test_mode(student):
+    for p in (0.2, 0.75):
+        rng = np.random.default_rng(4)
+        x = _no_zero_input(rng, (20, 10))
+        dout = rng.normal(size=x.shape)
+        _, cache = unpack(student.dropout_forward(x, p, False, rng), 2, "dropout_forward")
+        assert_close("dx (test mode: dropout is the identity, so dx = dout)",
+                     student.dropout_backward(dout, cache), dout, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# random horizontal flip
+# ----------------------------------------------------------------------------------------------
+
+def _flip_kinds(out, images):
+    out = np.asarray(out)
+    same = np.all(out == images, axis=(1, 2, 3))
+    flipped = np.all(out == images[..., ::-1], axis=(1, 2, 3))
+    return same, flipped
+
+
+@graded("random_horizontal_flip", weight=2)
+def test_random_horizontal_flip_properties(student):
+    for seed in (0, 1):
+        for p in (0.3, 0.5, 0.8):
+            rng = np.random.default_rng(seed)
+            images = rng.normal(size=(3000, 2, 3, 4))
+            out = call_unchanged(student.random_horizontal_flip, images, rng, p=p)
+            assert_shape("out", out, images.shape)
+            same, flipped = _flip_kinds(out, images)
+            assert np.all(same | flipped), \
+                "each image must be either unchanged or flipped along the last (width) axis, all channels together"
+            sigma = math.sqrt(p * (1 - p) / len(images))
+            assert abs(flipped.mean() - p) <= SIGMAS * sigma, (
+                f"with p={p} the fraction of flipped images should be about p, each image flipped independently "
+                f"(off by more than {SIGMAS:.0f} standard deviations)")
+
+
+@graded("random_horizontal_flip", weight=1)
+def test_random_horizontal_flip_p0_p1_default(student):
+    images = np.random.default_rng(9).normal(size=(500, 3, 2, 5))
+    _, flipped = _flip_kinds(student.random_horizontal_flip(images, np.random.default_rng(1), p=0.0), images)
+    assert not np.any(flipped), "p=0 must flip no image"
+    same, _ = _flip_kinds(student.random_horizontal_flip(images, np.random.default_rng(1), p=1.0), images)
+    assert not np.any(same), "p=1 must flip every image"
+    same, flipped = _flip_kinds(student.random_horizontal_flip(images, np.random.default_rng(2)), images)
+    assert np.all(same | flipped) and abs(flipped.mean() - 0.5) <= SIGMAS * math.sqrt(0.25 / 500), \
+        "with the default p=0.5 about half of the images should be flipped"
+
+
+# ----------------------------------------------------------------------------------------------
+# mixup
+# ----------------------------------------------------------------------------------------------
+
+def _recover_mix(y_mix):
+    """lam and perm from y_mix when y is the identity (each sample its own class), or None."""
+    n = len(y_mix)
+    off = y_mix.copy()
+    np.fill_diagonal(off, 0.0)
+    j = np.argmax(np.abs(off), axis=1)
+    perm = np.where(off[np.arange(n), j] != 0, j, np.arange(n))
+    moved = perm != np.arange(n)
+    lam = float(np.median(np.diag(y_mix)[moved])) if np.any(moved) else None
+    return lam, perm
+
+
+def _mixup_checked(student, x, rng, alpha):
+    y = np.eye(len(x))
+    kwargs = {} if alpha is None else {"alpha": alpha}
+    x_mix, y_mix = unpack(call_unchanged(student.mixup, x, y, rng, **kwargs), 2, "mixup")
+    assert_shape("x_mix", x_mix, x.shape)
+    assert_shape("y_mix", y_mix, y.shape)
+    y_mix = np.asarray(y_mix, dtype=np.float64)
+    lam, perm = _recover_mix(y_mix)
+    assert np.array_equal(np.sort(perm), np.arange(len(x))), \
+        "mixup must pair the batch with one permutation of itself (each sample used exactly once)"
+    if lam is None:  # identity permutation (or lam exactly 1): nothing is mixed
+        lam = 1.0
+    assert 0.0 <= lam <= 1.0, "lam must lie in [0, 1]"
+    assert_close("y_mix (should be lam * y + (1 - lam) * y[perm] with one lam for all rows)",
+                 y_mix, lam * y + (1 - lam) * y[perm], rtol=1e-9, atol=1e-12)
+    assert_close("x_mix (should be lam * x + (1 - lam) * x[perm] with the lam and perm used for y_mix)",
+                 x_mix, lam * x + (1 - lam) * x[perm], rtol=1e-9, atol=1e-12)
+    return lam, perm
+
+
+@graded("mixup", weight=2)
+def test_mixup_convex_combination_of_a_permutation(student):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        for alpha, shape in ((None, (40, 5)), (0.4, (40, 5)), (2.0, (30, 2, 3, 2))):
+            _mixup_checked(student, rng.normal(size=shape), rng, alpha)
+
+
+@graded("mixup", weight=1)
+def test_mixup_lambda_distribution(student):
+    n_calls = 250
+    for alpha in (None, 4.0):
+        rng = np.random.default_rng(21)
+        x = rng.normal(size=(8, 2))
+        kwargs = {} if alpha is None else {"alpha": alpha}
+        lams = []
+        for _ in range(n_calls):
+            y_mix = unpack(student.mixup(x, np.eye(8), rng, **kwargs), 2, "mixup")[1]
+            lam, _ = _recover_mix(np.asarray(y_mix, dtype=np.float64))
+            if lam is not None:  # skip the rare identity permutation: it says nothing about lam
+                lams.append(lam)
+        assert len(lams) >= n_calls // 2, "mixup must mix the labels: y_mix should differ from y_onehot"
+        a = 0.2 if alpha is None else alpha
+        lams = np.sort(np.clip(lams, 0.0, 1.0))
+        n = len(lams)
+        msg = (f"with alpha={a} the mixing weight lam does not follow Beta(alpha, alpha) over many calls "
+               "(draw one lam per call with rng.beta(alpha, alpha))")
+        # moments of the symmetric Beta(a, a) about 1/2: m2 = E(lam - 1/2)^2, m4 = E(lam - 1/2)^4
+        m2, m4 = 1 / (4 * (2 * a + 1)), 3 / (16 * (2 * a + 1) * (2 * a + 3))
+        assert abs(np.mean(lams) - 0.5) <= SIGMAS * math.sqrt(m2 / n), msg + " [mean]"
+        assert abs(np.mean((lams - 0.5) ** 2) - m2) <= SIGMAS * math.sqrt((m4 - m2 ** 2) / n), msg + " [spread]"
+        cdf = betainc(a, a, lams)
+        k = np.arange(1, n + 1)
+        ks = max(np.max(k / n - cdf), np.max(cdf - (k - 1) / n))
+        assert ks <= math.sqrt(-math.log(0.5e-9) / (2 * n)), msg + " [Kolmogorov-Smirnov test]"

@@ -1,0 +1,221 @@
+"""Hidden tests for 06_regularization, part 2: batch, layer, group and instance normalization.
+
+Forward passes are compared with the reference. Backward passes are graded against the numerical
+gradient of the student's OWN forward (any correct backward formula passes) and exact shapes.
+"""
+
+import numpy as np
+
+from grader.checks import (assert_close, assert_equal, assert_shape, call_unchanged, expect_raises, graded,
+                           numeric_grad_array, unpack)
+
+SEEDS = (0, 1, 2)
+FWD = dict(rtol=1e-7, atol=1e-10)   # closed-form forward: admits any float reordering
+NUM = dict(rtol=1e-5, atol=1e-6)    # backward against centred differences (h = 1e-6)
+
+
+def _affine_params(rng, d):
+    return rng.uniform(0.5, 2.0, size=d) * rng.choice([-1.0, 1.0], size=d), rng.normal(size=d)
+
+
+def _state(rng, d):
+    return {"running_mean": rng.normal(size=d), "running_var": rng.uniform(0.5, 3.0, size=d)}
+
+
+def _bn_outputs(result):
+    out, new_state, cache = unpack(result, 3, "batchnorm_forward")
+    assert isinstance(new_state, dict) and "running_mean" in new_state and "running_var" in new_state, \
+        "batchnorm_forward must return new_state as a dict with 'running_mean' and 'running_var'"
+    return out, new_state, cache
+
+
+def _check_backward(name, grads, forward, inputs, dout):
+    """grads from the student's backward vs numerical gradients of the student's forward.
+
+    ``forward(*inputs)`` returns the output array; ``inputs`` are (x, gamma, beta).
+    """
+    grads = unpack(grads, 3, name)
+    for i, label in enumerate(("dx", "dgamma", "dbeta")):
+        def f(z, i=i):
+            args = list(inputs)
+            args[i] = z
+            return forward(*args)
+        assert_shape(label, grads[i], inputs[i].shape)
+        assert_close(f"{label} (vs numerical gradient of your forward)", grads[i],
+                     numeric_grad_array(f, inputs[i].copy(), dout), **NUM)
+
+
+# ----------------------------------------------------------------------------------------------
+# batch norm
+# ----------------------------------------------------------------------------------------------
+
+@graded("batchnorm_forward", weight=1)
+def test_batchnorm_forward_train_matches_reference(student, ref):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(loc=rng.normal(size=5) * 3, scale=rng.uniform(0.5, 4.0, size=5), size=(16, 5))
+        gamma, beta = _affine_params(rng, 5)
+        state = _state(rng, 5)
+        for kw in ({}, {"momentum": 0.7, "eps": 1e-3}):
+            out, new_state, _ = _bn_outputs(call_unchanged(student.batchnorm_forward, x, gamma, beta, state,
+                                                           train=True, **kw))
+            r_out, r_state, _ = ref.batchnorm_forward(x, gamma, beta, state, train=True, **kw)
+            assert_close("out (training mode)", out, r_out, **FWD)
+            assert_close("new_state['running_mean']", new_state["running_mean"], r_state["running_mean"], **FWD)
+            assert_close("new_state['running_var'] (biased batch variance)", new_state["running_var"],
+                         r_state["running_var"], **FWD)
+
+
+@graded("batchnorm_forward", weight=1)
+def test_batchnorm_forward_running_stats_over_steps(student, ref):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        gamma, beta = _affine_params(rng, 4)
+        state, r_state = {}, {}  # empty state: running mean 0, running var 1
+        for step in range(6):
+            x = rng.normal(loc=2.0, scale=3.0, size=(12, 4))
+            _, state, _ = _bn_outputs(student.batchnorm_forward(x, gamma, beta, state, train=True, momentum=0.8))
+            _, r_state, _ = ref.batchnorm_forward(x, gamma, beta, r_state, train=True, momentum=0.8)
+            for key in ("running_mean", "running_var"):
+                assert_close(f"new_state['{key}'] after {step + 1} training steps fed back in",
+                             state[key], r_state[key], **FWD)
+        x = rng.normal(loc=2.0, scale=3.0, size=(7, 4))
+        out, _, _ = _bn_outputs(student.batchnorm_forward(x, gamma, beta, state, train=False, momentum=0.8))
+        assert_close("out (inference after training steps)", out,
+                     ref.batchnorm_forward(x, gamma, beta, r_state, train=False)[0], **FWD)
+
+
+@graded("batchnorm_forward", weight=1)
+def test_batchnorm_forward_inference(student, ref):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(loc=1.0, scale=2.0, size=(9, 6))
+        gamma, beta = _affine_params(rng, 6)
+        state = _state(rng, 6)
+        out, new_state, _ = _bn_outputs(call_unchanged(student.batchnorm_forward, x, gamma, beta, state,
+                                                       train=False))
+        assert_close("out (inference uses running statistics, then gamma and beta)", out,
+                     ref.batchnorm_forward(x, gamma, beta, state, train=False)[0], **FWD)
+        for key in ("running_mean", "running_var"):
+            assert_equal(f"new_state['{key}'] (inference must not change the running statistics)",
+                         new_state[key], state[key])
+        out, _, _ = unpack(call_unchanged(student.batchnorm_forward, x, gamma, beta, {}, train=False, eps=1e-2),
+                           3, "batchnorm_forward")
+        assert_close("out (inference with an empty state: running mean 0, running var 1)", out,
+                     ref.batchnorm_forward(x, gamma, beta, {}, train=False, eps=1e-2)[0], **FWD)
+
+
+@graded("batchnorm_backward", weight=3)
+def test_batchnorm_backward_numerical(student):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(loc=1.0, scale=2.0, size=(8, 4))
+        gamma, beta = _affine_params(rng, 4)
+        dout = rng.normal(size=x.shape)
+
+        def forward(x_, g_, b_):
+            return student.batchnorm_forward(x_, g_, b_, {}, train=True)[0]
+        _, _, cache = _bn_outputs(student.batchnorm_forward(x.copy(), gamma, beta, {}, train=True))
+        grads = call_unchanged(student.batchnorm_backward, dout, cache)
+        _check_backward("batchnorm_backward", grads, forward, (x, gamma, beta), dout)
+
+
+# ----------------------------------------------------------------------------------------------
+# layer norm
+# ----------------------------------------------------------------------------------------------
+
+@graded("layernorm_forward", weight=1)
+def test_layernorm_forward_matches_reference(student, ref):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(loc=rng.normal(size=(10, 1)) * 3, scale=rng.uniform(0.5, 3.0, size=(10, 1)), size=(10, 7))
+        gamma, beta = _affine_params(rng, 7)
+        for kw in ({}, {"eps": 1e-2}):
+            out, _ = unpack(call_unchanged(student.layernorm_forward, x, gamma, beta, **kw), 2, "layernorm_forward")
+            assert_close("out", out, ref.layernorm_forward(x, gamma, beta, **kw)[0], **FWD)
+
+
+@graded("layernorm_backward", weight=2)
+def test_layernorm_backward_numerical(student):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(loc=-1.0, scale=2.0, size=(4, 6))
+        gamma, beta = _affine_params(rng, 6)
+        dout = rng.normal(size=x.shape)
+
+        def forward(x_, g_, b_):
+            return student.layernorm_forward(x_, g_, b_)[0]
+        _, cache = unpack(student.layernorm_forward(x.copy(), gamma, beta), 2, "layernorm_forward")
+        grads = call_unchanged(student.layernorm_backward, dout, cache)
+        _check_backward("layernorm_backward", grads, forward, (x, gamma, beta), dout)
+
+
+# ----------------------------------------------------------------------------------------------
+# group norm and instance norm
+# ----------------------------------------------------------------------------------------------
+
+@graded("groupnorm_forward", weight=2)
+def test_groupnorm_forward_matches_reference(student, ref):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        for C, groups in ((4, 1), (4, 2), (4, 4), (6, 3)):
+            x = rng.normal(loc=rng.normal(size=(1, C, 1, 1)) * 2, scale=2.0, size=(3, C, 3, 2))
+            gamma, beta = _affine_params(rng, C)
+            out, _ = unpack(call_unchanged(student.groupnorm_forward, x, gamma, beta, groups),
+                            2, "groupnorm_forward")
+            assert_close(f"out (groups={groups}, C={C})", out,
+                         ref.groupnorm_forward(x, gamma, beta, groups)[0], **FWD)
+        out, _ = unpack(student.groupnorm_forward(x, gamma, beta, 2, eps=1e-2), 2, "groupnorm_forward")
+        assert_close("out (eps=1e-2)", out, ref.groupnorm_forward(x, gamma, beta, 2, eps=1e-2)[0], **FWD)
+
+
+@graded("groupnorm_forward", weight=1)
+def test_groupnorm_forward_rejects_indivisible_groups(student):
+    rng = np.random.default_rng(0)
+    for C, groups, hw in ((6, 4, (2, 2)), (4, 3, (3, 1))):
+        x = rng.normal(size=(2, C) + hw)
+        out, _ = unpack(student.groupnorm_forward(x, np.ones(C), np.zeros(C), 2), 2, "groupnorm_forward")
+        assert_shape("out (valid groups must not raise)", out, x.shape)
+        expect_raises("ValueError", student.groupnorm_forward, x, np.ones(C), np.zeros(C), groups)
+
+
+@graded("groupnorm_backward", weight=2)
+def test_groupnorm_backward_numerical(student):
+    rng = np.random.default_rng(5)
+    for groups in (1, 2, 4):
+        x = rng.normal(loc=0.5, scale=2.0, size=(2, 4, 2, 3))
+        gamma, beta = _affine_params(rng, 4)
+        dout = rng.normal(size=x.shape)
+
+        def forward(x_, g_, b_, groups=groups):
+            return student.groupnorm_forward(x_, g_, b_, groups)[0]
+        _, cache = unpack(student.groupnorm_forward(x.copy(), gamma, beta, groups), 2, "groupnorm_forward")
+        grads = call_unchanged(student.groupnorm_backward, dout, cache)
+        _check_backward("groupnorm_backward", grads, forward, (x, gamma, beta), dout)
+
+
+@graded("instancenorm_forward", weight=1)
+def test_instancenorm_forward_equals_groupnorm_with_c_groups(student, ref):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(loc=rng.normal(size=(2, 3, 1, 1)) * 2, scale=2.0, size=(2, 3, 4, 3))
+        gamma, beta = _affine_params(rng, 3)
+        for kw in ({}, {"eps": 1e-2}):
+            out, _ = unpack(call_unchanged(student.instancenorm_forward, x, gamma, beta, **kw),
+                            2, "instancenorm_forward")
+            assert_close("out (instance norm = group norm with one group per channel)", out,
+                         ref.groupnorm_forward(x, gamma, beta, 3, **kw)[0], **FWD)
+
+
+@graded("instancenorm_backward", weight=1)
+def test_instancenorm_backward_numerical(student):
+    rng = np.random.default_rng(8)
+    x = rng.normal(loc=-0.5, scale=2.0, size=(2, 3, 2, 3))
+    gamma, beta = _affine_params(rng, 3)
+    dout = rng.normal(size=x.shape)
+
+    def forward(x_, g_, b_):
+        return student.instancenorm_forward(x_, g_, b_)[0]
+    _, cache = unpack(student.instancenorm_forward(x.copy(), gamma, beta), 2, "instancenorm_forward")
+    grads = call_unchanged(student.instancenorm_backward, dout, cache)
+    _check_backward("instancenorm_backward", grads, forward, (x, gamma, beta), dout)

@@ -1,0 +1,505 @@
+"""Mutants and alternatives for 06_regularization (see the kit's corpus tests).
+
+A mutant redefines its named function (and, for a forward pass whose training output changes, a
+backward pass consistent with it: backward tests grade consistency with the submission's own
+forward, so the pair must agree for the mutant to cost only the forward's points).
+"""
+
+# name -> (function that must lose points, source appended to the reference module)
+MUTANTS = {
+    "l2_reg_squared": ("l2_penalty", '''
+def l2_penalty(weights, reg):
+    return 0.5 * reg ** 2 * sum(float(np.sum(w * w)) for w in weights), [reg ** 2 * w for w in weights]
+'''),
+    "l2_no_half": ("l2_penalty", '''
+def l2_penalty(weights, reg):
+    return reg * sum(float(np.sum(w * w)) for w in weights), [reg * w for w in weights]
+'''),
+    "l2_mutates_weights": ("l2_penalty", '''
+def l2_penalty(weights, reg):
+    loss = 0.5 * reg * sum(float(np.sum(w * w)) for w in weights)
+    for w in weights:
+        w *= reg
+    return loss, list(weights)
+'''),
+    "l1_grad_one_at_zero": ("l1_penalty", '''
+def l1_penalty(weights, reg):
+    return reg * sum(float(np.sum(np.abs(w))) for w in weights), [reg * np.where(w >= 0, 1.0, -1.0) for w in weights]
+'''),
+    "l1_squared_loss": ("l1_penalty", '''
+def l1_penalty(weights, reg):
+    return reg * sum(float(np.sum(w * w)) for w in weights), [reg * np.sign(w) for w in weights]
+'''),
+    "dropout_no_rescale": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    mask = (rng.random(x.shape) < 1.0 - drop_prob).astype(float)
+    return x * mask, mask
+'''),
+    "dropout_scale_by_p": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    mask = (rng.random(x.shape) < 1.0 - drop_prob) * drop_prob
+    return x * mask, mask
+'''),
+    "dropout_keep_drop_confused": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    mask = (rng.random(x.shape) < drop_prob) / (1.0 - drop_prob)
+    return x * mask, mask
+'''),
+    "dropout_mask_shared_across_batch": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    mask = (rng.random(x.shape[1:]) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    return x * mask, mask
+'''),
+    "dropout_test_mode_scales": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x * (1.0 - drop_prob), None
+    mask = (rng.random(x.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    return x * mask, mask
+'''),
+    "dropout_test_mode_draws_rng": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    mask = (rng.random(x.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    if not train:
+        return x.copy(), None
+    return x * mask, mask
+'''),
+    "dropout_no_validation": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not train:
+        return x.copy(), None
+    keep = 1.0 - drop_prob
+    mask = (rng.random(x.shape) < keep) / keep if keep > 0 else np.zeros(x.shape)
+    return x * mask, mask
+'''),
+    "dropout_global_rng": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    mask = (np.random.random(x.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    return x * mask, mask
+'''),
+    "dropout_backward_unscaled": ("dropout_backward", '''
+def dropout_backward(dout, cache):
+    return dout.copy() if cache is None else dout * (cache != 0)
+'''),
+    "dropout_backward_test_mode_scales": ("dropout_backward", '''
+def dropout_backward(dout, cache):
+    return 0.5 * dout if cache is None else dout * cache
+'''),
+    "bn_ignores_gamma_beta_at_test": ("batchnorm_forward", '''
+_bn_ref_forward = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    if train:
+        return _bn_ref_forward(x, gamma, beta, state, train=True, momentum=momentum, eps=eps)
+    D = x.shape[1]
+    rm = state.get("running_mean", np.zeros(D))
+    rv = state.get("running_var", np.ones(D))
+    return (x - rm) / np.sqrt(rv + eps), dict(state), None
+'''),
+    "bn_unbiased_running_var": ("batchnorm_forward", '''
+_bn_ref_forward = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    out, new_state, cache = _bn_ref_forward(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+    if train:
+        rv = state.get("running_var", np.ones(x.shape[1]))
+        new_state["running_var"] = momentum * rv + (1 - momentum) * x.var(axis=0, ddof=1)
+    return out, new_state, cache
+'''),
+    "bn_unbiased_variance": ("batchnorm_forward", '''
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    D = x.shape[1]
+    rm = state.get("running_mean", np.zeros(D))
+    rv = state.get("running_var", np.ones(D))
+    if not train:
+        return gamma * (x - rm) / np.sqrt(rv + eps) + beta, dict(state), None
+    mu, var = x.mean(axis=0), x.var(axis=0, ddof=1)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mu) * inv_std
+    new_state = {"running_mean": momentum * rm + (1 - momentum) * mu,
+                 "running_var": momentum * rv + (1 - momentum) * var}
+    return gamma * xhat + beta, new_state, (xhat, gamma, inv_std)
+
+def batchnorm_backward(dout, cache):  # the exact gradient of the ddof=1 forward above
+    xhat, gamma, inv_std = cache
+    n = dout.shape[0]
+    dxhat = dout * gamma
+    dx = inv_std * (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).sum(axis=0) / (n - 1))
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+'''),
+    "bn_momentum_reversed": ("batchnorm_forward", '''
+_bn_ref_forward = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    return _bn_ref_forward(x, gamma, beta, state, train=train, momentum=1.0 - momentum, eps=eps)
+'''),
+    "bn_mutates_state": ("batchnorm_forward", '''
+_bn_ref_forward = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    out, new_state, cache = _bn_ref_forward(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+    state.update(new_state)
+    return out, state, cache
+'''),
+    "bn_empty_state_zero_var": ("batchnorm_forward", '''
+_bn_ref_forward = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    if not state:
+        state = {"running_mean": np.zeros(x.shape[1]), "running_var": np.zeros(x.shape[1])}
+    return _bn_ref_forward(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+'''),
+    "bn_backward_diagonal_only": ("batchnorm_backward", '''
+def batchnorm_backward(dout, cache):
+    xhat, gamma, inv_std = cache
+    return dout * gamma * inv_std, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+'''),
+    "bn_dgamma_keepdims": ("batchnorm_backward", '''
+_bn_ref_backward = batchnorm_backward
+def batchnorm_backward(dout, cache):
+    dx, dgamma, dbeta = _bn_ref_backward(dout, cache)
+    return dx, dgamma.reshape(1, -1), dbeta
+'''),
+    "bn_backward_missing_mean_term": ("batchnorm_backward", '''
+def batchnorm_backward(dout, cache):
+    xhat, gamma, inv_std = cache
+    dxhat = dout * gamma
+    dx = inv_std * (dxhat - xhat * (dxhat * xhat).mean(axis=0))
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+'''),
+    "ln_normalizes_batch_axis": ("layernorm_forward", '''
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    out, _, cache = batchnorm_forward(x, gamma, beta, {}, train=True, eps=eps)
+    return out, cache
+
+def layernorm_backward(dout, cache):  # consistent with the batch-axis forward above
+    return batchnorm_backward(dout, cache)
+'''),
+    "ln_mutates_input": ("layernorm_forward", '''
+_ln_ref_forward = layernorm_forward
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    out, cache = _ln_ref_forward(x, gamma, beta, eps=eps)
+    x -= x.mean(axis=1, keepdims=True)
+    return out, cache
+'''),
+    "ln_dgamma_keepdims": ("layernorm_backward", '''
+_ln_ref_backward = layernorm_backward
+def layernorm_backward(dout, cache):
+    dx, dgamma, dbeta = _ln_ref_backward(dout, cache)
+    return dx, dgamma, dbeta.reshape(1, -1)
+'''),
+    "ln_backward_diagonal_only": ("layernorm_backward", '''
+def layernorm_backward(dout, cache):
+    xhat, gamma, inv_std = cache
+    return dout * gamma * inv_std, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+'''),
+    "gn_no_divisibility_check": ("groupnorm_forward", '''
+def groupnorm_forward(x, gamma, beta, groups, *, eps=1e-5):
+    N, C, H, W = x.shape
+    xg = x.reshape(N, groups, -1)
+    inv_std = 1.0 / np.sqrt(xg.var(axis=2, keepdims=True) + eps)
+    xhat = ((xg - xg.mean(axis=2, keepdims=True)) * inv_std).reshape(x.shape)
+    return gamma.reshape(1, C, 1, 1) * xhat + beta.reshape(1, C, 1, 1), (xhat, gamma, inv_std, groups)
+'''),
+    "gn_interleaved_groups": ("groupnorm_forward", '''
+_gn_ref_forward, _gn_ref_backward = groupnorm_forward, groupnorm_backward
+def _interleave(C, groups):  # channel c goes to group c % groups instead of c // (C // groups)
+    return np.argsort(np.arange(C) % groups, kind="stable")
+
+def groupnorm_forward(x, gamma, beta, groups, *, eps=1e-5):
+    order = _interleave(x.shape[1], groups)
+    out, cache = _gn_ref_forward(x[:, order], gamma[order], beta[order], groups, eps=eps)
+    inv = np.argsort(order)
+    return out[:, inv], (cache, order, inv)
+
+def groupnorm_backward(dout, cache):  # consistent with the interleaved forward above
+    cache, order, inv = cache
+    dx, dgamma, dbeta = _gn_ref_backward(dout[:, order], cache)
+    return dx[:, inv], dgamma[inv], dbeta[inv]
+'''),
+    "gn_backward_diagonal_only": ("groupnorm_backward", '''
+def groupnorm_backward(dout, cache):
+    xhat, gamma, inv_std, groups = cache
+    N, C = dout.shape[:2]
+    dxhat = (dout * gamma.reshape(1, C, 1, 1)).reshape(N, groups, -1)
+    dx = (dxhat * inv_std).reshape(dout.shape)
+    return dx, (dout * xhat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+'''),
+    "gn_dgamma_keepdims": ("groupnorm_backward", '''
+_gn_ref_backward = groupnorm_backward
+def groupnorm_backward(dout, cache):
+    dx, dgamma, dbeta = _gn_ref_backward(dout, cache)
+    return dx, dgamma.reshape(1, -1, 1, 1), dbeta
+'''),
+    "in_is_layernorm": ("instancenorm_forward", '''
+def instancenorm_forward(x, gamma, beta, *, eps=1e-5):
+    return groupnorm_forward(x, gamma, beta, 1, eps=eps)
+'''),
+    "in_backward_diagonal_only": ("instancenorm_backward", '''
+def instancenorm_backward(dout, cache):
+    xhat, gamma, inv_std, groups = cache
+    N, C = dout.shape[:2]
+    dx = ((dout * gamma.reshape(1, C, 1, 1)).reshape(N, groups, -1) * inv_std).reshape(dout.shape)
+    return dx, (dout * xhat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+'''),
+    "flip_vertical": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = rng.random(images.shape[0]) < p
+    out = images.copy()
+    out[flip] = images[flip, :, ::-1, :]
+    return out
+'''),
+    "flip_one_coin_per_batch": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    return images[..., ::-1].copy() if rng.random() < p else images.copy()
+'''),
+    "flip_per_channel": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = rng.random(images.shape[:2]) < p
+    out = images.copy()
+    out[flip] = images[flip][..., ::-1]
+    return out
+'''),
+    "flip_keep_prob": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = rng.random(images.shape[0]) >= p
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
+    "flip_in_place": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = rng.random(images.shape[0]) < p
+    images[flip] = images[flip, ..., ::-1]
+    return images
+'''),
+    "mixup_lam_per_row": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha, size=x.shape[0])
+    perm = rng.permutation(x.shape[0])
+    lx = lam.reshape((-1,) + (1,) * (x.ndim - 1))
+    return lx * x + (1 - lx) * x[perm], lam[:, None] * y_onehot + (1 - lam[:, None]) * y_onehot[perm]
+'''),
+    "mixup_lam_uniform": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.random()
+    perm = rng.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
+    "mixup_labels_other_perm": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    perm = rng.permutation(x.shape[0])
+    perm_y = rng.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm_y]
+'''),
+    "mixup_with_replacement": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    idx = rng.integers(0, x.shape[0], size=x.shape[0])
+    return lam * x + (1 - lam) * x[idx], lam * y_onehot + (1 - lam) * y_onehot[idx]
+'''),
+    "mixup_labels_unmixed": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    perm = rng.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], y_onehot.copy()
+'''),
+}
+
+# name -> source appended to the reference: correct but differently written; must get full marks
+ALTERNATIVES = {
+    "penalties_tuples_and_0d_loss": '''
+def l2_penalty(weights, reg):
+    loss = np.asarray(0.0)
+    for w in weights:
+        loss = loss + 0.5 * reg * np.sum(w ** 2)
+    return loss, tuple(reg * w for w in weights)
+
+def l1_penalty(weights, reg):
+    loss = np.float64(0.0)
+    for w in weights:
+        loss += reg * np.abs(w).sum()
+    return loss, tuple(np.where(w > 0, reg, np.where(w < 0, -reg, 0.0)) for w in weights)
+''',
+    "dropout_binomial": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if drop_prob < 0 or drop_prob >= 1:
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train:
+        return x, {"mask": None}
+    mask = rng.binomial(1, 1.0 - drop_prob, size=x.shape)
+    return x * mask / (1.0 - drop_prob), {"mask": mask, "p": drop_prob}
+
+def dropout_backward(dout, cache):
+    if cache["mask"] is None:
+        return dout
+    return dout * cache["mask"] / (1.0 - cache["p"])
+''',
+    "dropout_uniform_ge": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not (0 <= drop_prob < 1):
+        raise ValueError("drop_prob must be in [0, 1)")
+    mask = np.ones_like(x)
+    if train:
+        mask = (rng.uniform(0.0, 1.0, size=x.shape) >= drop_prob) / (1 - drop_prob)
+    return x * mask, mask
+
+def dropout_backward(dout, cache):
+    return dout * cache
+''',
+    "dropout_choice": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not (0 <= drop_prob < 1):
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train or drop_prob == 0:
+        return x.copy(), (train, None, drop_prob)
+    keep = rng.choice([False, True], size=x.shape, p=[drop_prob, 1 - drop_prob])
+    out = np.where(keep, x / (1 - drop_prob), 0.0)
+    return out, (train, keep, drop_prob)
+
+def dropout_backward(dout, cache):
+    train, keep, p = cache
+    if keep is None:
+        return dout.copy()
+    return np.where(keep, dout / (1 - p), 0.0)
+''',
+    "batchnorm_long_graph": '''
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    new_state = {k: v for k, v in state.items()}
+    N, D = x.shape
+    if train:
+        mu = np.sum(x, axis=0) / N
+        xc = x - mu
+        var = np.sum(xc ** 2, axis=0) / N
+        std = np.sqrt(var + eps)
+        istd = 1.0 / std
+        xhat = xc * istd
+        new_state["running_mean"] = momentum * state.get("running_mean", np.zeros(D)) + (1 - momentum) * mu
+        new_state["running_var"] = momentum * state.get("running_var", np.ones(D)) + (1 - momentum) * var
+        new_state["num_batches_tracked"] = state.get("num_batches_tracked", 0) + 1
+        return xhat * gamma + beta, new_state, (xc, std, istd, xhat, gamma, var, eps)
+    if "running_mean" not in new_state:
+        new_state = {"running_mean": np.zeros(D), "running_var": np.ones(D)}
+    xhat = (x - new_state["running_mean"]) / np.sqrt(new_state["running_var"] + eps)
+    return xhat * gamma + beta, new_state, None
+
+def batchnorm_backward(dout, cache):
+    xc, std, istd, xhat, gamma, var, eps = cache
+    N = dout.shape[0]
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    dxhat = dout * gamma
+    dxc = dxhat * istd
+    distd = np.sum(dxhat * xc, axis=0)
+    dstd = -distd / std ** 2
+    dvar = 0.5 * dstd / np.sqrt(var + eps)
+    dsq = np.ones_like(dout) * dvar / N
+    dxc = dxc + 2 * xc * dsq
+    dmu = -np.sum(dxc, axis=0)
+    dx = dxc + np.ones_like(dout) * dmu / N
+    return dx, dgamma, dbeta
+''',
+    "layernorm_via_transpose": '''
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    xt = x.T
+    mu = xt.mean(axis=0)
+    var = ((xt - mu) ** 2).mean(axis=0)
+    xhat = ((xt - mu) / np.sqrt(var + eps)).T
+    return gamma * xhat + beta, (xhat, gamma, np.sqrt(var + eps))
+
+def layernorm_backward(dout, cache):
+    xhat, gamma, std = cache
+    D = dout.shape[1]
+    dxhat = (dout * gamma).T
+    xh = xhat.T
+    dx = (D * dxhat - dxhat.sum(axis=0) - xh * (dxhat * xh).sum(axis=0)) / (D * std)
+    return dx.T, np.einsum("nd,nd->d", dout, xhat), dout.sum(axis=0)
+''',
+    "groupnorm_loops_and_instancenorm_direct": '''
+def groupnorm_forward(x, gamma, beta, groups, *, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % groups:
+        raise ValueError("C must be divisible by groups")
+    size = C // groups
+    xhat = np.empty_like(x)
+    stds = np.empty((N, groups))
+    for n in range(N):
+        for g in range(groups):
+            block = x[n, g * size:(g + 1) * size]
+            m = block.mean()
+            v = np.mean(block ** 2) - m ** 2
+            stds[n, g] = np.sqrt(v + eps)
+            xhat[n, g * size:(g + 1) * size] = (block - m) / stds[n, g]
+    return xhat * gamma[:, None, None] + beta[:, None, None], (xhat, gamma, stds, size)
+
+def groupnorm_backward(dout, cache):
+    xhat, gamma, stds, size = cache
+    N, C = dout.shape[:2]
+    dxhat = dout * gamma[:, None, None]
+    dx = np.empty_like(dout)
+    for n in range(N):
+        for g in range(C // size):
+            sl = slice(g * size, (g + 1) * size)
+            a, xh = dxhat[n, sl], xhat[n, sl]
+            dx[n, sl] = (a - a.mean() - xh * np.mean(a * xh)) / stds[n, g]
+    return dx, np.sum(dout * xhat, axis=(0, 2, 3)), np.sum(dout, axis=(0, 2, 3))
+
+def instancenorm_forward(x, gamma, beta, *, eps=1e-5):
+    mu = x.mean(axis=(2, 3), keepdims=True)
+    std = np.sqrt(x.var(axis=(2, 3), keepdims=True) + eps)
+    xhat = (x - mu) / std
+    return gamma[None, :, None, None] * xhat + beta[None, :, None, None], (xhat, gamma, std)
+
+def instancenorm_backward(dout, cache):
+    xhat, gamma, std = cache
+    dxhat = dout * gamma[None, :, None, None]
+    dx = (dxhat - dxhat.mean(axis=(2, 3), keepdims=True)
+          - xhat * (dxhat * xhat).mean(axis=(2, 3), keepdims=True)) / std
+    return dx, (dout * xhat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+''',
+    "flip_binomial_where": '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = rng.binomial(1, p, size=images.shape[0]).astype(bool)
+    return np.where(flip[:, None, None, None], np.flip(images, axis=-1), images)
+''',
+    "flip_loop_per_image": '''
+def random_horizontal_flip(images, rng, p=0.5):
+    out = np.empty_like(images)
+    for i in range(len(images)):
+        out[i] = images[i, :, :, ::-1] if rng.uniform() < p else images[i]
+    return out
+''',
+    "mixup_perm_first_lam_on_shuffled": '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    idx = rng.permutation(len(x))
+    lam = float(rng.beta(alpha, alpha))
+    return lam * x[idx] + (1.0 - lam) * x, lam * y_onehot[idx] + (1.0 - lam) * y_onehot
+''',
+    "mixup_shuffle_copy_interpolate": '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    idx = np.arange(len(x))
+    rng.shuffle(idx)
+    return x[idx] + lam * (x - x[idx]), y_onehot[idx] + lam * (y_onehot - y_onehot[idx])
+''',
+}

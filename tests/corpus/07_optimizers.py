@@ -1,0 +1,270 @@
+"""Mutants and alternatives for 07_optimizers (see the kit's corpus tests)."""
+
+# name -> (function that must lose points, source appended to the reference module)
+MUTANTS = {
+    "sgd_ascent": ("sgd", '''
+def sgd(w, dw, state, *, lr=1e-2):
+    return w + lr * dw, {}
+'''),
+    "sgd_in_place": ("sgd", '''
+def sgd(w, dw, state, *, lr=1e-2):
+    w -= lr * dw
+    return w, {}
+'''),
+    "momentum_dampened": ("sgd_momentum", '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state.get("v", np.zeros_like(w)) + (1 - momentum) * dw
+    return w - lr * v, {"v": v}
+'''),
+    "momentum_ignores_velocity": ("sgd_momentum", '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state.get("v", np.zeros_like(w)) + dw
+    return w - lr * dw, {"v": v}
+'''),
+    "momentum_state_in_place": ("sgd_momentum", '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    if "v" not in state:
+        state["v"] = np.zeros_like(w)
+    state["v"] *= momentum
+    state["v"] += dw
+    return w - lr * state["v"], state
+'''),
+    "nesterov_is_plain_momentum": ("nesterov", '''
+def nesterov(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state.get("v", np.zeros_like(w)) + dw
+    return w - lr * v, {"v": v}
+'''),
+    "nesterov_old_velocity": ("nesterov", '''
+def nesterov(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v_old = state.get("v", np.zeros_like(w))
+    return w - lr * (dw + momentum * v_old), {"v": momentum * v_old + dw}
+'''),
+    "adagrad_not_accumulating": ("adagrad", '''
+def adagrad(w, dw, state, *, lr=1e-2, eps=1e-10):
+    G = dw ** 2
+    return w - lr * dw / (np.sqrt(G) + eps), {"G": G}
+'''),
+    "adagrad_eps_inside_sqrt": ("adagrad", '''
+def adagrad(w, dw, state, *, lr=1e-2, eps=1e-10):
+    G = state.get("G", np.zeros_like(w)) + dw ** 2
+    return w - lr * dw / np.sqrt(G + eps), {"G": G}
+'''),
+    "adagrad_in_place": ("adagrad", '''
+def adagrad(w, dw, state, *, lr=1e-2, eps=1e-10):
+    G = state.setdefault("G", np.zeros_like(w))
+    G += dw ** 2
+    return w - lr * dw / (np.sqrt(G) + eps), state
+'''),
+    "rmsprop_eps_inside_sqrt": ("rmsprop", '''
+def rmsprop(w, dw, state, *, lr=1e-2, decay=0.99, eps=1e-8):
+    s = decay * state.get("s", np.zeros_like(w)) + (1 - decay) * dw ** 2
+    return w - lr * dw / np.sqrt(s + eps), {"s": s}
+'''),
+    "rmsprop_decay_swapped": ("rmsprop", '''
+def rmsprop(w, dw, state, *, lr=1e-2, decay=0.99, eps=1e-8):
+    s = (1 - decay) * state.get("s", np.zeros_like(w)) + decay * dw ** 2
+    return w - lr * dw / (np.sqrt(s) + eps), {"s": s}
+'''),
+    "rmsprop_state_starts_at_one": ("rmsprop", '''
+def rmsprop(w, dw, state, *, lr=1e-2, decay=0.99, eps=1e-8):
+    s = decay * state.get("s", np.ones_like(w)) + (1 - decay) * dw ** 2
+    return w - lr * dw / (np.sqrt(s) + eps), {"s": s}
+'''),
+    "adam_no_bias_correction": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw ** 2
+    return w - lr * m / (np.sqrt(v) + eps), {"m": m, "v": v}
+'''),
+    "adam_t_never_incremented": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state.get("t", 1)
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw ** 2
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v, "t": t}
+'''),
+    "adam_t_starts_at_one": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state.get("t", 1) + 1
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw ** 2
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v, "t": t}
+'''),
+    "adam_eps_inside_sqrt": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state.get("t", 0) + 1
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw ** 2
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return w - lr * m_hat / np.sqrt(v_hat + eps), {"m": m, "v": v, "t": t}
+'''),
+    "adam_mutates_state": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    state["t"] = state.get("t", 0) + 1
+    state["m"] = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    state["v"] = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw ** 2
+    t = state["t"]
+    m_hat, v_hat = state["m"] / (1 - beta1 ** t), state["v"] / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), state
+'''),
+    "adam_folded_eps": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    # the Adam paper's "efficient" form: eps ends up scaled by sqrt(1 - beta2**t), not the spec's rule
+    t = state.get("t", 0) + 1
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw ** 2
+    step = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return w - step * m / (np.sqrt(v) + eps), {"m": m, "v": v, "t": t}
+'''),
+    "step_decay_off_by_one": ("step_decay", '''
+def step_decay(lr0, epoch, *, drop=0.5, every=10):
+    return lr0 * drop ** ((epoch + 1) // every)
+'''),
+    "step_decay_continuous": ("step_decay", '''
+def step_decay(lr0, epoch, *, drop=0.5, every=10):
+    return lr0 * drop ** (epoch / every)
+'''),
+    "cosine_ignores_lr_min": ("cosine_schedule", '''
+def cosine_schedule(lr0, t, total, *, lr_min=0.0):
+    return 0.5 * lr0 * (1 + math.cos(math.pi * t / total))
+'''),
+    "cosine_full_period": ("cosine_schedule", '''
+def cosine_schedule(lr0, t, total, *, lr_min=0.0):
+    return lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(2 * math.pi * t / total))
+'''),
+    "rosenbrock_b10": ("rosenbrock", '''
+def rosenbrock(w):
+    x, y = w
+    f = (1 - x) ** 2 + 10 * (y - x ** 2) ** 2
+    return float(f), np.array([-2 * (1 - x) - 40 * x * (y - x ** 2), 20 * (y - x ** 2)])
+'''),
+    "rosenbrock_grad_sign": ("rosenbrock", '''
+def rosenbrock(w):
+    x, y = w
+    f = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+    return float(f), np.array([2 * (1 - x) - 400 * x * (y - x ** 2), 200 * (y - x ** 2)])
+'''),
+    "quadratic_no_half": ("quadratic", '''
+def quadratic(w, A):
+    return float(w @ A @ w), A @ w
+'''),
+    "quadratic_grad_2Aw": ("quadratic", '''
+def quadratic(w, A):
+    return 0.5 * float(w @ A @ w), 2 * A @ w
+'''),
+    "minimize_no_w0": ("minimize", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w, state, traj = np.array(w0, dtype=float), {}, []
+    for _ in range(steps):
+        w, state = optimizer(w, grad_fn(w)[1], state, **hparams)
+        traj.append(w)
+    return w, np.array(traj).reshape(steps, len(w0))
+'''),
+    "minimize_fresh_state_each_step": ("minimize", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w = np.array(w0, dtype=float)
+    traj = [w]
+    for _ in range(steps):
+        w, _ = optimizer(w, grad_fn(w)[1], {}, **hparams)
+        traj.append(w)
+    return w, np.array(traj)
+'''),
+    "minimize_drops_hparams": ("minimize", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w, state = np.array(w0, dtype=float), {}
+    traj = [w]
+    for _ in range(steps):
+        w, state = optimizer(w, grad_fn(w)[1], state, lr=hparams.get("lr", 1e-2),
+                             **{k: v for k, v in hparams.items() if k not in ("lr", "beta1")})
+        traj.append(w)
+    return w, np.array(traj)
+'''),
+    "minimize_one_step_short": ("minimize", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w, state = np.array(w0, dtype=float), {}
+    traj = [w]
+    for _ in range(max(steps - 1, 0)):
+        w, state = optimizer(w, grad_fn(w)[1], state, **hparams)
+        traj.append(w)
+    traj += [w] * (steps - len(traj) + 1)
+    return w, np.array(traj)
+'''),
+    "minimize_mutates_w0": ("minimize", '''
+_minimize_ref = minimize
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w_final, traj = _minimize_ref(grad_fn, w0, optimizer, steps=steps, **hparams)
+    w0[...] = w_final
+    return w_final, traj
+'''),
+}
+
+# name -> source appended to the reference: correct but differently written; must get full marks
+ALTERNATIVES = {
+    "momentum_cs231n_w_plus_v": '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    velocity = momentum * state.get("velocity", np.zeros_like(w)) - lr * dw
+    return w + velocity, {"velocity": velocity}
+''',
+    "nesterov_cs231n_form": '''
+def nesterov(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v_prev = state.get("velocity", np.zeros_like(w))
+    v = momentum * v_prev - lr * dw
+    return w - momentum * v_prev + (1 + momentum) * v, {"velocity": v}
+''',
+    "adam_pytorch_form_other_keys": '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    step = state.get("step", 0) + 1
+    exp_avg = state.get("exp_avg", 0.0) * beta1 + dw * (1 - beta1)
+    exp_avg_sq = state.get("exp_avg_sq", 0.0) * beta2 + dw * dw * (1 - beta2)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    denom = np.sqrt(exp_avg_sq) / math.sqrt(bias_correction2) + eps
+    w_next = w - (lr / bias_correction1) * exp_avg / denom
+    return w_next, {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+''',
+    "adagrad_rmsprop_other_keys_copy_update": '''
+def adagrad(w, dw, state, *, lr=1e-2, eps=1e-10):
+    new = {"cache": state["cache"] + dw ** 2 if "cache" in state else dw ** 2}
+    w_next = w.copy()
+    w_next -= lr * dw / (np.sqrt(new["cache"]) + eps)
+    return w_next, new
+
+def rmsprop(w, dw, state, *, lr=1e-2, decay=0.99, eps=1e-8):
+    cache = state.get("cache", 0) * decay + (1 - decay) * np.square(dw)
+    return w - lr * dw / (cache ** 0.5 + eps), {"cache": cache, "steps": state.get("steps", 0) + 1}
+''',
+    "sgd_empty_state": '''
+def sgd(w, dw, state, *, lr=1e-2):
+    return w - dw * lr, {}
+''',
+    "schedules_numpy_scalars": '''
+def step_decay(lr0, epoch, *, drop=0.5, every=10):
+    return np.float64(lr0) * np.power(drop, np.floor(epoch / every))
+
+def cosine_schedule(lr0, t, total, *, lr_min=0.0):
+    return np.asarray(lr_min + (lr0 - lr_min) * (1 + np.cos(np.pi * t / total)) / 2)
+''',
+    "test_functions_0d_and_lists": '''
+def rosenbrock(w):
+    x, y = float(w[0]), float(w[1])
+    r = y - x * x
+    return np.asarray((1 - x) ** 2 + 100 * r ** 2), np.array([2 * (x - 1) - 400 * x * r, 200 * r])
+
+def quadratic(w, A):
+    g = 0.5 * (A + A.T) @ w
+    return np.float64(0.5 * w.dot(A).dot(w)), g
+''',
+    "minimize_preallocated": '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    traj = np.zeros((steps + 1, len(w0)))
+    traj[0] = w0
+    st = {}
+    for k in range(steps):
+        f, g = grad_fn(traj[k].copy())
+        w_new, st = optimizer(traj[k].copy(), g, st, **hparams)
+        traj[k + 1] = w_new
+    return traj[-1].copy(), traj
+''',
+}
