@@ -1,0 +1,191 @@
+"""Grading speed, measured side by side in one run on this machine.
+
+    python benchmarks/bench_grading.py                 # (a) and (b); (c) with the default sizes
+    python benchmarks/bench_grading.py --sizes 50 --jobs 1,2
+
+(a) per assignment: `grader grade SUB -a ID` (isolated worker) against plain
+    `pytest solutions/ID --submission SUB` (hidden tests in-process: the insecure floor), both as
+    fresh commands, best of --repeat runs. Target: ratio <= 1.5.
+(b) per assignment against nbgrader's `autograde` on the equivalent notebook assignment built by
+    `grader nbgrader export` (skipped, and said so, when nbgrader is not installed). Target: >= 30x.
+(c) batch: `grader grade-all` on N synthetic students (references with planted bugs, plus a few
+    pathological ones: a hang, a crash, a memory hog) with -j 1 and -j 2; wall time, students per
+    second, and peak RSS of the whole process tree (sampled). Target: flat memory as N grows.
+
+Only ratios measured in this run are printed; nothing is compared with stored numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from grader.course import load_course  # noqa: E402
+
+PATHOLOGICAL = {
+    "hang": ("relu_backward", "\ndef relu_backward(dout, cache):\n    while True:\n        pass\n"),
+    "crash": ("affine_forward", "\ndef affine_forward(x, W, b):\n    np.lib._datasource.os._exit(3)\n"),
+    "hog": ("relative_error", "\ndef relative_error(a, b):\n    return [np.ones(1 << 26) for _ in range(100)]\n"),
+}
+
+
+def timed(cmd: list[str], repeat: int, **kw) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+        best = min(best, time.perf_counter() - t)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return best
+
+
+def reference_submission(base: Path, course) -> Path:
+    for a in course.assignments:
+        dest = base / "assignments" / a.id
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "solutions" / a.id / f"{a.module}.py", dest / f"{a.module}.py")
+    return base
+
+
+def part_a(course, sub: Path, repeat: int) -> None:
+    print("(a) isolated grading vs the same hidden tests in-process with plain pytest (best of %d)" % repeat)
+    print(f"    {'assignment':<20} {'pytest s':>9} {'grader s':>9} {'ratio':>6}")
+    grader = str(BIN / "grader")
+    for a in course.assignments:
+        plain = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                       str(ROOT / "solutions" / a.id), "--submission", str(sub)], repeat, cwd=ROOT)
+        iso = timed([grader, "--course", str(ROOT), "grade", str(sub), "-a", a.id, "--format", "json"], repeat)
+        print(f"    {a.id:<20} {plain:9.3f} {iso:9.3f} {iso / plain:6.2f}")
+    plain = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                   *[str(ROOT / "solutions" / a.id) for a in course.assignments], "--submission", str(sub)],
+                  repeat, cwd=ROOT)
+    iso = timed([grader, "--course", str(ROOT), "grade", str(sub), "--format", "json"], repeat)
+    print(f"    {'all 7 assignments':<20} {plain:9.3f} {iso:9.3f} {iso / plain:6.2f}")
+
+
+def part_b(course, sub: Path, repeat: int) -> None:
+    print("(b) against nbgrader's autograde on the equivalent notebook assignment")
+    if importlib.util.find_spec("nbgrader") is None or shutil.which("nbgrader", path=str(BIN)) is None:
+        print("    skipped: nbgrader is not installed in this environment (pip install nbgrader)")
+        return
+    from benchmarks.nbgrader_bench import autograde_seconds  # noqa: PLC0415 - optional dependency
+
+    grader = str(BIN / "grader")
+    for a in course.assignments:
+        nb = autograde_seconds(ROOT, a.id, sub, repeat)
+        iso = timed([grader, "--course", str(ROOT), "grade", str(sub), "-a", a.id, "--format", "json"], repeat)
+        print(f"    {a.id:<20} nbgrader {nb:7.2f} s   grader {iso:6.3f} s   {nb / iso:6.1f}x faster")
+
+
+def synth_class(base: Path, course, n: int, ids: list[str]) -> None:
+    """n students: mostly references with one planted bug from the corpus, some pathological."""
+    corpora = {}
+    for aid in ids:
+        spec = importlib.util.spec_from_file_location(f"c_{aid}", ROOT / "tests" / "corpus" / f"{aid}.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        corpora[aid] = list(mod.MUTANTS.values())
+    patho = list(PATHOLOGICAL.values())
+    for i in range(n):
+        for j, aid in enumerate(ids):
+            a = course.assignment(aid)
+            src = (ROOT / "solutions" / aid / f"{a.module}.py").read_text()
+            if aid == "03_backprop" and i % 25 == 7:
+                src += patho[(i // 25) % len(patho)][1]
+            elif (i + j) % 3:
+                muts = corpora[aid]
+                src += "\n\n" + muts[(i * 7 + j) % len(muts)][1]
+            dest = base / f"student{i:04d}" / "assignments" / aid
+            dest.mkdir(parents=True, exist_ok=True)
+            (dest / f"{a.module}.py").write_text(src)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of pid and all its descendants, in bytes."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            pass
+        stack.extend(children.get(p, []))
+    return total
+
+
+def part_c(course, sizes: list[int], jobs: list[int], ids: list[str]) -> None:
+    print(f"(c) batch grading of synthetic classes ({', '.join(ids)}; planted bugs, a hang, a crash, a memory hog)")
+    print(f"    {'students':>8} {'-j':>3} {'wall s':>8} {'students/s':>11} {'peak RSS MiB':>13}")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            klass = Path(tmp) / "class"
+            synth_class(klass, course, n, ids)
+            for j in jobs:
+                out = Path(tmp) / f"gb{j}.csv"
+                cmd = [str(BIN / "grader"), "--course", str(ROOT), "grade-all", str(klass), "-j", str(j),
+                       "-o", str(out), *sum((["-a", i] for i in ids), [])]
+                t = time.perf_counter()
+                proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                peak = [0]
+
+                def sample() -> None:
+                    while proc.poll() is None:
+                        peak[0] = max(peak[0], tree_rss(proc.pid))
+                        time.sleep(0.1)
+
+                th = threading.Thread(target=sample)
+                th.start()
+                proc.wait()
+                th.join()
+                wall = time.perf_counter() - t
+                if proc.returncode != 0:
+                    raise SystemExit(f"grade-all failed with status {proc.returncode}")
+                print(f"    {n:>8} {j:>3} {wall:8.1f} {n / wall:11.2f} {peak[0] / 2**20:13.0f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--sizes", default="50,200,500", help="class sizes for (c), comma separated ('' skips)")
+    ap.add_argument("--jobs", default="1,2")
+    ap.add_argument("--batch-assignments", default="03_backprop,06_regularization")
+    ap.add_argument("--skip", default="", help="parts to skip, e.g. 'b,c'")
+    args = ap.parse_args()
+    course = load_course(ROOT / "course.yaml")
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        sub = reference_submission(Path(tmp) / "ref", course)
+        if "a" not in args.skip:
+            part_a(course, sub, args.repeat)
+        if "b" not in args.skip:
+            part_b(course, sub, args.repeat)
+    if "c" not in args.skip and args.sizes:
+        part_c(course, [int(s) for s in args.sizes.split(",")], [int(j) for j in args.jobs.split(",")],
+               args.batch_assignments.split(","))
+
+
+if __name__ == "__main__":
+    main()
