@@ -1,0 +1,475 @@
+"""Mutants and alternatives of the 03_backprop reference (see tests/corpus/ conventions)."""
+
+# name -> (function that must lose points, source appended to the reference module)
+MUTANTS = {
+    # ------------------------------------------------------------------ affine
+    "affine_forward_in_place": ("affine_forward", '''
+def affine_forward(x, W, b):
+    cache = (x.copy(), W)
+    x += 0.5          # uses the caller's array as scratch space
+    return (x - 0.5) @ W + b, cache
+'''),
+    "affine_forward_forgets_bias": ("affine_forward", '''
+def affine_forward(x, W, b):
+    return x @ W, (x, W)
+'''),
+    "dW_transposed": ("affine_backward", '''
+def affine_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, (x.T @ dout).T, dout.sum(axis=0)
+'''),
+    "db_averaged": ("affine_backward", '''
+def affine_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, x.T @ dout, dout.mean(axis=0)
+'''),
+    "db_shape_1_M": ("affine_backward", '''
+def affine_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, x.T @ dout, dout.sum(axis=0, keepdims=True)
+'''),
+    "dx_not_transposed": ("affine_backward", '''
+def affine_backward(dout, cache):
+    x, W = cache
+    return dout @ W, x.T @ dout, dout.sum(axis=0)
+'''),
+    # ------------------------------------------------------------------ sigmoid / relu
+    "sigmoid_forward_wrong_sign": ("sigmoid_forward", '''
+def sigmoid_forward(x):
+    out = 1.0 / (1.0 + np.exp(x))
+    return out, 1.0 - out
+'''),
+    "sigmoid_backward_uses_x": ("sigmoid_backward", '''
+def sigmoid_forward(x):
+    out = _sigmoid(x)
+    return out, (x, out)
+
+def sigmoid_backward(dout, cache):
+    x, out = cache
+    return dout * x * (1.0 - x)
+'''),
+    "sigmoid_backward_missing_dout": ("sigmoid_backward", '''
+def sigmoid_backward(dout, cache):
+    return cache * (1.0 - cache) + 0.0 * dout
+'''),
+    "relu_forward_in_place": ("relu_forward", '''
+def relu_forward(x):
+    cache = x.copy()
+    np.maximum(x, 0.0, out=x)
+    return x.copy(), cache
+'''),
+    "relu_backward_passes_at_zero": ("relu_backward", '''
+def relu_backward(dout, cache):
+    return dout * (cache >= 0)
+'''),
+    "relu_backward_modifies_dout": ("relu_backward", '''
+def relu_backward(dout, cache):
+    dout[cache <= 0] = 0.0
+    return dout
+'''),
+    # ------------------------------------------------------------------ gates
+    "add_gate_halves": ("add_gate_backward", '''
+def add_gate_backward(dout):
+    return 0.5 * dout, 0.5 * dout
+'''),
+    "mul_gate_not_swapped": ("mul_gate_backward", '''
+def mul_gate_backward(x, y, dout):
+    return dout * x, dout * y
+'''),
+    "max_gate_ties_to_y": ("max_gate_backward", '''
+def max_gate_backward(x, y, dout):
+    x_wins = np.asarray(x) > np.asarray(y)
+    return np.where(x_wins, dout, 0.0), np.where(x_wins, 0.0, dout)
+'''),
+    "max_gate_ties_split": ("max_gate_backward", '''
+def max_gate_backward(x, y, dout):
+    x, y = np.asarray(x), np.asarray(y)
+    share = np.where(x == y, 0.5, 1.0)
+    return np.where(x >= y, dout, 0.0) * share, np.where(y >= x, dout, 0.0) * share
+'''),
+    "copy_gate_one_branch": ("copy_gate_backward", '''
+def copy_gate_backward(dout1, dout2):
+    return dout1
+'''),
+    # ------------------------------------------------------------------ network
+    "init_ignores_weight_scale": ("two_layer_init", '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    return {"W1": 1e-2 * rng.standard_normal((input_dim, hidden_dim)), "b1": np.zeros(hidden_dim),
+            "W2": 1e-2 * rng.standard_normal((hidden_dim, output_dim)), "b2": np.zeros(output_dim)}
+'''),
+    "init_uniform_same_std": ("two_layer_init", '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    a = weight_scale * np.sqrt(3.0)
+    return {"W1": rng.uniform(-a, a, (input_dim, hidden_dim)), "b1": np.zeros(hidden_dim),
+            "W2": rng.uniform(-a, a, (hidden_dim, output_dim)), "b2": np.zeros(output_dim)}
+'''),
+    "init_global_random_state": ("two_layer_init", '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    return {"W1": weight_scale * np.random.standard_normal((input_dim, hidden_dim)), "b1": np.zeros(hidden_dim),
+            "W2": weight_scale * np.random.standard_normal((hidden_dim, output_dim)), "b2": np.zeros(output_dim)}
+'''),
+    "init_biases_shape_1_H": ("two_layer_init", '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    return {"W1": weight_scale * rng.standard_normal((input_dim, hidden_dim)), "b1": np.zeros((1, hidden_dim)),
+            "W2": weight_scale * rng.standard_normal((hidden_dim, output_dim)), "b2": np.zeros((1, output_dim))}
+'''),
+    "forward_always_relu": ("two_layer_forward", '''
+_two_layer_forward_ref = two_layer_forward
+def two_layer_forward(X, params, hidden_activation="relu"):
+    return _two_layer_forward_ref(X, params, "relu")
+'''),
+    "backward_skips_activation": ("two_layer_backward", '''
+def two_layer_backward(dscores, cache):
+    cache1, cache_act, cache2, hidden_activation = cache
+    dh, dW2, db2 = affine_backward(dscores, cache2)
+    _, dW1, db1 = affine_backward(dh, cache1)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+'''),
+    "backward_db2_averaged": ("two_layer_backward", '''
+_two_layer_backward_ref = two_layer_backward
+def two_layer_backward(dscores, cache):
+    grads = _two_layer_backward_ref(dscores, cache)
+    grads["b2"] = grads["b2"] / dscores.shape[0]
+    return grads
+'''),
+    # ------------------------------------------------------------------ loss
+    "loss_missing_l2_gradient": ("two_layer_loss", '''
+_two_layer_loss_ref = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    value, grads = _two_layer_loss_ref(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=reg)
+    return value, {k: g - reg * params[k] if k.startswith("W") else g for k, g in grads.items()}
+'''),
+    "loss_l2_reg_squared": ("two_layer_loss", '''
+_two_layer_loss_ref = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    return _two_layer_loss_ref(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=reg ** 2)
+'''),
+    "loss_l2_on_biases_too": ("two_layer_loss", '''
+_two_layer_loss_ref = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    value, grads = _two_layer_loss_ref(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=reg)
+    value += 0.5 * reg * (np.sum(params["b1"] ** 2) + np.sum(params["b2"] ** 2))
+    grads["b1"] = grads["b1"] + reg * params["b1"]
+    grads["b2"] = grads["b2"] + reg * params["b2"]
+    return value, grads
+'''),
+    "loss_l2_without_half": ("two_layer_loss", '''
+_two_layer_loss_ref = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    value, grads = _two_layer_loss_ref(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=reg)
+    return value + 0.5 * reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)), grads
+'''),
+    "softmax_loss_summed": ("two_layer_loss", '''
+def _softmax_loss(scores, y):
+    n = scores.shape[0]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    dscores = np.exp(log_probs)
+    dscores[np.arange(n), y] -= 1.0
+    return -log_probs[np.arange(n), y].sum(), dscores
+'''),
+    "mse_sigmoid_missing_sigmoid_derivative": ("two_layer_loss", '''
+def _mse_sigmoid_loss(scores, t):
+    o = _sigmoid(scores)
+    return 0.5 * np.sum((o - t) ** 2) / scores.shape[0], (o - t) / scores.shape[0]
+'''),
+    "mse_sigmoid_not_averaged": ("two_layer_loss", '''
+def _mse_sigmoid_loss(scores, t):
+    o = _sigmoid(scores)
+    return 0.5 * np.sum((o - t) ** 2), (o - t) * o * (1.0 - o)
+'''),
+    "loss_ignores_hidden_activation": ("two_layer_loss", '''
+_two_layer_loss_ref = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    return _two_layer_loss_ref(X, y, params, loss=loss, reg=reg)
+'''),
+    # ------------------------------------------------------------------ gradient checking
+    "numgrad_forward_differences": ("numerical_gradient", '''
+def numerical_gradient(f, x, h=1e-5):
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    fx = f(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        grad[i] = (f(x) - fx) / h
+        x[i] = old
+    return grad
+'''),
+    "numgrad_leaves_x_modified": ("numerical_gradient", '''
+def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        f_plus = f(x)
+        x[i] = old - h
+        f_minus = f(x)
+        grad[i] = (f_plus - f_minus) / (2.0 * h)
+    return grad
+'''),
+    "numgrad_ignores_h": ("numerical_gradient", '''
+_numerical_gradient_ref = numerical_gradient
+def numerical_gradient(f, x, h=1e-5):
+    return _numerical_gradient_ref(f, x)
+'''),
+    "relative_error_no_floor": ("relative_error", '''
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))
+'''),
+    "relative_error_mean": ("relative_error", '''
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+'''),
+    "relative_error_floor_1e_6": ("relative_error", '''
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-6, np.abs(a) + np.abs(b))))
+'''),
+    # ------------------------------------------------------------------ predict / training
+    "predict_returns_scores": ("predict", '''
+def predict(X, params, hidden_activation="relu"):
+    return two_layer_forward(X, params, hidden_activation)[0]
+'''),
+    "predict_ignores_hidden_activation": ("predict", '''
+def predict(X, params, hidden_activation="relu"):
+    return np.argmax(two_layer_forward(X, params)[0], axis=1)
+'''),
+    "train_ascends_the_gradient": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] + lr * grads[k] for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_history_per_batch": ("train_two_layer", '''
+_train_two_layer_ref = train_two_layer
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    params, history = _train_two_layer_ref(X, y, hidden_dim=hidden_dim, lr=lr, epochs=epochs, batch_size=batch_size,
+                                           reg=reg, rng=rng, hidden_activation=hidden_activation)
+    history["loss"] = history["loss"] * 2
+    return params, history
+'''),
+    "train_ignores_hidden_activation": ("train_two_layer", '''
+_train_two_layer_ref = train_two_layer
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    return _train_two_layer_ref(X, y, hidden_dim=hidden_dim, lr=lr, epochs=epochs, batch_size=batch_size,
+                                reg=reg, rng=rng)
+'''),
+    "train_global_random_state": ("train_two_layer", '''
+_train_two_layer_ref = train_two_layer
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    return _train_two_layer_ref(X, y, hidden_dim=hidden_dim, lr=lr, epochs=epochs, batch_size=batch_size,
+                                reg=reg, rng=np.random.default_rng(), hidden_activation=hidden_activation)
+'''),
+}
+
+# name -> source appended to the reference: correct but differently written; must get full marks
+ALTERNATIVES = {
+    "einsum_and_dot_affine": '''
+def affine_forward(x, W, b):
+    return np.einsum("nd,dm->nm", x, W) + b[None, :], (x, W)
+
+def affine_backward(dout, cache):
+    x, W = cache
+    return np.dot(dout, W.T), np.einsum("nd,nm->dm", x, dout), np.einsum("nm->m", dout)
+''',
+    "dict_caches": '''
+def affine_forward(x, W, b):
+    return x.dot(W) + b, {"x": x.copy(), "W": W.copy()}
+
+def affine_backward(dout, cache):
+    return dout.dot(cache["W"].T), cache["x"].T.dot(dout), np.sum(dout, axis=0)
+
+def sigmoid_forward(x):
+    out = 1.0 / (1.0 + np.exp(-np.clip(x, -500, 500)))
+    return out, {"x": x.copy()}
+
+def sigmoid_backward(dout, cache):
+    s = 1.0 / (1.0 + np.exp(-np.clip(cache["x"], -500, 500)))
+    return dout * s * (1 - s)
+
+def relu_forward(x):
+    out = x * (x > 0)
+    return out, {"out": out}
+
+def relu_backward(dout, cache):
+    return dout * (cache["out"] > 0)
+
+def two_layer_forward(X, params, hidden_activation="relu"):
+    act = {"relu": (relu_forward, relu_backward), "sigmoid": (sigmoid_forward, sigmoid_backward)}[hidden_activation]
+    a, c1 = affine_forward(X, params["W1"], params["b1"])
+    h, ca = act[0](a)
+    scores, c2 = affine_forward(h, params["W2"], params["b2"])
+    return scores, {"fc1": c1, "act": ca, "fc2": c2, "name": hidden_activation}
+
+def two_layer_backward(dscores, cache):
+    dh, dW2, db2 = affine_backward(dscores, cache["fc2"])
+    da = (relu_backward if cache["name"] == "relu" else sigmoid_backward)(dh, cache["act"])
+    dX, dW1, db1 = affine_backward(da, cache["fc1"])
+    return dict(W1=dW1, b1=db1, W2=dW2, b2=db2)
+''',
+    "closure_cache_and_inline_backward": '''
+def two_layer_forward(X, params, hidden_activation="relu"):
+    W1, b1, W2, b2 = (params[k] for k in ("W1", "b1", "W2", "b2"))
+    a = X @ W1 + b1
+    h = np.maximum(a, 0) if hidden_activation == "relu" else 1 / (1 + np.exp(-a))
+    scores = h @ W2 + b2
+
+    def backward(dscores):
+        dh = dscores @ W2.T
+        da = dh * (a > 0) if hidden_activation == "relu" else dh * h * (1 - h)
+        return {"W1": X.T @ da, "b1": da.sum(0), "W2": h.T @ dscores, "b2": dscores.sum(0)}
+
+    return scores, {"backward": backward}
+
+def two_layer_backward(dscores, cache):
+    return cache["backward"](dscores)
+''',
+    "loss_as_0d_array_and_logsumexp": '''
+from scipy.special import logsumexp
+
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    scores, cache = two_layer_forward(X, params, hidden_activation)
+    n = X.shape[0]
+    if loss == "softmax":
+        lse = logsumexp(scores, axis=1, keepdims=True)
+        value = np.mean(lse[:, 0] - scores[np.arange(n), y])
+        p = np.exp(scores - lse)
+        dscores = (p - np.eye(scores.shape[1])[y]) / n
+    else:
+        o = np.exp(-np.logaddexp(0.0, -scores))
+        value = 0.5 * np.sum((o - y) ** 2) / n
+        dscores = (o - y) * o * (1 - o) / n
+    grads = two_layer_backward(dscores, cache)
+    value = value + 0.5 * reg * sum(np.sum(params[k] * params[k]) for k in ("W1", "W2"))
+    for k in ("W1", "W2"):
+        grads[k] += reg * params[k]
+    return np.array(value), grads
+''',
+    "loss_as_numpy_float": '''
+_two_layer_loss_ref = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    value, grads = _two_layer_loss_ref(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=reg)
+    return np.float64(value), grads
+''',
+    "numgrad_nditer_in_place_restore": '''
+def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros_like(x, dtype=float)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        fxph = f(x)
+        x[ix] = old - h
+        fxmh = f(x)
+        x[ix] = old
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        it.iternext()
+    return grad
+''',
+    "numgrad_flat_indices": '''
+def numerical_gradient(f, x, h=1e-5):
+    base = np.array(x, dtype=np.float64)
+    flat = base.ravel()
+    grad = np.empty_like(flat)
+    for i in range(flat.size):
+        e = np.zeros_like(flat)
+        e[i] = h
+        grad[i] = (f((flat + e).reshape(base.shape)) - f((flat - e).reshape(base.shape))) / (2 * h)
+    return grad.reshape(base.shape)
+''',
+    "relative_error_numpy_scalar": '''
+def relative_error(a, b):
+    diff = np.abs(np.subtract(a, b, dtype=np.float64))
+    return np.max(diff / np.fmax(np.abs(a) + np.abs(b), 1e-8))
+''',
+    "gates_as_arrays": '''
+def add_gate_backward(dout):
+    return np.array(dout, dtype=float), np.array(dout, dtype=float)
+
+def mul_gate_backward(x, y, dout):
+    return np.multiply(y, dout), np.multiply(x, dout)
+
+def max_gate_backward(x, y, dout):
+    x_wins = (np.asarray(x) >= np.asarray(y)).astype(float)
+    return dout * x_wins, dout * (1.0 - x_wins)
+
+def copy_gate_backward(dout1, dout2):
+    return np.add(dout1, dout2)
+''',
+    "init_normal_w2_first": '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    W2 = rng.normal(0.0, weight_scale, size=(hidden_dim, output_dim))
+    W1 = rng.normal(0.0, weight_scale, size=(input_dim, hidden_dim))
+    return dict(W1=W1, b1=np.zeros(hidden_dim), W2=W2, b2=np.zeros(output_dim))
+''',
+    "predict_int32": '''
+def predict(X, params, hidden_activation="relu"):
+    scores, _ = two_layer_forward(X, params, hidden_activation=hidden_activation)
+    return scores.argmax(axis=-1).astype(np.int32)
+''',
+    "train_rng_shuffle_batch_mean_history": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, len(np.unique(y)), rng)
+    idx = np.arange(n)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        rng.shuffle(idx)
+        losses = []
+        for start in range(0, n, batch_size):
+            b = idx[start:start + batch_size]
+            loss, grads = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
+            losses.append(loss)
+            for k in params:
+                params[k] = params[k] - lr * grads[k]
+        history["loss"].append(float(np.mean(losses)))
+        history["train_acc"].append(np.mean(predict(X, params, hidden_activation=hidden_activation) == y))
+    return params, history
+''',
+    "train_rng_choice_with_replacement": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(y.max()) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for epoch in range(epochs):
+        for it in range(max(n // batch_size, 1)):
+            b = rng.choice(n, size=batch_size, replace=True)
+            _, grads = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: v - lr * grads[k] for k, v in params.items()}
+        scores, _ = two_layer_forward(X, params, hidden_activation)
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(np.array(loss))
+        history["train_acc"].append(float(np.mean(scores.argmax(1) == y)))
+    return params, history
+''',
+    "train_permutation_drop_last": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        perm = rng.permutation(n)
+        for i in range(max(n // batch_size, 1)):
+            b = perm[i * batch_size:(i + 1) * batch_size]
+            _, g = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * g[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+''',
+}
