@@ -18,6 +18,8 @@ from grader.errors import UserError
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
+# Anything that looks like a marker but is not exactly one ("## BEGIN SOLUTION", "### END SOLUTON").
+_NEAR_MARKER = re.compile(r"^#+\s*(BEGIN|END)\s+SOL", re.IGNORECASE)
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)")
 
 
@@ -46,7 +48,7 @@ def make_stub(source: str, filename: str = "<reference>") -> str:
                 raise MarkerError(f"{filename}:{no}: {END} without a matching {BEGIN}")
             begin_line = None
             continue
-        if ("BEGIN SOLUTION" in stripped or "END SOLUTION" in stripped) and stripped.startswith("#"):
+        if _NEAR_MARKER.match(stripped):
             raise MarkerError(f"{filename}:{no}: malformed marker {stripped!r}; write exactly {BEGIN!r} or {END!r}")
         if begin_line is None:
             out.append(line)
