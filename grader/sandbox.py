@@ -1,31 +1,88 @@
-"""Starting and stopping the confined worker process.
+"""Starting, watching and stopping the confined worker process, and reporting its confinement.
 
-The worker gets: its own session (process group) so every process it starts can be killed at
-once; a scratch directory as its working directory and HOME; an environment holding nothing of the
-grader's; resource limits (address space, file size, open files, core dumps, a CPU-time
-backstop); stdout/stderr sent to a size-limited log in the scratch directory, never to the
-grader's output. Each protection that was applied is recorded in ``protections`` so reports can
-say what was active; stronger confinement (another user, namespaces, Landlock, seccomp) plugs in
-as further entries of ``_PROTECTIONS``.
+A worker is started by the pre-warmed zygote (:mod:`grader.zygote`: one process per grader run
+with numpy already imported, which forks a worker per request) or, when the zygote cannot start,
+by spawning ``python -I -m grader.worker``. Either way the worker gets the protections of
+:mod:`grader.confine` that this machine offers, a scratch directory as working directory and HOME,
+an environment holding nothing of the grader's, and stdout/stderr sent to a size-limited log that
+is never parsed. :func:`protection_report` says which protections are active and why the others
+are not; nothing degrades silently.
+
+Time limits are enforced here, from outside the worker: wall-clock by waiting with a deadline,
+CPU time per call by reading the kernel's accounting in /proc/<pid>/stat.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
-import resource
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+import threading
+import time
+import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
-from grader import codec
+import grader
+from grader import codec, confine, procs
 
-OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes a worker may write to files, its log included
-CPU_BACKSTOP = 15 * 60  # seconds of CPU for one worker's whole life
+OUTPUT_LIMIT = confine.OUTPUT_LIMIT
+CPU_BACKSTOP = confine.CPU_BACKSTOP
+_CPU_POLL = 0.1  # seconds between CPU-time checks while a call runs
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+MANDATORY = ("separate-process", "rlimits", "wall-clock-limit", "process-group-kill")
+DESCRIPTIONS = {
+    "separate-process": "student code runs in a worker process, never in the grader's",
+    "scrubbed-environment": "the worker's environment holds nothing of the grader's",
+    "scratch-directory": "the worker's working directory and HOME is a private scratch directory, removed afterwards",
+    "rlimits": "address space (course.yaml memory_mb), 8 MB per file, 256 open files, no core dumps, "
+               "no locked memory, 15 min CPU backstop",
+    "wall-clock-limit": "per call and per test (course.yaml call_seconds, test_seconds), enforced by the grader",
+    "cpu-time-limit": "per call (call_seconds of CPU), read by the grader from /proc/<pid>/stat",
+    "process-group-kill": "the worker leads its own session and process group, killed when grading ends",
+    "subreaper-cleanup": "processes that leave the group (setsid, double fork) are re-parented to the zygote "
+                         "and killed",
+    "process-limit": f"RLIMIT_NPROC: at most {confine.WORKER_PROCESSES} processes per worker uid",
+    "unprivileged-user": "workers run under a dedicated unprivileged uid each, with no supplementary groups",
+    "network-namespace": "workers live in a network namespace with no interfaces up: no network at all",
+    "landlock-filesystem": "Landlock: read-only Python installation, venv and grader package; read-write "
+                           "scratch directory; nothing else (no course repository, no /proc of others)",
+    "landlock-network": "Landlock: TCP bind and connect denied",
+    "landlock-scopes": "Landlock: no signals or abstract unix sockets outside the worker",
+    "seccomp-filter": "seccomp: no sockets, ptrace, namespaces, mounts, io_uring, BPF, exec, setsid, "
+                      "chmod/chown; signals only to the worker itself",
+    "no-new-privileges": "setuid binaries cannot raise the worker's privileges",
+    "non-dumpable": "other processes of the worker's uid cannot read the /proc files of the workers and the "
+                    "zygote (nor of the grader, for a normal user without Landlock)",
+    "prewarmed-zygote": "workers are forked from a pre-warmed zygote (numpy already imported)",
+}
+REMEDIES = {
+    "unprivileged-user": "run the grader as root (e.g. in a container): each worker then gets its own uid, "
+                         "which also makes the process limit and the uid-wide cleanup effective",
+    "process-limit": "run the grader as root (RLIMIT_NPROC does not bind root, and as a normal user it "
+                     "counts all of that user's processes)",
+    "network-namespace": "run as root, or allow unprivileged user namespaces (sysctl "
+                         "kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu >= 23.10, "
+                         "kernel.unprivileged_userns_clone=1 on older Debian)",
+    "landlock-filesystem": "use Linux >= 5.13 with Landlock enabled (CONFIG_SECURITY_LANDLOCK=y and "
+                           "'landlock' in the lsm= boot parameter; see /sys/kernel/security/lsm)",
+    "landlock-network": "use Linux >= 6.7 (Landlock ABI 4) with Landlock enabled",
+    "landlock-scopes": "use Linux >= 6.12 (Landlock ABI 6) with Landlock enabled",
+    "seccomp-filter": "use a kernel with CONFIG_SECCOMP_FILTER on x86_64 or aarch64 and do not run under "
+                      "a seccomp policy that forbids installing filters",
+    "subreaper-cleanup": "let the zygote start (see its error); without it, double-forked processes are only "
+                         "found by uid, which needs root",
+    "prewarmed-zygote": "see the reason; the grader falls back to spawning one interpreter per worker",
+    "cpu-time-limit": "mount /proc",
+}
 
 
 @dataclass(frozen=True)
@@ -38,68 +95,144 @@ class WorkerSpec:
     memory_mb: int = 1024
 
 
-@dataclass
 class WorkerProcess:
-    """A running worker: its process, its end of the socket, and its scratch directory."""
+    """A running worker: its end of the socket, its scratch directory, its launch (zygote or spawn).
 
-    proc: subprocess.Popen
-    sock: socket.socket
-    scratch: Path
-    protections: list[str] = field(default_factory=list)
-    reader: "codec.Reader" = None
+    ``pid`` may block briefly on the first access while the zygote is still booting.
+    """
 
-    def __post_init__(self) -> None:
-        if self.reader is None:
-            self.reader = codec.Reader(self.sock)
+    def __init__(self, launch, sock: socket.socket, scratch: Path, log_fd: int):
+        self.launch = launch
+        self.sock = sock
+        self.reader = codec.Reader(sock)
+        self.scratch = scratch
+        self._log_fd = log_fd
+        self._cpu_deadline: float | None = None
+        self.cpu_exceeded = False
+        self._killed = False
+        self._stat_fd: int | None = None
 
     @property
     def pid(self) -> int:
-        return self.proc.pid
+        return self.launch.pid()
+
+    @property
+    def protections(self) -> list[str]:
+        return list(self.launch.protections())
+
+    # -- limits ---------------------------------------------------------------------------------
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system, all threads) the worker process has used so far."""
+        try:
+            if self._stat_fd is None:
+                self._stat_fd = os.open(f"/proc/{self.pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
+            data = os.pread(self._stat_fd, 1024, 0)
+            fields = data[data.rindex(b")") + 2:].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, ValueError, IndexError, RuntimeError):
+            return None
+
+    def start_call(self, cpu_seconds: float) -> None:
+        """Give the next call ``cpu_seconds`` of CPU time, checked by :meth:`wait_readable`."""
+        used = self.cpu_seconds()
+        self._cpu_deadline = None if used is None else used + cpu_seconds
+        self.cpu_exceeded = False
+
+    def wait_readable(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for the worker to send something; False on timeout or when the
+        call's CPU budget is used up (``cpu_exceeded`` tells which)."""
+        end = time.monotonic() + timeout
+        while True:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return False
+            step = remaining if self._cpu_deadline is None else min(remaining, _CPU_POLL)
+            if select.select([self.sock], [], [], step)[0]:
+                return True
+            if self._cpu_deadline is not None:
+                used = self.cpu_seconds()
+                if used is not None and used > self._cpu_deadline:
+                    self.cpu_exceeded = True
+                    return False
+
+    # -- exit -----------------------------------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The worker's raw wait status once it has exited (None if still running after ``timeout``)."""
+        return self.launch.wait(timeout)
 
     def exit_description(self) -> str:
-        code = self.proc.poll()
-        if code is None:
-            return "still running"
-        if code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exit code {code}"
+        error = getattr(self.launch, "error", None)
+        if error:
+            return f"it could not be started: {error}"
+        return describe_status(self.launch.wait(0))
 
     def output_tail(self, limit: int = 2000) -> str:
         """The end of what the student's code printed (for diagnostics; never parsed)."""
         try:
-            with open(self.scratch / "output.log", "rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                fh.seek(max(0, fh.tell() - limit))
-                return fh.read().decode("utf-8", "replace")
+            size = os.fstat(self._log_fd).st_size
+            return os.pread(self._log_fd, limit, max(0, size - limit)).decode("utf-8", "replace")
         except OSError:
             return ""
 
     def kill(self) -> None:
-        """Kill the worker and everything in its process group, then remove its scratch directory."""
+        """Kill the worker and every process it started, then remove its scratch directory."""
+        if self._killed:
+            return
+        self._killed = True
         try:
             self.sock.close()
         except OSError:
             pass
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+            self.launch.kill()
+        finally:
+            for fd in (self._log_fd, self._stat_fd):
+                try:
+                    os.close(fd) if fd is not None else None
+                except OSError:
+                    pass
+            remove_tree(self.scratch)
+
+
+def describe_status(status: int | None) -> str:
+    if status is None:
+        return "still running"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
         try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+            return f"killed by {signal.Signals(sig).name}"
+        except ValueError:
+            return f"killed by signal {sig}"
+    code = os.WEXITSTATUS(status)
+    if code == CONFINEMENT_FAILED:
+        return "the grader could not confine it; see `grader doctor`"
+    return f"exit code {code}"
+
+
+CONFINEMENT_FAILED = 111
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a scratch directory even where the worker took away permissions (chmod 000 dirs)."""
+
+    def retry(func, target, _exc):
+        try:
+            os.chmod(os.path.dirname(target), 0o700)
+            if os.path.isdir(target) and not os.path.islink(target):
+                os.chmod(target, 0o700)
+                shutil.rmtree(target, onerror=lambda *a: None)
+            else:
+                func(target)
+        except OSError:
             pass
-        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    shutil.rmtree(path, onerror=retry)
 
 
-def _scrubbed_env(scratch: Path) -> dict[str, str]:
+def base_env() -> dict[str, str]:
     """Nothing of the grader's environment: tokens, paths and CI secrets stay out of the worker."""
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(scratch),
-        "TMPDIR": str(scratch),
         "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -110,59 +243,189 @@ def _scrubbed_env(scratch: Path) -> dict[str, str]:
     }
 
 
-def _limits(memory_mb: int):
-    def apply() -> None:  # runs in the child between fork and exec
-        mem = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-        resource.setrlimit(resource.RLIMIT_CPU, (CPU_BACKSTOP, CPU_BACKSTOP + 5))
-        # Writing past the file-size limit fails with EFBIG instead of killing the worker.
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
-    return apply
+def _scrubbed_env(scratch: Path) -> dict[str, str]:
+    return {**base_env(), "HOME": str(scratch), "TMPDIR": str(scratch)}
 
 
-_PROTECTIONS = [
-    "separate process (student code never runs in the grader)",
-    "own process group, killed when grading ends",
-    "scrubbed environment",
-    "scratch working directory",
-    "rlimits: address space, file size, open files, CPU backstop",
-    "wall-clock limit per call and per test",
-]
+# -- the report ------------------------------------------------------------------------------------
+
+def report_from_plan(plan: confine.Plan, *, zygote: bool, zygote_reason: str = "") -> dict:
+    """{"active": [...], "unavailable": [{"name", "reason"}]} for workers started under ``plan``."""
+    active = ["separate-process", "scrubbed-environment", "scratch-directory", "rlimits", "wall-clock-limit"]
+    unavailable = []
+    if os.path.exists("/proc/self/stat"):
+        active.append("cpu-time-limit")
+    else:
+        unavailable.append({"name": "cpu-time-limit", "reason": "/proc is not mounted"})
+    active.append("process-group-kill")
+    reasons = dict(plan.unavailable)
+    active.append("non-dumpable")
+    if zygote:
+        active += ["prewarmed-zygote", "subreaper-cleanup"]
+    else:
+        unavailable.append({"name": "prewarmed-zygote", "reason": zygote_reason or "not used"})
+        reason = "no zygote (spawn fallback)"
+        if plan.dedicated_uids:
+            active.append("subreaper-cleanup")  # escapees are still found by their dedicated uid
+        else:
+            unavailable.append({"name": "subreaper-cleanup", "reason": reason + " and no dedicated uid: "
+                                "a double-forked process is re-parented outside the grader's reach"})
+    optional = [("process-limit", plan.uid is not None or os.geteuid() != 0),
+                ("unprivileged-user", plan.uid is not None),
+                ("network-namespace", plan.netns is not None),
+                ("landlock-filesystem", plan.landlock_abi >= 1),
+                ("landlock-network", plan.landlock_abi >= 4),
+                ("landlock-scopes", plan.landlock_abi >= 6),
+                ("seccomp-filter", plan.seccomp),
+                ("no-new-privileges", True)]
+    for name, ok in optional:
+        if ok:
+            active.append(name)
+        else:
+            why = reasons.get(name) or reasons.get("probe") or "the probe did not report it"
+            unavailable.append({"name": name, "reason": why})
+    return {"active": active, "unavailable": unavailable}
+
+
+_spawn_plan: confine.Plan | None = None
+_spawn_lock = threading.Lock()
+
+
+def spawn_plan() -> confine.Plan:
+    """What a spawned worker gets here (probed once, in a separate interpreter, then cached)."""
+    global _spawn_plan
+    with _spawn_lock:
+        if _spawn_plan is None:
+            out = subprocess.run([sys.executable, "-I", "-m", "grader.probe"], env=base_env(), cwd="/",
+                                 capture_output=True, timeout=60, check=False)
+            try:
+                _spawn_plan = confine.Plan(**json.loads(out.stdout))
+            except (ValueError, TypeError):
+                _spawn_plan = confine.Plan(unavailable={"probe": out.stderr.decode(errors="replace")[-500:]})
+        return _spawn_plan
+
+
+def protection_report() -> dict:
+    """Which protections workers started now get, and why the others are unavailable."""
+    from grader import zygote
+
+    z = zygote.get()
+    if z is not None and z.wait_booted():
+        return report_from_plan(z.plan, zygote=True)
+    reason = zygote.failure_reason()
+    return report_from_plan(spawn_plan(), zygote=False, zygote_reason=reason)
+
+
+# -- starting a worker -----------------------------------------------------------------------------
+
+# Loads the grader package from its directory rather than through sys.path (the directory holding
+# the package, the course repository for an editable install, is not readable under Landlock),
+# finishes the confinement (confine.after_exec), then becomes the worker.
+_BOOT = ("import sys, importlib.util as u; s = u.spec_from_file_location('grader', sys.argv[1] + '/__init__.py', "
+         "submodule_search_locations=[sys.argv[1]]); m = u.module_from_spec(s); sys.modules['grader'] = m; "
+         "s.loader.exec_module(m); from grader import confine, worker; confine.after_exec(sys.argv[2] == '1'); "
+         "worker.main(sys.argv[3:])")
+
+
+class SpawnLaunch:
+    """A worker started as ``python -I -m grader.worker`` by this process (the fallback)."""
+
+    def __init__(self, args: list[str], scratch: Path, child: socket.socket, log_fd: int, memory_mb: int):
+        self.plan = spawn_plan()
+        rules = confine.worker_rules(str(scratch), spawn=True) if self.plan.landlock_abi else None
+        plan = self.plan
+
+        def preexec() -> None:  # in the child, between fork and exec
+            confine.confine(plan, scratch=str(scratch), memory_mb=memory_mb, parent=None, spawn=True,
+                            netns=True, rules=rules)
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, str(Path(grader.__file__).parent), "1" if plan.seccomp else "0",
+             str(child.fileno()), *args],
+            cwd=scratch, env=_scrubbed_env(scratch), stdin=subprocess.DEVNULL, stdout=log_fd,
+            stderr=subprocess.STDOUT, pass_fds=(child.fileno(),), preexec_fn=preexec)
+        ids = confine.worker_uid(self.plan, self.proc.pid) if self.plan.dedicated_uids else None
+        self.uid = ids[0] if ids else None
+
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def protections(self) -> list[str]:
+        return report_from_plan(self.plan, zygote=False)["active"]
+
+    def wait(self, timeout: float | None) -> int | None:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        code = self.proc.returncode
+        return (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
+
+    def kill(self) -> None:
+        try:
+            procs.kill_everything(self.proc.pid, uid=self.uid, reap=lambda: self.proc.poll())
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+            pass
+
+
+_grader_hidden = False
+
+
+def _hide_grader_process() -> None:
+    """A worker of a normal user shares the grader's uid; without Landlock it could read the
+    grader's /proc/<pid>/environ (CI tokens) and cwd. A non-dumpable process keeps those files
+    from other processes of its uid (it also disables core dumps and ptrace by that user)."""
+    global _grader_hidden
+    if _grader_hidden or os.geteuid() == 0:
+        return
+    _grader_hidden = True
+    try:
+        confine.landlock_abi()
+    except OSError:
+        confine.non_dumpable()
 
 
 def start_worker(spec: WorkerSpec) -> WorkerProcess:
     """Start a worker for ``spec``; the caller reads its "ready" message from ``sock``."""
+    from grader import zygote
+
+    _hide_grader_process()
     scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
     src = scratch / "src"
     src.mkdir()
     module_path = src / f"{spec.module}.py"
     module_path.write_text(spec.source, encoding="utf-8")
+    log_fd = os.open(scratch / "output.log", os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600)
     parent, child = socket.socketpair()
-    log = open(scratch / "output.log", "wb")
+    args = [str(module_path), spec.module, json.dumps(list(spec.allowed_imports))]
     try:
-        import json
-
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "grader.worker", str(child.fileno()), str(module_path), spec.module,
-             json.dumps(list(spec.allowed_imports))],
-            cwd=scratch,
-            env=_scrubbed_env(scratch),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            pass_fds=(child.fileno(),),
-            start_new_session=True,
-            preexec_fn=_limits(spec.memory_mb),
-        )
+        z = zygote.get()
+        if z is not None:
+            launch = z.launch(args, scratch, child, log_fd, spec.memory_mb)
+        else:
+            launch = SpawnLaunch(args, scratch, child, log_fd, spec.memory_mb)
     except BaseException:
         parent.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        os.close(log_fd)
+        remove_tree(scratch)
         raise
     finally:
         child.close()
-        log.close()
-    return WorkerProcess(proc=proc, sock=parent, scratch=scratch, protections=list(_PROTECTIONS))
+    wp = WorkerProcess(launch, parent, scratch, log_fd)
+    _live.add(wp)
+    return wp
+
+
+_live: "weakref.WeakSet[WorkerProcess]" = weakref.WeakSet()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Workers the grader forgot to close (it crashed, or a script exited early) die with it."""
+    for wp in list(_live):
+        try:
+            wp.kill()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass

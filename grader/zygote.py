@@ -1,0 +1,520 @@
+"""The pre-warmed launcher: one process per grader run that forks confined workers on request.
+
+Starting ``python -I -m grader.worker`` and importing numpy costs ~150 ms per worker; forking a
+process that already did so costs about a millisecond. The zygote is started lazily by the first
+worker of a grader process and shared by all its threads. It holds nothing of the grader's: it is
+a fresh interpreter (``-I``, scrubbed environment, cwd ``/``) that only ever receives a scratch
+path, a module name and two file descriptors per worker.
+
+Protocol over an anonymous SOCK_SEQPACKET socketpair (no filesystem or abstract name a worker
+could connect to), one JSON object per packet:
+
+- zygote -> grader ``{"op": "hello", "plan": ...}`` once booted (the probe's plan), or
+  ``{"op": "failed", "reason": ...}``;
+- grader -> zygote ``{"op": "spawn", "id", "args", "scratch", "memory_mb"}`` with the worker's
+  socket and log as SCM_RIGHTS; reply ``{"op": "spawned", "id", "pid"}`` or ``{"op":
+  "spawn_failed", "id", "reason"}``;
+- zygote -> grader ``{"op": "exited", "pid", "status"}`` when a worker exits (raw wait status);
+- grader -> zygote ``{"op": "kill", "id", "pid"}``: kill the worker and everything it started;
+  reply ``{"op": "killed", "id", "pid"}`` once all of it is gone.
+
+The zygote is a child subreaper, so processes a worker orphans (double fork, setsid) become the
+zygote's children, and it kills every child it does not know. When the grader goes away (EOF) it
+kills everything and exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from grader.sandbox import CONFINEMENT_FAILED, base_env
+
+BOOT_SECONDS = 60.0
+COMMAND = ("-I", "-m", "grader.zygote")  # arguments of the interpreter that becomes the zygote
+_MAX_PACKET = 1 << 16
+
+
+# == the zygote process ============================================================================
+
+class _Server:
+    def __init__(self, ctrl: socket.socket):
+        self.ctrl = ctrl
+        self.plan = None
+        self.live: dict[int, str] = {}  # pid -> scratch directory of the workers not yet killed
+        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+
+    def send(self, msg: dict) -> None:
+        try:
+            self.ctrl.send(json.dumps(msg).encode())
+        except OSError:
+            pass
+
+    def boot(self) -> None:
+        from grader import confine, probe
+
+        os.chdir("/")
+        confine.child_subreaper()
+        # What every worker needs, imported once here (before a user namespace could hide files).
+        import numpy  # noqa: F401
+        import grader.worker  # noqa: F401
+
+        # One network namespace for the zygote, inherited by every worker: made once, not per worker.
+        netns, reason = probe.try_network_namespace(spawn=False)
+        if netns is not None:
+            confine.new_network_namespace()
+        confine.non_dumpable()  # after the namespace: writing our uid_map needs a dumpable process
+        self.plan = probe.probe(spawn=False, netns=netns, netns_reason=reason)
+        tempfile.tempdir = None
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(self.wake_w)
+        self.send({"op": "hello", "pid": os.getpid(), "plan": self.plan.to_json()})
+
+    def serve(self) -> None:
+        last_sweep = time.monotonic()
+        while True:
+            ready = select.select([self.ctrl, self.wake_r], [], [], 1.0)[0]
+            if self.wake_r in ready:
+                try:
+                    while os.read(self.wake_r, 512):
+                        pass
+                except BlockingIOError:
+                    pass
+            self.reap()
+            if self.ctrl in ready:
+                try:
+                    data, fds, _, _ = socket.recv_fds(self.ctrl, _MAX_PACKET, 4)
+                except OSError:
+                    data, fds = b"", []
+                if not data:
+                    for fd in fds:
+                        os.close(fd)
+                    return self.shutdown()
+                self.handle(json.loads(data), fds)
+            if self.live and time.monotonic() - last_sweep > 1.0:
+                self.sweep()
+                last_sweep = time.monotonic()
+
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.live:
+                self.send({"op": "exited", "pid": pid, "status": status})
+
+    def handle(self, msg: dict, fds: list[int]) -> None:
+        op = msg.get("op")
+        if op == "spawn":
+            self.spawn(msg, fds)
+        elif op == "kill":
+            self.kill(msg)
+        elif op == "exit":
+            self.shutdown()
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def spawn(self, msg: dict, fds: list[int]) -> None:
+        if len(fds) != 2:
+            return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": "expected two descriptors"})
+        try:
+            pid = os.fork()
+        except OSError as err:
+            return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": str(err)})
+        if pid == 0:
+            self.become_worker(msg, *fds)  # never returns
+        self.live[pid] = str(msg.get("scratch"))
+        self.send({"op": "spawned", "id": msg.get("id"), "pid": pid})
+
+    def become_worker(self, msg: dict, sock_fd: int, log_fd: int) -> None:
+        code = 1
+        try:
+            from grader import confine, worker
+
+            zygote = os.getppid()
+            signal.set_wakeup_fd(-1)
+            for sig in (signal.SIGCHLD, signal.SIGINT):
+                signal.signal(sig, signal.SIG_DFL if sig == signal.SIGCHLD else signal.default_int_handler)
+            self.ctrl.close()
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.dup2(log_fd, 1)
+            os.dup2(log_fd, 2)
+            keep = sorted({0, 1, 2, sock_fd})
+            for low, high in zip(keep, keep[1:] + [os.sysconf("SC_OPEN_MAX")], strict=True):
+                os.closerange(low + 1, high)
+            scratch = str(msg["scratch"])
+            os.chdir(scratch)
+            os.environ.update(HOME=scratch, TMPDIR=scratch)
+            tempfile.tempdir = scratch
+            try:
+                confine.confine(self.plan, scratch=scratch, memory_mb=int(msg["memory_mb"]), parent=zygote,
+                                spawn=False, netns=False)
+            except BaseException as err:  # noqa: B036 - never run student code half-confined
+                os.write(2, f"grader: could not confine the worker: {err}\n".encode())
+                code = CONFINEMENT_FAILED
+                return
+            # Nothing of the zygote's bookkeeping (other workers' pids, paths) stays reachable.
+            self.live.clear()
+            self.plan = None
+            _reseed()
+            args = [str(a) for a in msg["args"]]
+            del msg
+            worker.main([str(sock_fd), *args])
+            code = 0
+        except BaseException:  # noqa: B036
+            code = 1
+        finally:
+            try:
+                sys.stdout.flush()
+            except BaseException:  # noqa: B036
+                pass
+            os._exit(code)
+
+    def kill(self, msg: dict) -> None:
+        from grader import procs
+
+        pid = msg.get("pid")
+        if pid in self.live:
+            # We are a subreaper: every process the worker started is below us, so the tree (and
+            # our unknown children) is complete; no need to search every process for its uid.
+            procs.kill_everything(pid, orphans_of=os.getpid(), keep=frozenset(set(self.live) - {pid}),
+                                  reap=self.reap)
+            self.live.pop(pid, None)
+        self.send({"op": "killed", "id": msg.get("id"), "pid": pid})
+
+    def sweep(self) -> None:
+        """Kill children we do not know: orphans of workers, re-parented to us."""
+        from grader import procs
+
+        for pid in procs.children(os.getpid()):
+            if pid not in self.live:
+                procs.kill_everything(pid, reap=self.reap, timeout=1.0)
+        self.reap()
+
+    def shutdown(self) -> None:
+        """The grader is gone (or asks us to stop): kill every worker and remove its scratch."""
+        from grader import procs
+        from grader.sandbox import remove_tree
+
+        for pid, scratch in list(self.live.items()):
+            procs.kill_everything(pid, orphans_of=os.getpid(), reap=self.reap, timeout=2.0)
+            remove_tree(Path(scratch))
+        self.live.clear()
+        self.sweep()
+        os._exit(0)
+
+
+def _reseed() -> None:
+    """Each worker gets fresh global random states, as a spawned interpreter would."""
+    import random
+
+    import numpy as np
+
+    random.seed()
+    np.random.seed()
+
+
+def main(argv: list[str]) -> None:
+    ctrl = socket.socket(fileno=int(argv[0]))
+    server = _Server(ctrl)
+    try:
+        server.boot()
+    except BaseException as err:  # noqa: B036 - the grader falls back to spawning, and says why
+        server.send({"op": "failed", "reason": f"{type(err).__name__}: {err}"})
+        os._exit(1)
+    server.serve()
+
+
+# == the grader's side =============================================================================
+
+class ZygoteLaunch:
+    """One worker forked by the zygote (or, if the zygote failed to boot, spawned instead)."""
+
+    def __init__(self, zygote: "Zygote", rid: int):
+        self.zygote = zygote
+        self.rid = rid
+        self._pid: int | None = None
+        self.error: str | None = None
+        self.fallback = None  # a sandbox.SpawnLaunch when the zygote could not be used
+        self.started = threading.Event()
+        self.killed = threading.Event()
+
+    def _wait_started(self) -> None:
+        if not self.started.wait(BOOT_SECONDS):
+            raise RuntimeError("the zygote did not start the worker in time")
+        if self.error is not None:
+            raise RuntimeError(f"the zygote could not start the worker: {self.error}")
+
+    def pid(self) -> int:
+        self._wait_started()
+        return self.fallback.pid() if self.fallback else self._pid
+
+    def protections(self) -> list[str]:
+        self._wait_started()
+        if self.fallback:
+            return self.fallback.protections()
+        from grader.sandbox import report_from_plan
+
+        return report_from_plan(self.zygote.plan, zygote=True)["active"]
+
+    def wait(self, timeout: float | None) -> int | None:
+        try:
+            self._wait_started()
+        except RuntimeError:
+            return None
+        if self.fallback:
+            return self.fallback.wait(timeout)
+        return self.zygote.exit_status(self._pid, timeout)
+
+    def kill(self) -> None:
+        try:
+            self._wait_started()
+        except RuntimeError:
+            return
+        if self.fallback:
+            return self.fallback.kill()
+        self.zygote.kill(self)
+
+
+class Zygote:
+    """The grader's handle on its zygote process (thread-safe)."""
+
+    def __init__(self):
+        self.plan = None
+        self.failure: str | None = None
+        self.booted = threading.Event()
+        self._lock = threading.Lock()  # state; never held while blocking on the socket
+        self._send_lock = threading.Lock()  # one packet at a time
+        self._ids = 0
+        self._queue: list[tuple[dict, list[int], ZygoteLaunch]] = []
+        self._launches: dict[int, ZygoteLaunch] = {}
+        self._status: dict[int, int] = {}
+        self._exited = threading.Condition(self._lock)
+        self.ctrl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self.proc = subprocess.Popen([sys.executable, *COMMAND, str(child.fileno())],
+                                         pass_fds=(child.fileno(),), env=base_env(), cwd="/",
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=self._stderr, start_new_session=True)
+        finally:
+            child.close()
+        self.owner = os.getpid()
+        threading.Thread(target=self._read, name="grader-zygote", daemon=True).start()
+
+    # -- requests -------------------------------------------------------------------------------
+    def launch(self, args: list[str], scratch: Path, child: socket.socket, log_fd: int,
+               memory_mb: int) -> ZygoteLaunch:
+        fds = [os.dup(child.fileno()), os.dup(log_fd)]
+        with self._lock:
+            self._ids += 1
+            launch = ZygoteLaunch(self, self._ids)
+            msg = {"op": "spawn", "id": self._ids, "args": args, "scratch": str(scratch), "memory_mb": memory_mb}
+            self._launches[launch.rid] = launch
+            if not self.booted.is_set():
+                self._queue.append((msg, fds, launch))
+                return launch
+        self._send(msg, fds, launch)
+        return launch
+
+    def _send(self, msg: dict, fds: list[int], launch: ZygoteLaunch | None) -> None:
+        """Send one request; a spawn that cannot reach the zygote is spawned here instead."""
+        data = json.dumps(msg).encode()
+        if msg["op"] != "spawn":
+            with self._send_lock:
+                self.ctrl.send(data)
+            return
+        try:
+            if self.failure is not None:
+                raise OSError(self.failure)
+            with self._send_lock:
+                socket.send_fds(self.ctrl, [data], fds)
+        except OSError as err:
+            self._fall_back(launch, msg, fds, str(err))  # takes over the descriptors
+            return
+        for fd in fds:
+            os.close(fd)
+
+    def _fall_back(self, launch: ZygoteLaunch, msg: dict, fds: list[int], reason: str) -> None:
+        from grader.sandbox import SpawnLaunch
+
+        try:
+            with socket.socket(fileno=fds[0]) as child:
+                launch.fallback = SpawnLaunch(msg["args"], Path(msg["scratch"]), child, fds[1], msg["memory_mb"])
+        except BaseException as err:  # noqa: B036
+            launch.error = f"{reason}; spawning instead failed too: {err}"
+        finally:
+            os.close(fds[1])
+        launch.started.set()
+
+    def kill(self, launch: ZygoteLaunch) -> None:
+        if self.failure is None and self.proc.poll() is None:
+            try:
+                self._send({"op": "kill", "id": launch.rid, "pid": launch._pid}, [], None)
+                if launch.killed.wait(10.0):
+                    return
+            except OSError:
+                pass
+        # The zygote is gone: kill what we can see from here.
+        from grader import procs
+
+        procs.kill_everything(launch._pid)
+
+    def exit_status(self, pid: int, timeout: float | None) -> int | None:
+        with self._exited:
+            self._exited.wait_for(lambda: pid in self._status or self.failure is not None, timeout)
+            return self._status.get(pid)
+
+    def wait_booted(self, timeout: float = BOOT_SECONDS) -> bool:
+        self.booted.wait(timeout)
+        return self.booted.is_set() and self.failure is None
+
+    # -- replies --------------------------------------------------------------------------------
+    def _read(self) -> None:
+        try:
+            while True:
+                data = self.ctrl.recv(_MAX_PACKET)
+                if not data:
+                    raise EOFError
+                self._dispatch(json.loads(data))
+        except (OSError, EOFError, ValueError):
+            pass
+        self._failed(self._why_dead())
+
+    def _why_dead(self) -> str:
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the zygote stopped answering"
+        self._stderr.seek(0)
+        tail = self._stderr.read()[-400:].decode(errors="replace").strip().splitlines()
+        return f"the zygote exited ({self.proc.returncode})" + (f": {tail[-1]}" if tail else "")
+
+    def _dispatch(self, msg: dict) -> None:
+        op = msg.get("op")
+        if op == "hello":
+            from grader.confine import Plan
+
+            self.plan = Plan(**msg["plan"])
+            with self._lock:
+                queue, self._queue = self._queue, []
+                self.booted.set()
+            for m, fds, launch in queue:
+                self._send(m, fds, launch)
+        elif op == "failed":
+            self._failed(str(msg.get("reason")))
+        elif op in ("spawned", "spawn_failed"):
+            launch = self._launches.get(msg.get("id"))
+            if launch is not None:
+                launch._pid = msg.get("pid")
+                launch.error = msg.get("reason") if op == "spawn_failed" else None
+                launch.started.set()
+        elif op == "exited":
+            with self._exited:
+                self._status[msg["pid"]] = msg["status"]
+                self._exited.notify_all()
+        elif op == "killed":
+            launch = self._launches.pop(msg.get("id"), None)
+            if launch is not None:
+                launch.killed.set()
+            with self._lock:
+                self._status.pop(msg.get("pid"), None)
+
+    def _failed(self, reason: str) -> None:
+        with self._lock:
+            if self.failure is None:
+                self.failure = reason
+            queue, self._queue = self._queue, []
+            self.booted.set()
+            self._exited.notify_all()
+            pending = [launch for launch in self._launches.values() if not launch.started.is_set()]
+        for m, fds, launch in queue:
+            self._fall_back(launch, m, fds, reason)
+        for launch in pending:
+            if not launch.started.is_set():
+                launch.error = reason
+                launch.started.set()
+        for launch in list(self._launches.values()):
+            launch.killed.set()
+        global _failure
+        with _instance_lock:
+            if _instance is self:  # not a zygote already replaced by shutdown()
+                _failure = reason
+
+    def close(self) -> None:
+        """Stop the zygote and wait until it has killed its workers."""
+        try:
+            # shutdown, not just close: it wakes our reader thread and gives the zygote its EOF now.
+            self.ctrl.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.ctrl.close()
+
+
+_instance: Zygote | None = None
+_failure: str | None = None
+_instance_lock = threading.Lock()
+_exit_hook: list[bool] = []
+DISABLE_ENV = "GRADER_NO_ZYGOTE"
+
+
+def get() -> Zygote | None:
+    """The zygote of this grader process, started on first use; None once it has failed."""
+    global _instance, _failure
+    if os.environ.get(DISABLE_ENV):
+        _failure = f"disabled by the environment variable {DISABLE_ENV}"
+        return None
+    with _instance_lock:
+        if _instance is not None and _instance.owner != os.getpid():
+            _instance = None  # we are a fork of the grader: the zygote belongs to our parent
+        if _instance is not None and _instance.failure is not None:
+            return None
+        if _instance is None and _failure is None:
+            try:
+                _instance = Zygote()
+                if not _exit_hook:
+                    atexit.register(shutdown)  # let it clean up before this process is gone
+                    _exit_hook.append(True)
+            except OSError as err:
+                _failure = f"cannot start the zygote: {err}"
+                return None
+        return _instance
+
+
+def failure_reason() -> str:
+    return _failure or "not started"
+
+
+def shutdown() -> None:
+    """Stop the zygote (it kills any worker still alive). A new one starts on next use."""
+    global _instance, _failure
+    with _instance_lock:
+        z, _instance, _failure = _instance, None, None
+    if z is not None:
+        z.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
