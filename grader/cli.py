@@ -221,3 +221,9 @@ from grader.gradescope import gradescope_group  # noqa: E402
 main.add_command(ci_command)
 main.add_command(bundle_command)
 main.add_command(gradescope_group)
+from grader.doctor import doctor  # noqa: E402
+
+main.add_command(doctor)
+from grader.nbgrader_io import nbgrader_group  # noqa: E402
+
+main.add_command(nbgrader_group)
