@@ -80,7 +80,12 @@ class Journal:
 
     def append(self, entry: dict) -> None:
         line = json.dumps({"v": JOURNAL_VERSION, **entry}, separators=(",", ":")) + "\n"
-        with open(self.path, "ab") as fh:
+        with open(self.path, "ab+") as fh:
+            fh.seek(0, os.SEEK_END)
+            if fh.tell():
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    fh.write(b"\n")  # end a line torn by a kill, so it cannot swallow this one
             fh.write(line.encode())
             fh.flush()
             os.fsync(fh.fileno())

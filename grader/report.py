@@ -41,4 +41,10 @@ def to_table(result: SubmissionResult, color: bool = False) -> str:
             lines.append(line)
     lines.append("")
     lines.append(style(f"Total: {result.score:.2f} / {result.max_score:.2f}", bold=True))
+    iso = result.isolation or {}
+    if iso:
+        lines.append(f"Isolation: {len(iso.get('active', []))} protections active ({', '.join(iso.get('active', []))})")
+        for item in iso.get("unavailable", []):
+            lines.append(style(f"  NOT ACTIVE: {item.get('name')}: {item.get('reason')} (see `grader doctor`)",
+                               fg="yellow"))
     return "\n".join(lines) + "\n"

@@ -31,6 +31,8 @@ class SubmissionResult:
     score: float
     max_score: float
     assignments: list[AssignmentResult] = field(default_factory=list)
+    # Which protections the workers ran under ("active") and which were unavailable, and why.
+    isolation: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -22,7 +22,7 @@ from grader.errors import BoundaryError, StudentCrash, StudentError, StudentTime
 from grader.loading import REF_PREFIX, import_path
 from grader.proxy import StudentModule, Worker
 from grader.results import AssignmentResult, SubmissionResult, TestResult, rounded
-from grader.sandbox import WorkerSpec
+from grader.sandbox import WorkerSpec, protection_report
 from grader.submission import check_source, read_source
 
 _FEEDBACK_LIMIT = 500
@@ -202,4 +202,5 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
         score=rounded(sum(r.score for r in results)),
         max_score=rounded(sum(r.max_score for r in results)),
         assignments=results,
+        isolation=protection_report(),
     )

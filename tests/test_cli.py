@@ -26,7 +26,8 @@ def test_grade_json_has_the_fixed_keys(course, tmp_path):
     result = run("grade", str(sub), "-a", AID, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"submission", "score", "max_score", "assignments"}
+    assert set(data) == {"submission", "score", "max_score", "assignments", "isolation"}
+    assert "separate-process" in data["isolation"]["active"] and isinstance(data["isolation"]["unavailable"], list)
     assert data["submission"] == "alice" and data["score"] == data["max_score"] > 0
     [a] = data["assignments"]
     assert set(a) == {"id", "score", "max_score", "status", "message", "tests"}
