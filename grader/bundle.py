@@ -20,7 +20,6 @@ By hand: ``openssl enc -d -aes-256-cbc -pbkdf2 -iter 600000 -md sha256 -pass env
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import io
@@ -34,6 +33,7 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from grader.clickutil import user_errors
 from grader.course import Course, parse_course
 from grader.errors import UserError
 
@@ -230,16 +230,6 @@ def unpack_outside(path: Path, forbidden: list[Path], key_env: str = KEY_ENV,
 
 # -- command line ----------------------------------------------------------------------------------
 
-def _user_errors(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as err:
-            raise click.ClickException(str(err)) from None
-    return wrapper
-
-
 @click.command("bundle")
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID",
               help="Bundle only this assignment (repeatable; default: all). Bundle only what is released.")
@@ -249,7 +239,7 @@ def _user_errors(fn):
 @click.option("--key-env", default=KEY_ENV, show_default=True, metavar="NAME",
               help="Environment variable holding the passphrase.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def bundle_command(obj, ids: tuple[str, ...], out: str | None, encrypt: bool, key_env: str) -> None:
     """Pack the references, hidden tests and course.yaml into one file for CI or Gradescope.
 

@@ -18,7 +18,6 @@ between ``::stop-commands::TOKEN`` and ``::TOKEN::`` with a random token as a se
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import os
 import re
@@ -32,6 +31,7 @@ import click
 
 from grader import formats
 from grader.bundle import KEY_ENV, unpack_outside
+from grader.clickutil import user_errors
 from grader.course import Course
 from grader.errors import SubmissionError, UserError
 from grader.results import SubmissionResult
@@ -229,16 +229,6 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
 
 # -- command line ----------------------------------------------------------------------------------
 
-def _user_errors(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as err:
-            raise click.ClickException(str(err)) from None
-    return wrapper
-
-
 @click.command("ci")
 @click.option("--bundle", type=click.Path(dir_okay=False), envvar="GRADER_BUNDLE", default=None,
               help="Autograder bundle from `grader bundle` (plain or encrypted) [env: GRADER_BUNDLE]. "
@@ -258,7 +248,7 @@ def _user_errors(fn):
 @click.option("--submitted-at", default=None, metavar="TIME|git",
               help="Apply the late policy for a submission at this ISO 8601 time, or at the commit date ('git').")
 @click.pass_obj
-@_user_errors
+@user_errors
 def ci_command(obj, bundle, key_env, submission, ids, results, junit, fail_under, submitted_at) -> None:
     """Grade the checkout this CI job runs in: job summary, annotations, outputs, result files."""
     options = CiOptions(bundle=bundle, key_env=key_env, submission=submission, ids=list(ids), results=results,

@@ -6,7 +6,6 @@ User mistakes (bad path, bad course.yaml, unknown assignment) surface as one-lin
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from grader.clickutil import user_errors
 from grader.course import Course, load_course
 from grader.errors import UserError
 from grader.loading import find_course_root
@@ -40,19 +40,6 @@ class Context:
         if self._course is None:
             self._course = load_course(self.root / "course.yaml")
         return self._course
-
-
-def user_errors(fn):
-    """Turn UserError into a clean one-line message and exit status 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as err:
-            raise click.ClickException(str(err)) from None
-
-    return wrapper
 
 
 def write_output(text: str, out: str | None) -> None:
@@ -129,7 +116,8 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     Students already graded (same files, per the journal) are not graded again, so a batch that
     was interrupted resumes where it stopped.
     """
-    from grader.batch import grade_all as run_batch, gradebook_csv, summary, write_text_atomic
+    from grader.batch import grade_all as run_batch
+    from grader.batch import gradebook_csv, summary, write_text_atomic
 
     chosen = list(ids) or [a.id for a in obj.course.assignments]
     out_path = Path(out)
@@ -166,7 +154,8 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
 @user_errors
 def release(obj: Context, check: bool, out: str | None) -> None:
     """Regenerate the student stubs in assignments/ from the references in solutions/."""
-    from grader.release import check_release, release as do_release
+    from grader.release import check_release
+    from grader.release import release as do_release
 
     if check and out:
         raise click.UsageError("give --check or --out, not both")

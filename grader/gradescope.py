@@ -13,7 +13,6 @@ just the module files: :func:`stage_submission` accepts both.
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import shutil
@@ -26,6 +25,7 @@ import click
 
 from grader import formats
 from grader.bundle import build_bundle, unpack_outside
+from grader.clickutil import user_errors
 from grader.course import Course
 from grader.errors import UserError
 from grader.student_repo import TEMPLATES, copy_grader_package
@@ -135,16 +135,6 @@ def run_in_gradescope(submission: Path, bundle: Path, results: Path, visibility:
 
 # -- command line ----------------------------------------------------------------------------------
 
-def _user_errors(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as err:
-            raise click.ClickException(str(err)) from None
-    return wrapper
-
-
 _VIS = click.Choice(formats.VISIBILITIES)
 
 
@@ -162,7 +152,7 @@ def gradescope_group() -> None:
 @click.option("--stdout-visibility", type=_VIS, default="hidden", show_default=True,
               help="When students see the autograder's log.")
 @click.pass_obj
-@_user_errors
+@user_errors
 def build_command(obj, ids, out, visibility, stdout_visibility) -> None:
     """Build the Gradescope autograder zip (setup.sh, run_autograder, bundle, grader)."""
     members = build_autograder_zip(obj.root, obj.course, Path(out), list(ids) or None, visibility, stdout_visibility)
@@ -177,7 +167,7 @@ def build_command(obj, ids, out, visibility, stdout_visibility) -> None:
               show_default=True)
 @click.option("--visibility", type=_VIS, default="visible", show_default=True)
 @click.option("--stdout-visibility", type=_VIS, default="hidden", show_default=True)
-@_user_errors
+@user_errors
 def run_command(submission, bundle, results, visibility, stdout_visibility) -> None:
     """Grade a submission inside Gradescope's container (what run_autograder calls)."""
     data = run_in_gradescope(Path(submission), Path(bundle), Path(results), visibility, stdout_visibility)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import functools
 import io
 import os
 import re
@@ -39,6 +38,7 @@ from typing import Callable
 
 import click
 
+from grader.clickutil import user_errors
 from grader.course import Assignment, Course, load_course
 from grader.errors import UserError
 from grader.release import BEGIN, END
@@ -232,8 +232,8 @@ def notebook_check(namespace: dict, assignment_id: str, function: str, course: s
     Prints one line per failed test (the kit's feedback). Raises AssertionError when no point was
     earned, so nbgrader records 0; otherwise the returned number is nbgrader's partial credit.
     """
-    from grader.runner import load_suite
     from grader.results import rounded
+    from grader.runner import load_suite
 
     root = Path(os.environ.get("GRADER_COURSE") or course or ".")
     if not (root / "course.yaml").is_file():
@@ -481,16 +481,6 @@ def _read_notebook(path: Path, nbformat):
 
 # -- command line ----------------------------------------------------------------------------------
 
-def _user_errors(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as err:
-            raise click.ClickException(str(err)) from None
-    return wrapper
-
-
 @click.group("nbgrader")
 def nbgrader_group() -> None:
     """nbgrader (JupyterHub): export the course as an nbgrader course; grade its submissions here."""
@@ -501,7 +491,7 @@ def nbgrader_group() -> None:
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Export only this assignment (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite notebooks exported before (nbgrader_config.py is never overwritten).")
 @click.pass_obj
-@_user_errors
+@user_errors
 def export_command(obj, directory: str, ids: tuple[str, ...], force: bool) -> None:
     """Write an nbgrader course to DIRECTORY: nbgrader_config.py and source/<id>/<id>.ipynb."""
     written = export_course(obj.root, obj.course, Path(directory), list(ids) or None, force=force)
@@ -513,7 +503,7 @@ def export_command(obj, directory: str, ids: tuple[str, ...], force: bool) -> No
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
 @click.option("-s", "--student", "students", multiple=True, metavar="NAME", help="Grade only this student (repeatable).")
 @click.pass_obj
-@_user_errors
+@user_errors
 def import_command(obj, directory: str, ids: tuple[str, ...], students: tuple[str, ...]) -> None:
     """Grade DIRECTORY/submitted/<student>/<id>/<id>.ipynb here and record the scores in nbgrader's gradebook."""
     results = import_submissions(obj.root, obj.course, Path(directory), list(ids) or None, list(students) or None,

@@ -1,0 +1,22 @@
+"""What every command module shares: user mistakes shown as one clean line, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from grader.errors import UserError
+
+
+def user_errors(fn):
+    """Turn UserError into ``click.ClickException``: a one-line message and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as err:
+            raise click.ClickException(str(err)) from None
+
+    return wrapper
