@@ -218,8 +218,3 @@ def function_outcomes(assignment: dict, course: Course) -> dict[str, bool]:
     return out
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

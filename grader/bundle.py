@@ -36,6 +36,7 @@ import click
 from grader.clickutil import user_errors
 from grader.course import Course, parse_course
 from grader.errors import UserError
+from grader.fileutil import write_atomic
 
 FORMAT = "dlcourse-grader-bundle"
 VERSION = 1
@@ -108,9 +109,7 @@ def build_bundle(root: Path, course: Course, out: Path, ids: list[str] | None = 
     out = Path(out)
     if not out.parent.is_dir():
         raise UserError(f"cannot write {out}: directory {out.parent} does not exist")
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    write_atomic(out, data)
     return manifest
 
 

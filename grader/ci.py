@@ -34,6 +34,7 @@ from grader.bundle import KEY_ENV, unpack_outside
 from grader.clickutil import user_errors
 from grader.course import Course
 from grader.errors import SubmissionError, UserError
+from grader.fileutil import write_atomic
 from grader.results import SubmissionResult
 from grader.submission import module_path, read_source
 
@@ -149,9 +150,7 @@ def _append(path: str | None, text: str) -> None:
 
 def _write_file(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text)
 
 
 @dataclass

@@ -7,9 +7,7 @@ User mistakes (bad path, bad course.yaml, unknown assignment) surface as one-lin
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -17,6 +15,7 @@ import click
 from grader.clickutil import user_errors
 from grader.course import Course, load_course
 from grader.errors import UserError
+from grader.fileutil import write_atomic
 from grader.loading import find_course_root
 
 
@@ -50,10 +49,7 @@ def write_output(text: str, out: str | None) -> None:
     path = Path(out)
     if path.parent and not path.parent.exists():
         raise UserError(f"cannot write {out}: directory {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,7 +113,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     was interrupted resumes where it stopped.
     """
     from grader.batch import grade_all as run_batch
-    from grader.batch import gradebook_csv, summary, write_text_atomic
+    from grader.batch import gradebook_csv, summary
 
     chosen = list(ids) or [a.id for a in obj.course.assignments]
     out_path = Path(out)
@@ -132,11 +128,11 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
 
     outcome = run_batch(obj.root, obj.course, Path(directory), ids=chosen, jobs=jobs, journal_path=journal_path,
                         force=force, progress=progress)
-    write_text_atomic(out_path, gradebook_csv(outcome.results, obj.course, chosen))
+    write_atomic(out_path, gradebook_csv(outcome.results, obj.course, chosen))
     if json_dir:
         Path(json_dir).mkdir(parents=True, exist_ok=True)
         for name, result in outcome.results.items():
-            write_text_atomic(Path(json_dir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+            write_atomic(Path(json_dir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     if plot:
         from grader.plots import plot_class
 
