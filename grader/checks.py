@@ -41,6 +41,8 @@ __all__ = [
     "numeric_grad",
     "numeric_grad_array",
     "numeric_grad_call",
+    "call_each",
+    "iterate",
     "describe",
 ]
 
@@ -256,6 +258,75 @@ def expect_raises(exc_name: str, fn: Callable, *args, **kwargs) -> None:
     raise AssertionError(f"{name} should raise {exc_name} for this input, but returned normally")
 
 
+def _fresh_generators(value: Any) -> Any:
+    """``value`` with every Generator (at any depth of tuples, lists, dicts) replaced by a copy."""
+    if isinstance(value, np.random.Generator):
+        return copy.deepcopy(value)
+    if isinstance(value, dict):
+        return {k: _fresh_generators(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_fresh_generators(v) for v in value)
+    return value
+
+
+def call_each(fn: Callable, calls: list[tuple[tuple, dict]]) -> list:
+    """``[fn(*args, **kwargs) for args, kwargs in calls]``, in ONE round trip to the worker when
+    graded. Statistical tests use it to draw many samples cheaply: give each call its own
+    ``np.random.default_rng(seed)``. Each call gets a copy of a Generator's current state and the
+    Generators passed in are not advanced, under the grader and under plain pytest alike.
+    """
+    batch = getattr(fn, "map", None)
+    if batch is not None:
+        return batch(list(calls))
+    return [fn(*_fresh_generators(tuple(a)), **_fresh_generators(dict(k))) for a, k in calls]
+
+
+def iterate(fn: Callable, args: tuple, steps: list[dict], carry: dict, kwargs: dict | None = None) -> list:
+    """Call ``fn`` once per step, feeding outputs into the next call, in ONE round trip when graded.
+
+    ``steps[t]`` maps argument positions or keywords to values for step ``t`` (e.g. ``{1: dw_t}``);
+    ``carry`` maps positions or keywords to the output index that feeds them next (``None`` for
+    the whole output). An optimizer loop ``w, config = adam(w, dw_t, config)`` is::
+
+        outs = iterate(student.adam, (w0, None, None), [{1: g} for g in grads], {0: 0, 2: 1})
+
+    Returns each step's output as it was when that step returned (deep-copied, so later in-place
+    changes do not rewrite it). The loop stops early when an output is not a tuple or list long
+    enough to carry from; check ``len(outs)`` and each output with :func:`unpack`.
+    """
+    kwargs = dict(kwargs or {})
+    plan = [sorted(step.items(), key=lambda kv: str(kv[0])) for step in steps]
+    feed = sorted(carry.items(), key=lambda kv: str(kv[0]))
+    keys = {k for step in plan for k, _ in step} | {k for k, _ in feed}
+    bad = sorted(str(k) for k in keys if not (isinstance(k, str) or (isinstance(k, int) and 0 <= k < len(args))))
+    if bad:
+        raise ValueError(f"iterate: argument positions {', '.join(bad)} are not in args (length {len(args)})")
+    remote = getattr(fn, "iterate", None)
+    if remote is not None:
+        return remote(tuple(args), kwargs, plan, feed)
+    args = list(args)
+
+    def put(key, value) -> None:
+        if isinstance(key, int) and 0 <= key < len(args):
+            args[key] = value
+        else:
+            kwargs[str(key)] = value
+
+    outputs = []
+    for step in plan:
+        for key, value in step:
+            put(key, value)
+        out = fn(*args, **kwargs)
+        outputs.append(copy.deepcopy(out))
+        fed = [(key, out if idx is None else out[idx]) for key, idx in feed
+               if idx is None or (isinstance(out, (tuple, list)) and -len(out) <= idx < len(out))]
+        if len(fed) < len(feed):
+            break
+        for key, value in fed:
+            put(key, value)
+    return outputs
+
+
 def numeric_grad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
     """Centred-difference gradient of a scalar function ``f`` at ``x`` (``x`` is left unchanged)."""
     x = np.array(x, dtype=np.float64)
@@ -284,33 +355,36 @@ def numeric_grad_array(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dou
     return numeric_grad(lambda z: float(np.sum(np.asarray(f(z), dtype=np.float64) * dout)), x, h)
 
 
-def numeric_grad_call(fn: Callable, args: tuple, wrt: int | str = 0, *, dout: Any = None, output: int | None = None,
-                      kwargs: dict | None = None, h: float = 1e-6) -> np.ndarray:
+def numeric_grad_call(fn: Callable, args: tuple, wrt: int | str | tuple = 0, *, dout: Any = None,
+                      output: int | None = None, kwargs: dict | None = None, h: float = 1e-6) -> np.ndarray:
     """Centred-difference gradient of a (student) function with respect to one of its arguments.
 
     Differentiates ``sum(out * dout)`` where ``out = fn(*args, **kwargs)``, or ``out[output]`` when
     the function returns a tuple (e.g. ``output=0`` for a forward's ``(out, cache)``); with ``dout``
     None the output must be a scalar (a loss). ``wrt`` is the position of the argument, or its
-    keyword. All 2n perturbed calls go to the worker in ONE round trip (``fn.map``) when ``fn`` is
-    a graded student function, and one by one otherwise; the differences are computed here either
-    way, so the worker only ever reports function values.
+    keyword, or ``(position_or_keyword, key)`` for one entry of a dict argument (e.g.
+    ``(2, "W1")`` for ``params["W1"]``). All 2n perturbed calls go to the worker in ONE round trip
+    (``fn.map``) when ``fn`` is a graded student function, and one by one otherwise; the
+    differences are computed here either way, so the worker only ever reports function values.
 
     Example: ``dx_num = numeric_grad_call(student.tanh_forward, (x,), 0, dout=dout, output=0)``.
     """
     kwargs = dict(kwargs or {})
-    base = kwargs[wrt] if isinstance(wrt, str) else args[wrt]
+    outer, inner = wrt if isinstance(wrt, tuple) else (wrt, None)
+    container = kwargs[outer] if isinstance(outer, str) else args[outer]
+    base = container if inner is None else container[inner]
     x = np.array(base, dtype=np.float64)
     calls = []
     for i in np.ndindex(x.shape):
         for step in (h, -h):
             z = x.copy()
             z[i] += step
-            if isinstance(wrt, str):
-                calls.append((tuple(args), {**kwargs, wrt: z}))
+            value = z if inner is None else {**container, inner: z}
+            if isinstance(outer, str):
+                calls.append((tuple(args), {**kwargs, outer: value}))
             else:
-                calls.append((tuple(args[:wrt]) + (z,) + tuple(args[wrt + 1:]), dict(kwargs)))
-    batch = getattr(fn, "map", None)
-    results = batch(calls) if batch is not None else [fn(*a, **k) for a, k in calls]
+                calls.append((tuple(args[:outer]) + (value,) + tuple(args[outer + 1:]), dict(kwargs)))
+    results = call_each(fn, calls)
     name = getattr(fn, "__name__", "function")
     d = None if dout is None else np.asarray(dout, dtype=np.float64)
 

@@ -111,16 +111,35 @@ class Worker:
         """Call ``fn`` once per (args, kwargs) in one round trip; returns the values in order.
 
         Used by numerical-gradient checks: the perturbed inputs are chosen here and the finite
-        differences computed here, so the worker only ever reports function values.
+        differences computed here, so the worker only ever reports function values. A Generator
+        in the arguments reaches each call as a copy of its current state and is not advanced
+        here (as :func:`grader.checks.call_each` does in-process).
         """
-        if any(isinstance(a, np.random.Generator) for args, kw in calls for a in (*args, *kw.values())):
-            raise BoundaryError("call_many cannot carry random generators; call the function directly")
         msg = self._request(fn, {"op": "map", "fn": fn, "calls": [[list(a), k] for a, k in calls]})
         values = msg.get("value")
         if not isinstance(values, list) or len(values) != len(calls):
             self._discard()
             raise StudentCrash(f"{fn}: the worker sent a malformed batch reply; it was restarted")
         return values
+
+    def iterate(self, fn: str, args: tuple, kwargs: dict, steps: list[list[tuple]],
+                carry: list[tuple]) -> list[Any]:
+        """Run ``fn`` step after step in the worker (see :func:`grader.checks.iterate`); one round
+        trip returns every step's output, each as it was when that step returned."""
+        if any(isinstance(a, np.random.Generator) for a in (*args, *kwargs.values())):
+            raise BoundaryError("iterate cannot carry random generators; call the function directly")
+        msg = self._request(fn, {"op": "iterate", "fn": fn, "args": list(args), "kwargs": kwargs,
+                                 "steps": [[[k, v] for k, v in step] for step in steps],
+                                 "carry": [[k, i] for k, i in carry]})
+        blobs = msg.get("value")
+        if not isinstance(blobs, list) or len(blobs) > len(steps) or not all(isinstance(b, bytes) for b in blobs):
+            self._discard()
+            raise StudentCrash(f"{fn}: the worker sent a malformed reply; it was restarted")
+        try:
+            return [codec.decode(b, resolve=self._incoming) for b in blobs]
+        except codec.CodecError as err:
+            self._discard()
+            raise StudentCrash(f"{fn} returned a value that cannot be graded ({err})") from None
 
     def _request(self, fn: str, request: dict) -> dict:
         restarted = self.process is None and self.generation > 0
@@ -273,6 +292,10 @@ class StudentFunction:
     def map(self, calls: list[tuple[tuple, dict]]) -> list[Any]:
         """Call once per (args, kwargs) pair, all in one round trip to the worker."""
         return self._worker.call_many(self.__name__, calls)
+
+    def iterate(self, args: tuple, kwargs: dict, steps: list[list[tuple]], carry: list[tuple]) -> list[Any]:
+        """Call step after step inside the worker, feeding outputs forward, in one round trip."""
+        return self._worker.iterate(self.__name__, args, kwargs, steps, carry)
 
     def __repr__(self) -> str:
         return f"<student function {self.__name__}>"

@@ -163,6 +163,8 @@ class _Worker:
             self.call(msg)
         elif op == "map":
             self.call_many(msg)
+        elif op == "iterate":
+            self.iterate(msg)
 
     def call(self, msg: dict) -> None:
         call_id = msg.get("id")
@@ -210,6 +212,48 @@ class _Worker:
             self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
             return
         self.send({"op": "result", "id": call_id, "ok": True, "value": values})
+
+    def iterate(self, msg: dict) -> None:
+        """Call ``fn`` once per step, feeding chosen parts of each output into the next call.
+
+        ``steps`` is a list of ``[[key, value], ...]`` argument overrides (key: a position or a
+        keyword); ``carry`` is ``[[key, index], ...]``: after each call, argument ``key`` becomes
+        ``output[index]`` (the whole output when index is None). The chain stops early when an
+        output cannot be indexed that way. Each output is encoded as soon as it is produced, so
+        later in-place changes by the student's code do not rewrite earlier steps.
+        """
+        call_id = msg.get("id")
+        name = msg.get("fn")
+        fn = getattr(self.module, name, None) if self.module is not None and isinstance(name, str) else None
+        args = list(msg.get("args") or [])
+        kwargs = dict(msg.get("kwargs") or {})
+        carry = msg.get("carry") or []
+
+        def put(key, value) -> None:
+            if isinstance(key, int) and 0 <= key < len(args):
+                args[key] = value
+            else:
+                kwargs[str(key)] = value
+
+        outputs = []
+        try:
+            if not callable(fn):
+                raise AttributeError(f"your module has no function {name!r}")
+            for step in msg.get("steps") or []:
+                for key, value in step:
+                    put(key, value)
+                out = fn(*args, **kwargs)
+                outputs.append(codec.encode(out, fallback=self._keep))
+                fed = [(key, out if idx is None else out[idx]) for key, idx in carry
+                       if idx is None or (isinstance(out, (tuple, list)) and -len(out) <= idx < len(out))]
+                if len(fed) < len(carry):
+                    break
+                for key, value in fed:
+                    put(key, value)
+        except BaseException as err:  # noqa: B036
+            self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
+            return
+        self.send({"op": "result", "id": call_id, "ok": True, "value": outputs})
 
 
 def _fingerprint(value) -> bytes | None:

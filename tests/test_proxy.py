@@ -6,7 +6,9 @@ import time
 import numpy as np
 import pytest
 
-from grader.checks import call_unchanged, expect_raises, numeric_grad_call
+import types
+
+from grader.checks import call_each, call_unchanged, expect_raises, iterate, numeric_grad, numeric_grad_call
 from grader.errors import BoundaryError, StudentCrash, StudentError, StudentTimeout
 from grader.proxy import Handle, StudentModule, Worker
 from grader.sandbox import WorkerSpec
@@ -73,6 +75,24 @@ def square(x):
 
 def raises_value_error():
     raise ValueError("bad drop_prob")
+
+def momentum(w, dw, state=None):
+    state = state if state is not None else {"v": np.zeros_like(w), "t": 0}
+    state["v"] *= 0.9                  # in place: earlier steps must keep their own values
+    state["v"] += dw
+    state["t"] += 1
+    return w - 0.1 * state["v"], state
+
+def stops(x, k):
+    return (x + 1, k) if x < 3 else "done"
+
+def fails_at(x, k):
+    if x == k:
+        raise ValueError("reached k")
+    return x + 1
+
+def loss_of_params(X, params, scale=1.0):
+    return scale * float(np.sum((X @ params["W"] + params["b"]) ** 2))
 '''
 
 
@@ -173,6 +193,69 @@ def test_expect_raises_sees_the_students_exception_class(student):
 def test_batched_numeric_gradient_matches_the_loop(student):
     x = np.random.default_rng(0).standard_normal((3, 4))
     assert np.allclose(numeric_grad_call(student.square, (x,)), 2 * x, atol=1e-6)
+
+
+@pytest.fixture
+def local():
+    """The same toy module imported in-process: what plain pytest gives a hidden test."""
+    module = types.ModuleType("toy_local")
+    exec(TOY, module.__dict__)
+    return module
+
+
+def _same_outputs(a, b) -> None:
+    assert len(a) == len(b)
+    for (wa, sa), (wb, sb) in zip(a, b):
+        assert np.array_equal(wa, wb) and np.array_equal(sa["v"], sb["v"]) and sa["t"] == sb["t"]
+
+
+def test_iterate_matches_a_plain_loop_in_one_round_trip(student, local):
+    grads = [np.full(3, float(t)) for t in range(1, 6)]
+    plan = dict(args=(np.zeros(3), None, None), steps=[{1: g} for g in grads], carry={0: 0, 2: 1})
+    remote = iterate(student.momentum, **plan)
+    _same_outputs(remote, iterate(local.momentum, **plan))
+    w, state = np.zeros(3), None
+    for t, g in enumerate(grads):  # the loop a student would write, step by step
+        w, state = local.momentum(w, g, state)
+        assert np.array_equal(remote[t][0], w) and remote[t][1]["t"] == t + 1
+        assert np.array_equal(remote[t][1]["v"], state["v"]), "each step is kept as it was, not as later mutated"
+
+
+def test_iterate_stops_when_an_output_cannot_be_carried(student, local):
+    for fn in (student.stops, local.stops):
+        outs = iterate(fn, (0, 7), [{}] * 10, {0: 0})
+        assert outs == [(1, 7), (2, 7), (3, 7), "done"]
+
+
+def test_iterate_reports_the_students_exception(student):
+    with pytest.raises(StudentError, match="reached k"):
+        iterate(student.fails_at, (0, 4), [{}] * 10, {0: None})
+    with pytest.raises(ValueError, match="positions 2 are not in args"):
+        iterate(student.fails_at, (0, 4), [{2: 1}], {})
+    with pytest.raises(BoundaryError, match="generators"):
+        iterate(student.draw, (2, np.random.default_rng(0)), [{}], {})
+
+
+def test_call_each_gives_every_call_a_copy_of_its_generator(student, local):
+    rngs = [np.random.default_rng(s) for s in range(4)]
+    calls = [((3, r), {}) for r in rngs] + [((3,), {"rng": rngs[0]})]
+    remote, here = call_each(student.draw, calls), call_each(local.draw, calls)
+    expected = [np.random.default_rng(s).random(3) for s in range(4)]
+    for got in (remote, here):
+        assert all(np.array_equal(g, e) for g, e in zip(got, expected + expected[:1]))
+    assert rngs[0].random() == np.random.default_rng(0).random(), "the originals are not advanced"
+
+
+def test_numeric_gradient_with_respect_to_a_dict_entry(student, local):
+    rng = np.random.default_rng(1)
+    X, params = rng.standard_normal((4, 3)), {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    for key in ("W", "b"):
+        slow = numeric_grad(lambda v: local.loss_of_params(X, {**params, key: v}, scale=2.0), params[key])
+        for fn in (student.loss_of_params, local.loss_of_params):
+            fast = numeric_grad_call(fn, (X, params), (1, key), kwargs={"scale": 2.0})
+            assert fast.shape == params[key].shape and np.allclose(fast, slow, atol=1e-8)
+    fast = numeric_grad_call(student.loss_of_params, (X,), ("params", "b"), kwargs={"params": params})
+    assert np.allclose(fast, numeric_grad(lambda v: local.loss_of_params(X, {**params, "b": v}), params["b"]))
 
 
 def test_missing_function_is_an_attribute_error(student):
