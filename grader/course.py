@@ -1,8 +1,8 @@
 """course.yaml: one typed, validated schema.
 
-Unknown keys are rejected, and every error names the key path, the bad value and its line in the
-file, e.g. ``course.yaml:42: assignments[2].points.affine_forward: Input should be a valid number
-(got 'two')``.
+Unknown keys are rejected, and an error names the key path, the bad value and its line in the
+file, e.g. ``course.yaml:42: assignments[2].points.affine_forward: Expected float, got str``
+(msgspec stops at the first error, so a file with several mistakes reports them one by one).
 """
 
 from __future__ import annotations
@@ -10,75 +10,72 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from msgspec import Meta, Struct
 
 from grader.errors import UserError
 
 _ID = re.compile(r"^[0-9]{2}_[a-z][a-z0-9_]*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
+# The schema is msgspec Structs: typed, strict (unknown keys rejected) and frozen. msgspec imports
+# in a few milliseconds, which matters: every `grader` command loads course.yaml first.
+_Seconds = Annotated[float, Meta(gt=0, le=3600)]
+_TestSeconds = Annotated[float, Meta(gt=0, le=7200)]
+_MiB = Annotated[int, Meta(ge=256, le=65536)]
+_Percent = Annotated[float, Meta(ge=0, le=100)]
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class _Strict(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    def replace(self, **changes: Any):
+        """A copy with ``changes`` applied (the Struct stays frozen)."""
+        return msgspec.structs.replace(self, **changes)
 
 
 class Limits(_Strict):
     """Resource limits of the worker that runs student code."""
 
-    call_seconds: float = Field(10.0, gt=0, le=3600, description="wall-clock limit of one call")
-    test_seconds: float = Field(60.0, gt=0, le=7200, description="wall-clock limit of one hidden test")
-    memory_mb: int = Field(1024, ge=256, le=65536, description="address-space limit of the worker")
+    call_seconds: _Seconds = 10.0  # wall-clock limit of one call
+    test_seconds: _TestSeconds = 60.0  # wall-clock limit of one hidden test
+    memory_mb: _MiB = 1024  # address-space limit of the worker
 
 
 class LimitsOverride(_Strict):
-    call_seconds: float | None = Field(None, gt=0, le=3600)
-    test_seconds: float | None = Field(None, gt=0, le=7200)
-    memory_mb: int | None = Field(None, ge=256, le=65536)
+    call_seconds: _Seconds | None = None
+    test_seconds: _TestSeconds | None = None
+    memory_mb: _MiB | None = None
 
 
 class LatePolicy(_Strict):
-    penalty_per_day: float = Field(0.0, ge=0, le=100, description="percent lost per started day late")
-    max_penalty: float = Field(100.0, ge=0, le=100, description="cap on the penalty, percent")
-    grace_minutes: float = Field(0.0, ge=0, description="lateness forgiven")
+    penalty_per_day: _Percent = 0.0  # percent lost per started day late
+    max_penalty: _Percent = 100.0  # cap on the penalty, percent
+    grace_minutes: Annotated[float, Meta(ge=0)] = 0.0  # lateness forgiven
 
 
 class Assignment(_Strict):
-    id: str = Field(description="folder name under assignments/ and solutions/, e.g. 03_backprop")
+    id: str  # folder name under assignments/ and solutions/, e.g. 03_backprop
     title: str
-    module: str = Field(description="module name, without .py")
+    module: str  # module name, without .py
+    points: dict[str, float]  # points of each graded student function
     due: dt.datetime | None = None
     limits: LimitsOverride = LimitsOverride()
     late_policy: LatePolicy | None = None
-    points: dict[str, float] = Field(description="points of each graded student function")
 
-    @field_validator("id")
-    @classmethod
-    def _id_form(cls, v: str) -> str:
-        if not _ID.match(v):
-            raise ValueError("must look like 03_backprop (two digits, underscore, lowercase name)")
-        return v
-
-    @field_validator("module")
-    @classmethod
-    def _module_form(cls, v: str) -> str:
-        if not _IDENT.match(v):
-            raise ValueError("must be a Python module name without .py")
-        return v
-
-    @field_validator("points")
-    @classmethod
-    def _points_form(cls, v: dict[str, float]) -> dict[str, float]:
-        if not v:
-            raise ValueError("must list at least one function")
-        for name, pts in v.items():
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError("id: must look like 03_backprop (two digits, underscore, lowercase name)")
+        if not _IDENT.match(self.module):
+            raise ValueError("module: must be a Python module name without .py")
+        if not self.points:
+            raise ValueError("points: must list at least one function")
+        for name, pts in self.points.items():
             if not _IDENT.match(name):
-                raise ValueError(f"{name!r} is not a function name")
+                raise ValueError(f"points: {name!r} is not a function name")
             if pts <= 0:
-                raise ValueError(f"points of {name} must be positive")
-        return v
+                raise ValueError(f"points.{name}: points of {name} must be positive")
 
     @property
     def max_score(self) -> float:
@@ -87,19 +84,17 @@ class Assignment(_Strict):
 
 class Course(_Strict):
     name: str
-    allowed_imports: list[str] = Field(default_factory=lambda: ["numpy", "math", "scipy.special"])
+    assignments: list[Assignment]
+    allowed_imports: list[str] = msgspec.field(default_factory=lambda: ["numpy", "math", "scipy.special"])
     limits: Limits = Limits()
     late_policy: LatePolicy = LatePolicy()
-    assignments: list[Assignment]
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> "Course":
+    def __post_init__(self) -> None:
         seen: set[str] = set()
         for a in self.assignments:
             if a.id in seen:
-                raise ValueError(f"assignment id {a.id!r} appears twice")
+                raise ValueError(f"assignments: assignment id {a.id!r} appears twice")
             seen.add(a.id)
-        return self
 
     def assignment(self, aid: str) -> Assignment:
         for a in self.assignments:
@@ -109,14 +104,14 @@ class Course(_Strict):
         raise UserError(f"unknown assignment {aid!r}; course.yaml defines: {known}")
 
     def limits_for(self, a: Assignment) -> Limits:
-        override = {k: v for k, v in a.limits.model_dump().items() if v is not None}
-        return self.limits.model_copy(update=override)
+        override = {k: v for k, v in msgspec.structs.asdict(a.limits).items() if v is not None}
+        return self.limits.replace(**override)
 
     def late_policy_for(self, a: Assignment) -> LatePolicy:
         return a.late_policy or self.late_policy
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """A safe loader that remembers the line of every mapping key and sequence item."""
 
 
@@ -185,24 +180,71 @@ def parse_course(text: str, source: str = "course.yaml") -> Course:
         loader.dispose()
     if not isinstance(data, dict):
         raise UserError(f"{source}: the top level must be a mapping with name, assignments, ...")
+    for i, a in enumerate(data.get("assignments") if isinstance(data.get("assignments"), list) else []):
+        due = a.get("due") if isinstance(a, dict) else None
+        if isinstance(due, dt.date) and not isinstance(due, dt.datetime):
+            a["due"] = dt.datetime.combine(due, dt.time())  # a bare date: due at its start
+        elif isinstance(due, str):
+            try:
+                a["due"] = dt.datetime.fromisoformat(due)
+            except ValueError:
+                line = _line_of(data, ("assignments", i, "due"), loader.line_index)
+                raise UserError(f"invalid course file:\n  {source}:{line or '?'}: assignments[{i}].due: not a date and "
+                                f"time; write e.g. 2026-03-01 23:59 or 2026-03-01T23:59:00+09:00 (got {due!r})") from None
     try:
-        return Course.model_validate(data)
-    except ValidationError as err:
-        msgs = []
-        for e in err.errors():
-            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            line = _line_of(data, loc, loader.line_index)
-            msg = e["msg"].removeprefix("Value error, ")
-            if e["type"] == "extra_forbidden":
-                msg = f"unknown key {loc[-1]!r} (check its spelling; see grader/course.py for the schema)"
-            elif e["type"] == "missing":
-                msg = "required key is missing"
-            else:
-                value = e.get("input")
-                if not isinstance(value, (dict, list)):
-                    msg += f" (got {value!r})"
-            msgs.append(f"{source}:{line if line else '?'}: {_format_loc(loc)}: {msg}")
-        raise UserError("invalid course file:\n  " + "\n  ".join(msgs)) from None
+        return msgspec.convert(data, Course, strict=False)
+    except msgspec.ValidationError as err:
+        loc, msg = _explain(str(err), data)
+        line = _line_of(data, loc, loader.line_index)
+        raise UserError(f"invalid course file:\n  {source}:{line if line else '?'}: {_format_loc(loc)}: {msg}") from None
+
+
+_PATH = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[(?:'|\")?([^\]'\"]*)(?:'|\")?\]")
+
+
+def _explain(text: str, data: Any) -> tuple[tuple, str]:
+    """msgspec's ``"Expected `int`, got `str` - at `$.limits.memory_mb`"`` as (key path, message)."""
+    message, _, where = text.rpartition(" - at `")
+    if not _:
+        message, where = text, "$`"
+    loc: list = []
+    node: Any = data
+    for name, index, key in _PATH.findall(where.rstrip("`").removeprefix("$")):
+        part = name or (int(index) if index else key)
+        if part == "..." and isinstance(node, dict):
+            # msgspec does not name the dict key whose value is wrong; the only dict in the
+            # schema maps function names to points, so it is the first non-numeric value
+            part = next((k for k, v in node.items() if isinstance(v, bool) or not isinstance(v, (int, float))),
+                        next(iter(node), part))
+        loc.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    unknown = re.match(r"Object contains unknown field `(.+)`", message)
+    missing = re.match(r"Object missing required field `(.+)`", message)
+    if unknown:
+        loc.append(unknown.group(1))
+        return tuple(loc), f"unknown key {unknown.group(1)!r} (check its spelling; see grader/course.py for the schema)"
+    if missing:
+        loc.append(missing.group(1))
+        return tuple(loc), "required key is missing"
+    if re.match(r"^[A-Za-z_.]+: ", message) and not message.startswith("Expected"):
+        # our own __post_init__ checks: "points.relu: points of relu must be positive"
+        field, _, message = message.partition(": ")
+        loc.extend(field.split("."))
+    else:
+        message = message.replace("`", "")
+    value: Any = data
+    for part in loc:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            value = None
+            break
+    if value is not None and not isinstance(value, (dict, list)):
+        message = re.sub(r", got \w+$", "", message) + f" (got {value!r})"
+    return tuple(loc), message
 
 
 def load_course(path: Path) -> Course:

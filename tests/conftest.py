@@ -35,11 +35,9 @@ def make_submission(base: Path, course: Course, sources: dict[str, str]) -> Path
 
 def fast_limits(course: Course, call_seconds: float = 2.0, test_seconds: float = 20.0) -> Course:
     """The same course with short time limits, for tests that provoke timeouts."""
-    limits = course.limits.model_copy(update={"call_seconds": call_seconds, "test_seconds": test_seconds})
-    assignments = [a.model_copy(update={"limits": a.limits.model_copy(update={"call_seconds": None,
-                                                                              "test_seconds": None})})
-                   for a in course.assignments]
-    return course.model_copy(update={"limits": limits, "assignments": assignments})
+    limits = course.limits.replace(call_seconds=call_seconds, test_seconds=test_seconds)
+    assignments = [a.replace(limits=a.limits.replace(call_seconds=None, test_seconds=None)) for a in course.assignments]
+    return course.replace(limits=limits, assignments=assignments)
 
 
 def grade(course: Course, submission: Path, ids: list[str]):
