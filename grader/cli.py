@@ -6,6 +6,7 @@ User mistakes (bad path, bad course.yaml, unknown assignment) surface as one-lin
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -52,7 +53,28 @@ def write_output(text: str, out: str | None) -> None:
     write_atomic(path, text)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose commands defined in their own modules are imported only when used.
+
+    Start-up time is part of every grade (one assignment takes ~0.1 s), so `grader grade` must not
+    pay for importing the nbgrader, CI, bundle and doctor modules.
+    """
+
+    lazy = {"bundle": ("grader.bundle", "bundle_command"), "ci": ("grader.ci", "ci_command"),
+            "doctor": ("grader.doctor", "doctor"), "gradescope": ("grader.gradescope", "gradescope_group"),
+            "nbgrader": ("grader.nbgrader_io", "nbgrader_group")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in self.lazy and name not in self.commands:
+            module, attr = self.lazy[name]
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--course", "course_dir", type=click.Path(file_okay=False), envvar="GRADER_COURSE",
               help="Course repository holding course.yaml (default: the nearest one above the current directory).")
 @click.version_option(package_name="dlcourse-grader")
@@ -196,19 +218,3 @@ def check(obj: Context, ids: tuple[str, ...]) -> None:
 
     code = run_public_tests(obj.root, obj.course, list(ids) or None, echo=click.echo)
     sys.exit(code)
-
-
-# -- commands defined in their own modules (one module per verb; keep this block at the end) -----
-from grader.bundle import bundle_command  # noqa: E402
-from grader.ci import ci_command  # noqa: E402
-from grader.gradescope import gradescope_group  # noqa: E402
-
-main.add_command(ci_command)
-main.add_command(bundle_command)
-main.add_command(gradescope_group)
-from grader.doctor import doctor  # noqa: E402
-
-main.add_command(doctor)
-from grader.nbgrader_io import nbgrader_group  # noqa: E402
-
-main.add_command(nbgrader_group)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import grader
 from grader import codec, confine, procs
+from grader.workerenv import CONFINEMENT_FAILED, base_env
 
 OUTPUT_LIMIT = confine.OUTPUT_LIMIT
 CPU_BACKSTOP = confine.CPU_BACKSTOP
@@ -93,6 +94,7 @@ class WorkerSpec:
     module: str
     allowed_imports: tuple[str, ...]
     memory_mb: int = 1024
+    preload: tuple[str, ...] = ()  # allowed modules the source imports: the zygote imports them once
 
 
 class WorkerProcess:
@@ -209,9 +211,6 @@ def describe_status(status: int | None) -> str:
     return f"exit code {code}"
 
 
-CONFINEMENT_FAILED = 111
-
-
 def remove_tree(path: Path) -> None:
     """Remove a scratch directory even where the worker took away permissions (chmod 000 dirs)."""
 
@@ -227,20 +226,6 @@ def remove_tree(path: Path) -> None:
             pass
 
     shutil.rmtree(path, onerror=retry)
-
-
-def base_env() -> dict[str, str]:
-    """Nothing of the grader's environment: tokens, paths and CI secrets stay out of the worker."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        # One BLAS thread: deterministic sums, no thread pools eating the address-space limit.
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
 
 
 def _scrubbed_env(scratch: Path) -> dict[str, str]:
@@ -403,7 +388,7 @@ def start_worker(spec: WorkerSpec) -> WorkerProcess:
     try:
         z = zygote.get()
         if z is not None:
-            launch = z.launch(args, scratch, child, log_fd, spec.memory_mb)
+            launch = z.launch(args, scratch, child, log_fd, spec.memory_mb, spec.preload)
         else:
             launch = SpawnLaunch(args, scratch, child, log_fd, spec.memory_mb)
     except BaseException:

@@ -38,7 +38,7 @@ import threading
 import time
 from pathlib import Path
 
-from grader.sandbox import CONFINEMENT_FAILED, base_env
+from grader.workerenv import CONFINEMENT_FAILED, base_env
 
 BOOT_SECONDS = 60.0
 COMMAND = ("-I", "-m", "grader.zygote")  # arguments of the interpreter that becomes the zygote
@@ -134,6 +134,7 @@ class _Server:
     def spawn(self, msg: dict, fds: list[int]) -> None:
         if len(fds) != 2:
             return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": "expected two descriptors"})
+        self.preload(msg.get("preload"))
         try:
             pid = os.fork()
         except OSError as err:
@@ -142,6 +143,21 @@ class _Server:
             self.become_worker(msg, *fds)  # never returns
         self.live[pid] = str(msg.get("scratch"))
         self.send({"op": "spawned", "id": msg.get("id"), "pid": pid})
+
+    @staticmethod
+    def preload(names) -> None:
+        """Import, once for all later workers, the allowed modules a submission imports (e.g.
+        scipy.special: ~0.3 s that each worker would otherwise pay). Names come from the grader,
+        which only sends entries of the course's allowed_imports; a module that fails to import
+        here is left for the worker, which reports the error as the student's."""
+        import importlib
+
+        for name in names if isinstance(names, list) else []:
+            if isinstance(name, str) and name not in sys.modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # noqa: BLE001
+                    pass
 
     def become_worker(self, msg: dict, sock_fd: int, log_fd: int) -> None:
         code = 1
@@ -322,12 +338,13 @@ class Zygote:
 
     # -- requests -------------------------------------------------------------------------------
     def launch(self, args: list[str], scratch: Path, child: socket.socket, log_fd: int,
-               memory_mb: int) -> ZygoteLaunch:
+               memory_mb: int, preload: tuple[str, ...] = ()) -> ZygoteLaunch:
         fds = [os.dup(child.fileno()), os.dup(log_fd)]
         with self._lock:
             self._ids += 1
             launch = ZygoteLaunch(self, self._ids)
-            msg = {"op": "spawn", "id": self._ids, "args": args, "scratch": str(scratch), "memory_mb": memory_mb}
+            msg = {"op": "spawn", "id": self._ids, "args": args, "scratch": str(scratch), "memory_mb": memory_mb,
+                   "preload": list(preload)}
             self._launches[launch.rid] = launch
             if not self.booted.is_set():
                 self._queue.append((msg, fds, launch))
