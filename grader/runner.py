@@ -129,11 +129,11 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
 def _prepare(course: Course, a: Assignment, submission: Path) -> Worker | AssignmentResult:
     try:
         source = read_source(submission, a.id, a.module)
-        check_source(source, f"assignments/{a.id}/{a.module}.py", course.allowed_imports)
+        imported = check_source(source, f"assignments/{a.id}/{a.module}.py", course.allowed_imports)
     except SubmissionError as err:
         return AssignmentResult(a.id, 0.0, rounded(a.max_score), err.status, err.message, [])
     limits = course.limits_for(a)
-    worker = Worker(WorkerSpec(source, a.module, tuple(course.allowed_imports), limits.memory_mb),
+    worker = Worker(WorkerSpec(source, a.module, tuple(course.allowed_imports), limits.memory_mb, imported),
                     call_seconds=limits.call_seconds)
     worker.start()
     return worker

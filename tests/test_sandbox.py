@@ -367,6 +367,21 @@ def toy():
     worker.close()
 
 
+def test_the_zygote_preloads_allowed_modules_a_submission_imports():
+    if zygote.get() is None:
+        pytest.skip(f"no zygote here: {zygote.failure_reason()}")  # the fallback spawns; nothing to preload
+    source = ("import sys\nBEFORE = 'scipy.special' in sys.modules\nimport scipy.special\n"
+              "def before():\n    return BEFORE\n\ndef erf(x):\n    return float(scipy.special.erf(x))\n")
+    spec = WorkerSpec(source, "pre", ("numpy", "sys", "scipy.special"), preload=("scipy.special",))
+    worker = Worker(spec, call_seconds=30.0)
+    try:
+        student = StudentModule(worker)
+        assert student.before() is True, "scipy.special was imported in the zygote, before the worker existed"
+        assert abs(student.erf(0.5) - 0.5204998778130465) < 1e-15
+    finally:
+        worker.close()
+
+
 def test_exit_status_comes_back_through_the_zygote(toy):
     student, worker = toy
     with pytest.raises(StudentCrash, match="exit code 3"):

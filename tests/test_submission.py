@@ -57,6 +57,17 @@ def test_allowed_imports_pass(source):
     check_source(source, "m.py", ALLOWED)
 
 
+@pytest.mark.parametrize("source, used", [
+    ("import numpy as np\n", ("numpy",)),
+    ("from scipy.special import erf\nimport math\n", ("math", "scipy.special")),
+    ("from scipy import special\n", ("scipy.special",)),
+    ("import scipy.special.cython_special\n", ("scipy.special",)),
+    ("x = 1\n", ()),
+])
+def test_check_source_names_the_allowed_modules_it_imports(source, used):
+    assert set(check_source(source, "m.py", ALLOWED)) == set(used)
+
+
 def test_a_broken_assignment_scores_zero_while_the_others_are_graded(tmp_path, course):
     sub = make_submission(tmp_path, course, {
         "02_perceptron": "import os\n",
