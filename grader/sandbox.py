@@ -110,6 +110,8 @@ class WorkerProcess:
         self.scratch = scratch
         self._log_fd = log_fd
         self._cpu_deadline: float | None = None
+        self._cpu_budget: float | None = None
+        self._call_started = 0.0
         self.cpu_exceeded = False
         self._killed = False
         self._stat_fd: int | None = None
@@ -135,9 +137,16 @@ class WorkerProcess:
             return None
 
     def start_call(self, cpu_seconds: float) -> None:
-        """Give the next call ``cpu_seconds`` of CPU time, checked by :meth:`wait_readable`."""
-        used = self.cpu_seconds()
-        self._cpu_deadline = None if used is None else used + cpu_seconds
+        """Give the next call ``cpu_seconds`` of CPU time, checked by :meth:`wait_readable`.
+
+        Most calls end within a millisecond, so /proc is not read here: at the first check, after
+        ``_CPU_POLL`` s of wall time, the CPU used since the call began is taken as that wall
+        time (a single-threaded worker cannot have used more), which makes the limit stricter by
+        at most the CPU the worker did not use in that first interval.
+        """
+        self._cpu_budget = cpu_seconds
+        self._cpu_deadline = None
+        self._call_started = time.monotonic()
         self.cpu_exceeded = False
 
     def wait_readable(self, timeout: float) -> bool:
@@ -148,12 +157,16 @@ class WorkerProcess:
             remaining = end - time.monotonic()
             if remaining <= 0:
                 return False
-            step = remaining if self._cpu_deadline is None else min(remaining, _CPU_POLL)
+            step = remaining if self._cpu_budget is None else min(remaining, _CPU_POLL)
             if select.select([self.sock], [], [], step)[0]:
                 return True
-            if self._cpu_deadline is not None:
+            if self._cpu_budget is not None:
                 used = self.cpu_seconds()
-                if used is not None and used > self._cpu_deadline:
+                if used is None:
+                    continue
+                if self._cpu_deadline is None:
+                    self._cpu_deadline = used + self._cpu_budget - (time.monotonic() - self._call_started)
+                if used > self._cpu_deadline:
                     self.cpu_exceeded = True
                     return False
 
