@@ -118,6 +118,98 @@ def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     step = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
     return w - step * m / (np.sqrt(v) + eps), {"m": m, "v": v, "t": t}
 '''),
+    "sgd_ignores_lr": ("sgd", '''
+def sgd(w, dw, state, *, lr=1e-2):
+    return w - 1e-2 * dw, {}
+'''),
+    "momentum_sign_error": ("sgd_momentum", '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state.get("v", np.zeros_like(w)) - dw
+    return w - lr * v, {"v": v}
+'''),
+    "momentum_velocity_decays_wrong_way": ("sgd_momentum", '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = state.get("v", np.zeros_like(w)) - momentum * dw
+    return w - lr * v, {"v": v}
+'''),
+    "nesterov_lookahead_sign": ("nesterov", '''
+def nesterov(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state.get("v", np.zeros_like(w)) + dw
+    return w - lr * (dw - momentum * v), {"v": v}
+'''),
+    "nesterov_mutates_state_arrays": ("nesterov", '''
+def nesterov(w, dw, state, *, lr=1e-2, momentum=0.9):
+    new = dict(state)  # a shallow copy: the velocity array is still the caller's
+    if "v" in new:
+        new["v"] *= momentum
+        new["v"] += dw
+    else:
+        new["v"] = dw.copy()
+    return w - lr * (dw + momentum * new["v"]), new
+'''),
+    "adagrad_no_square": ("adagrad", '''
+def adagrad(w, dw, state, *, lr=1e-2, eps=1e-10):
+    G = state.get("G", np.zeros_like(w)) + np.abs(dw)
+    return w - lr * dw / (np.sqrt(G) + eps), {"G": G}
+'''),
+    "rmsprop_no_square": ("rmsprop", '''
+def rmsprop(w, dw, state, *, lr=1e-2, decay=0.99, eps=1e-8):
+    s = decay * state.get("s", np.zeros_like(w)) + (1 - decay) * np.abs(dw)
+    return w - lr * dw / (np.sqrt(s) + eps), {"s": s}
+'''),
+    "rmsprop_no_sqrt": ("rmsprop", '''
+def rmsprop(w, dw, state, *, lr=1e-2, decay=0.99, eps=1e-8):
+    s = decay * state.get("s", np.zeros_like(w)) + (1 - decay) * dw ** 2
+    return w - lr * dw / (s + eps), {"s": s}
+'''),
+    "adam_t_from_zero": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    # bias correction with t starting at 0: the count is used before it is incremented
+    t = state.get("t", 0)
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw ** 2
+    m_hat, v_hat = m / (1 - beta1 ** max(t, 1)), v / (1 - beta2 ** max(t, 1))
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v, "t": t + 1}
+'''),
+    "adam_only_m_corrected": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state.get("t", 0) + 1
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw ** 2
+    return w - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v) + eps), {"m": m, "v": v, "t": t}
+'''),
+    "adam_betas_swapped": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state.get("t", 0) + 1
+    m = beta2 * state.get("m", np.zeros_like(w)) + (1 - beta2) * dw
+    v = beta1 * state.get("v", np.zeros_like(w)) + (1 - beta1) * dw ** 2
+    m_hat, v_hat = m / (1 - beta2 ** t), v / (1 - beta1 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v, "t": t}
+'''),
+    "adam_mutates_state_arrays": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    new = dict(state)  # a shallow copy: m and v are still the caller's arrays
+    new["t"] = new.get("t", 0) + 1
+    if "m" in new:
+        new["m"] *= beta1
+        new["m"] += (1 - beta1) * dw
+        new["v"] *= beta2
+        new["v"] += (1 - beta2) * dw ** 2
+    else:
+        new["m"], new["v"] = (1 - beta1) * dw, (1 - beta2) * dw ** 2
+    t = new["t"]
+    m_hat, v_hat = new["m"] / (1 - beta1 ** t), new["v"] / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), new
+'''),
+    "minimize_hparams_first_step_only": ("minimize", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w, state = np.array(w0, dtype=float), {}
+    traj = [w]
+    for k in range(steps):
+        w, state = optimizer(w, grad_fn(w)[1], state, **(hparams if k == 0 else {}))
+        traj.append(w)
+    return w, np.array(traj)
+'''),
     "step_decay_off_by_one": ("step_decay", '''
 def step_decay(lr0, epoch, *, drop=0.5, every=10):
     return lr0 * drop ** ((epoch + 1) // every)
