@@ -107,7 +107,7 @@ class Worker:
         mutated = msg.get("mutated") if isinstance(msg.get("mutated"), list) else []
         return msg.get("value"), [m for m in mutated if isinstance(m, str)]
 
-    def call_many(self, fn: str, calls: list[tuple[tuple, dict]]) -> list[Any]:
+    def call_many(self, fn: str, calls: list[tuple[tuple, dict]], output: int | None = None) -> list[Any]:
         """Call ``fn`` once per (args, kwargs) in one round trip; returns the values in order.
 
         Used by numerical-gradient checks: the perturbed inputs are chosen here and the finite
@@ -115,12 +115,12 @@ class Worker:
         in the arguments reaches each call as a copy of its current state and is not advanced
         here (as :func:`grader.checks.call_each` does in-process).
         """
-        msg = self._request(fn, {"op": "map", "fn": fn, "calls": [[list(a), k] for a, k in calls]})
+        msg = self._request(fn, {"op": "map", "fn": fn, "calls": [[list(a), k] for a, k in calls], "output": output})
         values = msg.get("value")
         if not isinstance(values, list) or len(values) != len(calls):
             self._discard()
             raise StudentCrash(f"{fn}: the worker sent a malformed batch reply; it was restarted")
-        return values
+        return Selected(values) if output is not None and msg.get("selected") is True else values
 
     def iterate(self, fn: str, args: tuple, kwargs: dict, steps: list[list[tuple]],
                 carry: list[tuple]) -> list[Any]:
@@ -275,6 +275,12 @@ class Worker:
         raise StudentCrash(f"{what} crashed the worker process ({desc}); it was restarted") from None
 
 
+class Selected(list):
+    """Values of a batch from which the worker already took item ``output`` of each result."""
+
+    selected = True
+
+
 class StudentFunction:
     """A callable standing for one function of the student's module."""
 
@@ -289,9 +295,11 @@ class StudentFunction:
         """Call and also report which arguments the function modified in place."""
         return self._worker.call(self.__name__, args, kwargs, check=True)
 
-    def map(self, calls: list[tuple[tuple, dict]]) -> list[Any]:
-        """Call once per (args, kwargs) pair, all in one round trip to the worker."""
-        return self._worker.call_many(self.__name__, calls)
+    def map(self, calls: list[tuple[tuple, dict]], output: int | None = None) -> list[Any]:
+        """Call once per (args, kwargs) pair, all in one round trip to the worker. With ``output``
+        the worker sends back only that item of each result when every result has it (the reply
+        is then a :class:`Selected` list), and every result whole otherwise."""
+        return self._worker.call_many(self.__name__, calls, output)
 
     def iterate(self, args: tuple, kwargs: dict, steps: list[list[tuple]], carry: list[tuple]) -> list[Any]:
         """Call step after step inside the worker, feeding outputs forward, in one round trip."""

@@ -211,7 +211,11 @@ class _Worker:
         except BaseException as err:  # noqa: B036
             self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
             return
-        self.send({"op": "result", "id": call_id, "ok": True, "value": values})
+        k = msg.get("output")
+        selected = type(k) is int and all(isinstance(v, (tuple, list)) and -len(v) <= k < len(v) for v in values)
+        if selected:
+            values = [v[k] for v in values]  # only what the test reads crosses back (not caches)
+        self.send({"op": "result", "id": call_id, "ok": True, "value": values, "selected": selected})
 
     def iterate(self, msg: dict) -> None:
         """Call ``fn`` once per step, feeding chosen parts of each output into the next call.

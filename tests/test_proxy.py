@@ -246,6 +246,17 @@ def test_call_each_gives_every_call_a_copy_of_its_generator(student, local):
     assert rngs[0].random() == np.random.default_rng(0).random(), "the originals are not advanced"
 
 
+def test_call_each_can_bring_back_one_item_of_each_result(student, local):
+    calls = [((np.full((2, 3), float(i)), np.ones((3, 2))), {}) for i in range(3)]
+    for fn in (student.affine, local.affine):
+        outs = call_each(fn, calls, output=0)
+        assert [o.tolist() for o in outs] == [np.full((2, 2), 3.0 * i).tolist() for i in range(3)]
+    for fn in (student.stops, local.stops):  # (x + 1, k) for x < 3, else "done"
+        assert call_each(fn, [((0, 5), {}), ((1, 5), {})], output=1) == [5, 5]
+        with pytest.raises(AssertionError, match="stops must return a tuple whose item 1 is checked here, got an object of type str"):
+            call_each(fn, [((0, 5), {}), ((4, 5), {})], output=1)
+
+
 def test_numeric_gradient_with_respect_to_a_dict_entry(student, local):
     rng = np.random.default_rng(1)
     X, params = rng.standard_normal((4, 3)), {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
