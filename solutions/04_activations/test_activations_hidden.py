@@ -7,12 +7,17 @@ against the reference backward. Check points keep |x| >= 0.05, far from the kink
 
 import numpy as np
 
-from grader.checks import assert_close, call_unchanged, graded, unpack
+from grader.checks import assert_close, call_each, call_unchanged, graded, unpack
 
 SEEDS = (0, 1, 2)
 RTOL = 1e-6         # closed forms: admits any reordering of the float operations
 GRAD_RTOL = 1e-5    # centred differences with h = 1e-6
 GRAD_ATOL = 1e-7
+H = 1e-6
+
+# Speed: the functions are elementwise, so each seed's arrays are stacked into one array of the same
+# rank (the same entries are checked, in one call instead of one per seed), and every loop over
+# keyword sets sends its student calls as ONE batch (call_each): a test costs one or two round trips.
 
 
 def _points(rng, shape, scale=2.0):
@@ -28,20 +33,33 @@ def _wide(rng):
     return [x2, _points(rng, (2, 3, 4))]
 
 
+def _stacked(per_seed):
+    """Each seed's list of arrays, stacked seed after seed along the first axis."""
+    return [np.concatenate(arrays) for arrays in zip(*per_seed)]
+
+
 def _label(what, kw):
     """Names the case without revealing numbers: "dx (approximate='tanh')", "out (alpha set)"."""
     parts = [f"{k}={v!r}" if isinstance(v, str) else f"{k} set" for k, v in sorted(kw.items())]
     return f"{what} ({', '.join(parts) or 'default arguments'})"
 
 
+def _agrees(out, out_ref):
+    """np.allclose(out, out_ref, rtol=RTOL, atol=1e-10) with equal shapes, without allclose's overhead."""
+    if not isinstance(out, np.ndarray) or out.shape != np.shape(out_ref) or out.dtype.kind not in "iuf":
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.all(np.abs(out - out_ref) <= 1e-10 + RTOL * np.abs(out_ref)))
+
+
 def _forward_matches(student, ref, name, kwargs_list):
     fwd = name + "_forward"
-    for seed in SEEDS:
-        rng = np.random.default_rng(seed)
-        for x in _wide(rng):
-            for kw in kwargs_list:
-                out, _ = unpack(getattr(student, fwd)(x.copy(), **kw), 2, fwd)
-                assert_close(_label("out", kw), out, getattr(ref, fwd)(x, **kw)[0], rtol=RTOL)
+    xs = _stacked([_wide(np.random.default_rng(seed)) for seed in SEEDS])
+    cases = [(x, kw) for x in xs for kw in kwargs_list]
+    results = call_each(getattr(student, fwd), [((x.copy(),), kw) for x, kw in cases])
+    for (x, kw), result in zip(cases, results):
+        out, _ = unpack(result, 2, fwd)
+        assert_close(_label("out", kw), out, getattr(ref, fwd)(x, **kw)[0], rtol=RTOL)
 
 
 def _forward_unchanged(student, name, kw):
@@ -49,46 +67,47 @@ def _forward_unchanged(student, name, kw):
     unpack(call_unchanged(getattr(student, name + "_forward"), x, **kw), 2, name + "_forward")
 
 
-def _checked_forward(student, ref, fwd, x, kw):
-    """The student's forward for the numerical check when it agrees with the reference at x."""
-    out, cache = unpack(getattr(student, fwd)(x.copy(), **kw), 2, fwd)
-    out_ref = getattr(ref, fwd)(x, **kw)[0]
-    ok = np.shape(out) == np.shape(out_ref) and np.allclose(out, out_ref, rtol=RTOL, atol=1e-10)
-    return (getattr(student, fwd) if ok else getattr(ref, fwd)), cache
-
-
-def _elementwise_numeric(f, x, dout, h=1e-6):
-    """Centred differences of an elementwise forward f, all entries at once (two calls):
-    d/dx_i sum(f(x) * dout) = f'(x_i) * dout_i."""
-    fp = np.asarray(f(x + h), dtype=np.float64)
-    fm = np.asarray(f(x - h), dtype=np.float64)
-    return (fp - fm) / (2 * h) * dout
-
-
 def _backward_numeric(student, ref, name, kwargs_list):
+    """dx against centred differences of the student's own forward (the reference's where the
+    student's forward is wrong). The forwards are elementwise, so shifting all entries at once
+    gives every partial derivative: d/dx_i sum(f(x) * dout) = f'(x_i) * dout_i."""
     fwd, bwd = name + "_forward", name + "_backward"
+    per_seed = []
     for seed in SEEDS:
         rng = np.random.default_rng(100 + seed)
         x = _points(rng, (6, 5))
-        dout = rng.standard_normal(x.shape)
-        for kw in kwargs_list:
-            f, cache = _checked_forward(student, ref, fwd, x, kw)
-            dx_num = _elementwise_numeric(lambda z: f(z, **kw)[0], x, dout)
-            dx = getattr(student, bwd)(dout.copy(), cache)
-            assert_close(_label("dx vs. numerical gradient", kw), dx, dx_num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        per_seed.append([x, rng.standard_normal(x.shape)])
+    x, dout = _stacked(per_seed)
+    ref_fwd = getattr(ref, fwd)
+    # one round trip: the forward at x (its cache feeds the backward), at x + H and at x - H
+    res = call_each(getattr(student, fwd), [((z.copy(),), kw) for kw in kwargs_list for z in (x, x + H, x - H)])
+    caches, expected = [], []
+    for i, kw in enumerate(kwargs_list):
+        outs = [unpack(r, 2, fwd)[0] for r in res[3 * i:3 * i + 3]]
+        caches.append(unpack(res[3 * i], 2, fwd)[1])
+        if not all(_agrees(o, ref_fwd(z, **kw)[0]) for o, z in zip(outs, (x, x + H, x - H))):
+            outs = [ref_fwd(z, **kw)[0] for z in (x, x + H, x - H)]  # a wrong forward is graded by its own tests
+        plus, minus = (np.asarray(o, dtype=np.float64) for o in outs[1:])
+        expected.append((plus - minus) / (2 * H) * dout)
+    dxs = call_each(getattr(student, bwd), [((dout.copy(), cache), {}) for cache in caches])
+    for kw, dx, dx_num in zip(kwargs_list, dxs, expected):
+        assert_close(_label("dx vs. numerical gradient", kw), dx, dx_num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
 def _backward_matches(student, ref, name, kwargs_list):
     fwd, bwd = name + "_forward", name + "_backward"
+    per_seed = []
     for seed in SEEDS:
         rng = np.random.default_rng(200 + seed)
-        for x in _wide(rng):
-            dout = rng.standard_normal(x.shape)
-            for kw in kwargs_list:
-                _, cache = unpack(getattr(student, fwd)(x.copy(), **kw), 2, fwd)
-                dx = getattr(student, bwd)(dout.copy(), cache)
-                dx_ref = getattr(ref, bwd)(dout, getattr(ref, fwd)(x, **kw)[1])
-                assert_close(_label("dx", kw), dx, dx_ref, rtol=RTOL)
+        per_seed.append([a for x in _wide(rng) for a in (x, rng.standard_normal(x.shape))])
+    x2, dout2, x3, dout3 = _stacked(per_seed)
+    cases = [(x, dout, kw) for x, dout in ((x2, dout2), (x3, dout3)) for kw in kwargs_list]
+    fwds = call_each(getattr(student, fwd), [((x.copy(),), kw) for x, _, kw in cases])
+    caches = [unpack(result, 2, fwd)[1] for result in fwds]
+    dxs = call_each(getattr(student, bwd), [((dout.copy(), cache), {}) for (_, dout, _), cache in zip(cases, caches)])
+    for (x, dout, kw), dx in zip(cases, dxs):
+        dx_ref = getattr(ref, bwd)(dout, getattr(ref, fwd)(x, **kw)[1])
+        assert_close(_label("dx", kw), dx, dx_ref, rtol=RTOL)
 
 
 def _backward_unchanged(student, name, kw):

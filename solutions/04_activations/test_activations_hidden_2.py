@@ -7,13 +7,19 @@ against the reference, with exact shapes.
 
 import numpy as np
 
-from grader.checks import assert_close, call_unchanged, graded, numeric_grad_array, unpack
+from grader.checks import assert_close, call_each, call_unchanged, graded, unpack
 
 SEEDS = (0, 1, 2)
 RTOL = 1e-6
 GRAD_RTOL = 1e-5
 GRAD_ATOL = 1e-7
 N, D, M = 4, 3, 2   # N != D != M so that a sum over the wrong axis has the wrong shape
+H = 1e-6
+
+# Speed: the student calls of each loop over seeds go to the worker as ONE batch (call_each), so a
+# test costs one to three round trips instead of one per call, and the numerical gradients use the
+# layers' independence structure (see _prelu_probes, _gated_probes) to need a few calls instead of
+# two per entry; the inputs and checks are unchanged.
 
 
 def _points(rng, shape, scale=2.0):
@@ -27,7 +33,11 @@ def _cp(a):
 
 
 def _agrees(out, out_ref):
-    return np.shape(out) == np.shape(out_ref) and bool(np.allclose(out, out_ref, rtol=RTOL, atol=1e-10))
+    """np.allclose(out, out_ref, rtol=RTOL, atol=1e-10) with equal shapes, without allclose's overhead."""
+    if not isinstance(out, np.ndarray) or out.shape != np.shape(out_ref) or out.dtype.kind not in "iuf":
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.all(np.abs(out - out_ref) <= 1e-10 + RTOL * np.abs(out_ref)))
 
 
 # ---------------------------------------------------------------------------- PReLU
@@ -38,12 +48,15 @@ def _alphas(rng):
 
 @graded("prelu_forward", weight=3)
 def test_prelu_forward_matches_reference(student, ref):
+    cases = []
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
         x = _points(rng, (N, D), scale=3.0)
-        for label, alpha in _alphas(rng):
-            out, _ = unpack(student.prelu_forward(x.copy(), _cp(alpha)), 2, "prelu_forward")
-            assert_close(f"out ({label})", out, ref.prelu_forward(x, alpha)[0], rtol=RTOL)
+        cases += [(x, label, alpha) for label, alpha in _alphas(rng)]
+    results = call_each(student.prelu_forward, [((x.copy(), _cp(alpha)), {}) for x, _, alpha in cases])
+    for (x, label, alpha), result in zip(cases, results):
+        out, _ = unpack(result, 2, "prelu_forward")
+        assert_close(f"out ({label})", out, ref.prelu_forward(x, alpha)[0], rtol=RTOL)
 
 
 @graded("prelu_forward", weight=1)
@@ -52,40 +65,64 @@ def test_prelu_forward_leaves_inputs_unchanged(student, ref):
     unpack(call_unchanged(student.prelu_forward, _points(rng, (N, D)), rng.uniform(0.05, 0.6, D)), 2, "prelu_forward")
 
 
+def _prelu_probes(x, alpha):
+    """The forward's arguments for centred differences. out[n, j] depends only on x[n, j] and on
+    alpha (alpha[j] when per-feature), so shifting all of x, or all of alpha, by +-H at once gives
+    every partial derivative. A scalar alpha stays a Python float."""
+    if np.ndim(alpha) == 0:
+        up, down = float(alpha) + H, float(alpha) - H
+    else:
+        up, down = np.asarray(alpha, dtype=np.float64) + H, np.asarray(alpha, dtype=np.float64) - H
+    return [(x.copy(), _cp(alpha)), (x + H, _cp(alpha)), (x - H, _cp(alpha)), (x.copy(), up), (x.copy(), down)]
+
+
 @graded("prelu_backward", weight=3)
 def test_prelu_backward_numerical_gradient(student, ref):
+    cases = []
     for seed in SEEDS:
         rng = np.random.default_rng(100 + seed)
         x = _points(rng, (N, D))
         dout = rng.standard_normal((N, D))
-        for label, alpha in _alphas(rng):
-            out, cache = unpack(student.prelu_forward(x.copy(), _cp(alpha)), 2, "prelu_forward")
-            f = student.prelu_forward if _agrees(out, ref.prelu_forward(x, alpha)[0]) else ref.prelu_forward
-            dx, dalpha = unpack(student.prelu_backward(dout.copy(), cache), 2, "prelu_backward")
-            # PReLU is elementwise in x: shift all entries at once (two calls)
-            h = 1e-6
-            dx_num = (np.asarray(f(x + h, _cp(alpha))[0]) - np.asarray(f(x - h, _cp(alpha))[0])) / (2 * h) * dout
-            if np.ndim(alpha) == 0:
-                da_num = numeric_grad_array(lambda a: f(x.copy(), float(a))[0], np.array(alpha), dout)
-            else:
-                da_num = numeric_grad_array(lambda a: f(x.copy(), a)[0], alpha, dout)
-            assert_close(f"dx vs. numerical gradient ({label})", dx, dx_num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
-            assert_close(f"dalpha vs. numerical gradient ({label}; dalpha has alpha's shape)", dalpha, da_num,
-                         rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        cases += [(x, dout, label, alpha) for label, alpha in _alphas(rng)]
+    # one round trip for every forward: at (x, alpha), whose cache feeds the backward, and at the probes
+    probes = [_prelu_probes(x, alpha) for x, _, _, alpha in cases]
+    results = call_each(student.prelu_forward, [(args, {}) for case in probes for args in case])
+    caches, expected = [], []
+    for k, ((x, dout, _, alpha), case) in enumerate(zip(cases, probes)):
+        outs = [unpack(r, 2, "prelu_forward") for r in results[5 * k:5 * k + 5]]
+        caches.append(outs[0][1])
+        values = [out for out, _ in outs]
+        if not all(_agrees(v, ref.prelu_forward(*args)[0]) for v, args in zip(values, case)):
+            values = [ref.prelu_forward(*args)[0] for args in case]  # a wrong forward is graded by its own tests
+        _, xp, xm, ap, am = (np.asarray(v, dtype=np.float64) for v in values)
+        dx_num = (xp - xm) / (2 * H) * dout
+        da_cols = ((ap - am) * dout).sum(axis=0) / (2 * H)  # column j holds d/dalpha[j]
+        da_num = np.float64(da_cols.sum()) if np.ndim(alpha) == 0 else da_cols
+        expected.append((dx_num, da_num))
+    grads = call_each(student.prelu_backward, [((dout.copy(), cache), {}) for (_, dout, _, _), cache in zip(cases, caches)])
+    for (_, _, label, _), result, (dx_num, da_num) in zip(cases, grads, expected):
+        dx, dalpha = unpack(result, 2, "prelu_backward")
+        assert_close(f"dx vs. numerical gradient ({label})", dx, dx_num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        assert_close(f"dalpha vs. numerical gradient ({label}; dalpha has alpha's shape)", dalpha, da_num,
+                     rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
 @graded("prelu_backward", weight=2)
 def test_prelu_backward_matches_reference(student, ref):
+    cases = []
     for seed in SEEDS:
         rng = np.random.default_rng(200 + seed)
         x = _points(rng, (N, D), scale=3.0)
         dout = rng.standard_normal((N, D))
-        for label, alpha in _alphas(rng):
-            _, cache = unpack(student.prelu_forward(x.copy(), _cp(alpha)), 2, "prelu_forward")
-            dx, dalpha = unpack(student.prelu_backward(dout.copy(), cache), 2, "prelu_backward")
-            dx_ref, dalpha_ref = ref.prelu_backward(dout, ref.prelu_forward(x, alpha)[1])
-            assert_close(f"dx ({label})", dx, dx_ref, rtol=RTOL)
-            assert_close(f"dalpha ({label}; summed over the batch, alpha's shape)", dalpha, dalpha_ref, rtol=RTOL)
+        cases += [(x, dout, label, alpha) for label, alpha in _alphas(rng)]
+    fwds = call_each(student.prelu_forward, [((x.copy(), _cp(alpha)), {}) for x, _, _, alpha in cases])
+    caches = [unpack(result, 2, "prelu_forward")[1] for result in fwds]
+    grads = call_each(student.prelu_backward, [((dout.copy(), cache), {}) for (_, dout, _, _), cache in zip(cases, caches)])
+    for (x, dout, label, alpha), result in zip(cases, grads):
+        dx, dalpha = unpack(result, 2, "prelu_backward")
+        dx_ref, dalpha_ref = ref.prelu_backward(dout, ref.prelu_forward(x, alpha)[1])
+        assert_close(f"dx ({label})", dx, dx_ref, rtol=RTOL)
+        assert_close(f"dalpha ({label}; summed over the batch, alpha's shape)", dalpha, dalpha_ref, rtol=RTOL)
 
 
 @graded("prelu_backward", weight=1)
@@ -111,9 +148,10 @@ def _layer_inputs(rng):
 
 def _gated_forward_matches(student, ref, name):
     fwd = name + "_forward"
-    for seed in SEEDS:
-        args = _layer_inputs(np.random.default_rng(seed))
-        out, _ = unpack(getattr(student, fwd)(*[a.copy() for a in args]), 2, fwd)
+    cases = [_layer_inputs(np.random.default_rng(seed)) for seed in SEEDS]
+    results = call_each(getattr(student, fwd), [(tuple(a.copy() for a in args), {}) for args in cases])
+    for args, result in zip(cases, results):
+        out, _ = unpack(result, 2, fwd)
         assert_close("out", out, getattr(ref, fwd)(*args)[0], rtol=RTOL)
 
 
@@ -122,31 +160,84 @@ def _gated_forward_unchanged(student, name):
     unpack(call_unchanged(getattr(student, name + "_forward"), *args), 2, name + "_forward")
 
 
-def _gated_backward_numeric(student, ref, name):
+def _forwards_and_backwards(student, name, cases):
+    """The student's forward on each case's inputs, then its backward on each cache: two round trips."""
     fwd, bwd = name + "_forward", name + "_backward"
+    fwds = [unpack(r, 2, fwd) for r in call_each(getattr(student, fwd),
+                                                  [(tuple(a.copy() for a in args), {}) for args, _ in cases])]
+    grads = call_each(getattr(student, bwd), [((dout.copy(), cache), {}) for (_, dout), (_, cache) in zip(cases, fwds)])
+    return [out for out, _ in fwds], [unpack(g, 5, bwd) for g in grads]
+
+
+def _gated_probes(args):
+    """Two forward inputs whose outputs hold every centred difference of the layer.
+
+    out[n, m] depends only on row n of x, and only on column m of W, V (and entry m of b, c). So
+    (1) stacking copies of x along the batch, copy (d, sign) with column d shifted by sign * H in
+    every row, and (2) stacking copies of the parameters along the output axis, copy (p, r, sign)
+    with row r of parameter p (all of b or c) shifted, gives every partial derivative in 2 calls
+    instead of one call per entry."""
+    x, params = args[0], args[1:]
+    big_x = np.concatenate([x + s * H * (np.arange(D) == d) for d in range(D) for s in (1.0, -1.0)])
+    blocks = []
+    for i, p in enumerate(params):
+        rows = p.reshape(-1, M)
+        for r in range(rows.shape[0]):
+            for s in (1.0, -1.0):
+                q = rows.copy()
+                q[r] += s * H
+                blocks.append([q.reshape(p.shape) if j == i else a for j, a in enumerate(params)])
+    big_params = [np.concatenate([blk[j] for blk in blocks], axis=-1) for j in range(len(params))]
+    return [(big_x, *[a.copy() for a in params]), (x.copy(), *big_params)]
+
+
+def _gated_numeric(out_x, out_params, dout, shapes):
+    """The gradients of sum(out * dout), unpacked from the outputs on the two _gated_probes inputs."""
+    ox = np.asarray(out_x, dtype=np.float64).reshape(D, 2, N, M)
+    dx = np.einsum("dnm,nm->nd", ox[:, 0] - ox[:, 1], dout) / (2 * H)
+    op = np.asarray(out_params, dtype=np.float64).reshape(N, -1, 2, M)
+    rows = np.einsum("nkm,nm->km", op[:, :, 0] - op[:, :, 1], dout) / (2 * H)  # one row per (param, row)
+    grads, start = [dx], 0
+    for shape in shapes:
+        count = int(np.prod(shape)) // M
+        grads.append(rows[start:start + count].reshape(shape))
+        start += count
+    return grads
+
+
+def _gated_backward_numeric(student, ref, name):
+    fwd = name + "_forward"
+    cases = []
     for seed in SEEDS[:2]:
         rng = np.random.default_rng(300 + seed)
         args = _layer_inputs(rng)
-        dout = rng.standard_normal((N, M))
-        out, cache = unpack(getattr(student, fwd)(*[a.copy() for a in args]), 2, fwd)
-        f = getattr(student, fwd) if _agrees(out, getattr(ref, fwd)(*args)[0]) else getattr(ref, fwd)
-        grads = unpack(getattr(student, bwd)(dout.copy(), cache), 5, bwd)
-        for i, gname in enumerate(GRAD_NAMES[name]):
-            num = numeric_grad_array(lambda p: f(*[a.copy() for a in args[:i]], p, *[a.copy() for a in args[i + 1:]])[0], args[i], dout)
-            assert_close(f"{gname} vs. numerical gradient", grads[i], num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        cases.append((args, rng.standard_normal((N, M))))
+    outs, grads = _forwards_and_backwards(student, name, cases)
+    # one round trip for the probes of every case
+    probes = [_gated_probes(args) for args, _ in cases]
+    results = call_each(getattr(student, fwd), [(p, {}) for pair in probes for p in pair])
+    ref_fwd = getattr(ref, fwd)
+    for k, ((args, dout), out, g, pair) in enumerate(zip(cases, outs, grads, probes)):
+        values = [unpack(r, 2, fwd)[0] for r in results[2 * k:2 * k + 2]]
+        if not (_agrees(out, ref_fwd(*args)[0]) and all(_agrees(v, ref_fwd(*p)[0]) for v, p in zip(values, pair))):
+            values = [ref_fwd(*p)[0] for p in pair]  # a wrong forward is graded by its own tests
+        num = _gated_numeric(*values, dout, [a.shape for a in args[1:]])
+        for gname, gi, ni in zip(GRAD_NAMES[name], g, num):
+            assert_close(f"{gname} vs. numerical gradient", gi, ni, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
 def _gated_backward_matches(student, ref, name):
     fwd, bwd = name + "_forward", name + "_backward"
+    cases = []
     for seed in SEEDS:
         rng = np.random.default_rng(400 + seed)
         args = _layer_inputs(rng)
-        dout = rng.standard_normal((N, M))
-        _, cache = unpack(getattr(student, fwd)(*[a.copy() for a in args]), 2, fwd)
-        grads = unpack(getattr(student, bwd)(dout.copy(), cache), 5, bwd)
+        cases.append((args, rng.standard_normal((N, M))))
+    _, grads = _forwards_and_backwards(student, name, cases)
+    for (args, dout), g in zip(cases, grads):
         grads_ref = getattr(ref, bwd)(dout, getattr(ref, fwd)(*args)[1])
-        for gname, g, g_ref in zip(GRAD_NAMES[name], grads, grads_ref):
-            assert_close(gname, g, g_ref, rtol=RTOL)
+        for gname, gi, g_ref in zip(GRAD_NAMES[name], g, grads_ref):
+            assert_close(gname, gi, g_ref, rtol=RTOL)
 
 
 def _gated_backward_unchanged(student, name):

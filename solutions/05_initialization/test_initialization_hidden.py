@@ -1,9 +1,11 @@
 """Hidden tests for 05_initialization.
 
-Initializers are graded by statistics of large draws (mean, std, shape of the distribution, bounds),
+Initializers are graded by statistics of their draws (mean, std, shape of the distribution, bounds),
 never by one particular random stream: any valid way of drawing from ``rng`` passes. Each check
-allows Z = 7 standard errors, so a correct implementation fails with probability below 1e-10,
-while the classic bugs (wrong fans, wrong bound, missing gain) are off by 20% or more.
+allows Z = 7 standard errors, so a correct implementation fails a check with probability below
+1e-9 (the suite makes ~110 such checks), while the classic bugs (wrong fan, missing or misplaced
+gain, bound from the std formula, normal vs uniform) land 15 or more standard errors away: see the
+sample-size notes at DENSE / CONV.
 
 layer_activation_stats fixes its draw order, so it is compared with the reference exactly. Its
 ``init`` callbacks are either test-defined functions that read ``rng``'s state without drawing from
@@ -15,12 +17,37 @@ import math
 
 import numpy as np
 
-from grader.checks import assert_close, assert_equal, assert_shape, expect_raises, graded, unpack
+from grader.checks import (
+    assert_close,
+    assert_equal,
+    assert_shape,
+    call_each,
+    expect_raises,
+    graded,
+    unpack,
+)
 
 Z = 7.0
-DENSE = (600, 150)          # fan_in != fan_out, so fan mix-ups change the std by 20% or more
-CONV = (64, 32, 3, 5)       # fan_in = 480, fan_out = 960
-SEEDS = (0, 1)
+SEEDS_PER_CASE = 2
+# Sample sizes. Each check pools the draws of both seeds for one shape: n = 2 * 6400 (DENSE) or
+# 2 * 4320 (CONV) entries. fan_in != fan_out (ratio 4 and 2), so every fan mix-up, and a gain
+# applied inside the square root, moves the std by 21% or more. With n >= 8640:
+# - std: relative standard error 0.5 * sqrt((kurtosis - 1) / n) <= 0.76% (normal), so the tolerance
+#   is <= 5.3% and a 21% error lies 20 of its standard errors beyond it (uniform: <= 3.4%);
+# - normal vs uniform with the right std: the share of |w| < std is 0.683 vs 0.577; standard error
+#   <= 0.0050, tolerance <= 0.035, so a uniform lands 13 of its standard errors past the tolerance;
+#   and a uniform has no entry beyond sqrt(3) std, where a normal puts 8.3% (+-2.1% allowed): that
+#   check fails for it deterministically;
+# - histogram (10 bins of [-a, a], p = 0.1 each, pooled over both shapes too: n = 21440): tolerance
+#   0.014 per bin; normal draws with the uniform's std put 0.041 in each edge bin, 0.059 short, and
+#   even a normal clipped to [-a, a] (std 7% low) puts 0.136 in each central bin, 0.036 over;
+# - the sample max of a uniform must come within a * 30 / size of the bound a (a correct draw misses
+#   that with probability (1 - 30/size)^size < e^-30); a bound from the std formula is 42% short.
+# Simulated over 900 seed sets, the correct schemes reach at most 0.58 of a tolerance; every
+# statistical mutant of tests/corpus/05_initialization.py reaches at least 4.3 times it or breaks
+# a bound (he_uniform_clipped_normal, a subtler shape error made for this check: 2.3 times).
+DENSE = (160, 40)           # fan_in = 160, fan_out = 40; 6400 entries
+CONV = (24, 12, 3, 5)       # fan_in = 180, fan_out = 360; 4320 entries
 
 
 def _fans(shape):
@@ -37,6 +64,11 @@ def _array(name, W, shape):
     return W.astype(np.float64)
 
 
+def _pooled(name, Ws, shape):
+    """Every draw checked for shape, dtype and finiteness, then pooled into one flat sample."""
+    return np.concatenate([_array(name, W, shape).ravel() for W in Ws])
+
+
 def _moments(name, W, std, kurtosis):
     """Sample mean ~ 0 and sample std ~ std, each within Z standard errors."""
     n = W.size
@@ -49,32 +81,52 @@ def _moments(name, W, std, kurtosis):
                              f"(allowed +-{100 * tol:.1f}%)")
 
 
-def _check_normal(name, W, shape, std):
-    W = _array(name, W, shape)
-    _moments(name, W, std, kurtosis=3.0)
-    p = 0.6826894921370859  # P(|w| < std) for a normal distribution
-    frac = np.mean(np.abs(W) < std)
+def _share_near(name, W, threshold, p, what):
+    """The share of entries with |w| < threshold is p, within Z binomial standard errors."""
+    frac = np.mean(np.abs(W) < threshold)
     z = abs(frac - p) / math.sqrt(p * (1 - p) / W.size)
-    assert z <= Z, f"{name}: entries do not look normally distributed (share within one std is {z:.0f} standard errors off)"
+    assert z <= Z, f"{name}: entries do not look normally distributed (the share {what} is {z:.0f} standard errors off)"
 
 
-def _check_uniform(name, W, shape, a):
-    W = _array(name, W, shape)
-    m = np.max(np.abs(W))
-    assert m <= a * (1 + 1e-12), f"{name}: some entries lie outside [-a, a] for the required bound a"
-    assert m >= a * (1 - 1e-3), f"{name}: no entry comes close to the required bound a: the range is too narrow"
-    _moments(name, W, a / math.sqrt(3.0), kurtosis=1.8)
+def _check_normal(name, Ws, shape, std):
+    W = _pooled(name, Ws, shape)
+    _moments(name, W, std, kurtosis=3.0)
+    _share_near(name, W, std, 0.6826894921370859, "within one std")  # P(|z| < 1)
+    # P(|z| < sqrt(3)) for a normal; exactly 1 for a uniform with the same std
+    _share_near(name, W, math.sqrt(3.0) * std, 0.9167354833364496, "within sqrt(3) std")
 
 
-def _check_uniformity(name, W, a):
-    counts, _ = np.histogram(np.asarray(W, dtype=np.float64), bins=10, range=(-a, a))
-    n, p = np.size(W), 0.1
+def _check_uniform(name, Ws, shape, a):
+    for W in Ws:
+        m = np.max(np.abs(_array(name, W, shape)))
+        assert m <= a * (1 + 1e-12), f"{name}: some entries lie outside [-a, a] for the required bound a"
+        assert m >= a * (1 - 30.0 / W.size), f"{name}: no entry comes close to the required bound a: the range is too narrow"
+    _moments(name, _pooled(name, Ws, shape), a / math.sqrt(3.0), kurtosis=1.8)
+
+
+def _check_uniformity(name, samples):
+    """samples: (label, Ws, shape, a) per shape. The entries divided by their bound a, pooled over
+    seeds and shapes (n = 21440), fill 10 equal bins of [-1, 1] evenly, within Z standard errors."""
+    W = np.concatenate([_pooled(label, Ws, shape) / a for label, Ws, shape, a in samples])
+    counts, _ = np.histogram(W, bins=10, range=(-1.0, 1.0))
+    n, p = W.size, 0.1
     z = np.max(np.abs(counts - n * p)) / math.sqrt(n * p * (1 - p))
     assert z <= Z, f"{name}: entries are not uniform on [-a, a] (a histogram bin is {z:.0f} standard errors off)"
 
 
-def _uses_only_rng(name, draw):
-    a, b, c = draw(np.random.default_rng(3)), draw(np.random.default_rng(3)), draw(np.random.default_rng(4))
+def _draws(fn, cases):
+    """fn(shape, *extra, rng, **kwargs) for each (shape, extra, kwargs) with SEEDS_PER_CASE seeds, in
+    ONE round trip; returns the list of draws per case. Every call gets its own seed: samples that
+    are pooled must not share a random stream (two shapes drawn from one seed repeat its numbers)."""
+    k = SEEDS_PER_CASE
+    calls = [((shape, *extra, np.random.default_rng(k * i + j)), kwargs)
+             for i, (shape, extra, kwargs) in enumerate(cases) for j in range(k)]
+    results = call_each(fn, calls)
+    return [results[i * k:(i + 1) * k] for i in range(len(cases))]
+
+
+def _uses_only_rng(name, fn, shape, extra=()):
+    a, b, c = call_each(fn, [((shape, *extra, np.random.default_rng(s)), {}) for s in (3, 3, 4)])
     assert_equal(f"{name} (two calls with equally seeded generators)", a, b)
     assert not np.array_equal(a, c), f"{name}: differently seeded generators gave identical weights; draw from rng"
 
@@ -82,8 +134,9 @@ def _uses_only_rng(name, draw):
 # ---------------------------------------------------------------------------- fans and gains
 @graded("compute_fans", weight=3)
 def test_compute_fans_dense_and_conv(student, ref):
-    for shape in [(600, 150), (7, 3), (1, 5), (64, 32, 3, 5), (16, 3, 7, 7), (8, 10, 1, 1), (5, 2, 4, 1)]:
-        fan_in, fan_out = unpack(student.compute_fans(shape), 2, "compute_fans")
+    shapes = [(600, 150), (7, 3), (1, 5), (64, 32, 3, 5), (16, 3, 7, 7), (8, 10, 1, 1), (5, 2, 4, 1)]
+    for shape, result in zip(shapes, call_each(student.compute_fans, [((shape,), {}) for shape in shapes])):
+        fan_in, fan_out = unpack(result, 2, "compute_fans")
         assert_equal(f"fan_in of a {len(shape)}-D shape", fan_in, _fans(shape)[0])
         assert_equal(f"fan_out of a {len(shape)}-D shape", fan_out, _fans(shape)[1])
 
@@ -99,15 +152,17 @@ def test_calculate_gain_values(student, ref):
     cases = [(("linear",), 1.0), (("sigmoid",), 1.0), (("tanh",), 5.0 / 3), (("relu",), math.sqrt(2.0)),
              (("selu",), 0.75), (("leaky_relu",), math.sqrt(2.0 / (1 + 0.01 ** 2))),
              (("leaky_relu", 0.2), math.sqrt(2.0 / 1.04)), (("leaky_relu", 0.35), math.sqrt(2.0 / (1 + 0.35 ** 2)))]
-    for args, expected in cases:
+    gains = call_each(student.calculate_gain, [(args, {}) for args, _ in cases])
+    for (args, expected), gain in zip(cases, gains):
         label = f"gain for {args[0]}" + (" with a given slope" if len(args) > 1 else "")
-        assert_close(label, student.calculate_gain(*args), expected, rtol=1e-12)
+        assert_close(label, gain, expected, rtol=1e-12)
 
 
 @graded("calculate_gain", weight=1)
 def test_calculate_gain_linear_layers(student, ref):
-    for name in ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]:
-        assert_close(f"gain for {name}", student.calculate_gain(name), 1.0, rtol=1e-12)
+    names = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+    for name, gain in zip(names, call_each(student.calculate_gain, [((name,), {}) for name in names])):
+        assert_close(f"gain for {name}", gain, 1.0, rtol=1e-12)
 
 
 @graded("calculate_gain", weight=1)
@@ -119,120 +174,112 @@ def test_calculate_gain_unknown_raises(student, ref):
 # ---------------------------------------------------------------------------- zeros / normal
 @graded("zeros_init", weight=1)
 def test_zeros_init_shape_and_values(student, ref):
-    for shape in [DENSE, CONV, (3, 1)]:
-        W = _array("zeros_init", student.zeros_init(shape), shape)
+    shapes = [DENSE, CONV, (3, 1)]
+    for shape, W in zip(shapes, call_each(student.zeros_init, [((shape,), {}) for shape in shapes])):
+        W = _array("zeros_init", W, shape)
         assert not np.any(W), "zeros_init: every entry should be 0"
 
 
 @graded("normal_init", weight=3)
 def test_normal_init_statistics(student, ref):
-    for seed, std in zip(SEEDS, (0.37, 2.5)):
-        for shape in (DENSE, CONV):
-            _check_normal("normal_init", student.normal_init(shape, std, np.random.default_rng(seed)), shape, std)
+    cases = [(shape, (std,), {}) for std in (0.37, 2.5) for shape in (DENSE, CONV)]
+    for (shape, (std,), _), Ws in zip(cases, _draws(student.normal_init, cases)):
+        _check_normal("normal_init", Ws, shape, std)
 
 
 @graded("normal_init", weight=1)
 def test_normal_init_uses_only_rng(student, ref):
-    _uses_only_rng("normal_init", lambda rng: student.normal_init((20, 30), 0.3, rng))
+    _uses_only_rng("normal_init", student.normal_init, (20, 30), (0.3,))
 
 
 # ---------------------------------------------------------------------------- LeCun / Xavier / He
-def _normal_scheme(student, name, std_of, kwargs=None):
-    for seed in SEEDS:
-        for shape in (DENSE, CONV):
-            fan_in, fan_out = _fans(shape)
-            W = getattr(student, name)(shape, np.random.default_rng(seed), **(kwargs or {}))
-            _check_normal(f"{name} ({len(shape)}-D weight)", W, shape, std_of(fan_in, fan_out))
+def _scheme_samples(student, name, value_of, gains=(None,)):
+    """Draws for both shapes (and each gain), in one round trip: (label, Ws, shape, std or bound)."""
+    cases = [(shape, (), {} if gain is None else {"gain": gain}) for gain in gains for shape in (DENSE, CONV)]
+    return [(f"{name} ({len(shape)}-D weight)", Ws, shape, kw.get("gain", 1.0) * value_of(*_fans(shape)))
+            for (shape, _, kw), Ws in zip(cases, _draws(getattr(student, name), cases))]
 
 
-def _uniform_scheme(student, name, bound_of, kwargs=None, histogram=False):
-    for seed in SEEDS:
-        for shape in (DENSE, CONV):
-            fan_in, fan_out = _fans(shape)
-            a = bound_of(fan_in, fan_out)
-            W = getattr(student, name)(shape, np.random.default_rng(seed), **(kwargs or {}))
-            label = f"{name} ({len(shape)}-D weight)"
-            if histogram:
-                _check_uniformity(label, _array(label, W, shape), a)
-            else:
-                _check_uniform(label, W, shape, a)
+def _scheme(student, name, check, value_of, gains=(None,)):
+    for label, Ws, shape, value in _scheme_samples(student, name, value_of, gains):
+        check(label, Ws, shape, value)
 
 
 @graded("lecun_normal", weight=3)
 def test_lecun_normal_statistics(student, ref):
-    _normal_scheme(student, "lecun_normal", lambda fi, fo: math.sqrt(1.0 / fi))
+    _scheme(student, "lecun_normal", _check_normal, lambda fi, fo: math.sqrt(1.0 / fi))
 
 
 @graded("lecun_normal", weight=1)
 def test_lecun_normal_uses_only_rng(student, ref):
-    _uses_only_rng("lecun_normal", lambda rng: student.lecun_normal((20, 30), rng))
+    _uses_only_rng("lecun_normal", student.lecun_normal, (20, 30))
 
 
 @graded("xavier_normal", weight=3)
 def test_xavier_normal_statistics(student, ref):
-    _normal_scheme(student, "xavier_normal", lambda fi, fo: math.sqrt(2.0 / (fi + fo)))
+    _scheme(student, "xavier_normal", _check_normal, lambda fi, fo: math.sqrt(2.0 / (fi + fo)))
 
 
 @graded("xavier_normal", weight=2)
 def test_xavier_normal_gain(student, ref):
-    for gain in (5.0 / 3, 0.6):
-        _normal_scheme(student, "xavier_normal", lambda fi, fo: gain * math.sqrt(2.0 / (fi + fo)), {"gain": gain})
+    _scheme(student, "xavier_normal", _check_normal, lambda fi, fo: math.sqrt(2.0 / (fi + fo)), gains=(5.0 / 3, 0.6))
 
 
 @graded("xavier_normal", weight=1)
 def test_xavier_normal_uses_only_rng(student, ref):
-    _uses_only_rng("xavier_normal", lambda rng: student.xavier_normal((20, 30), rng))
+    _uses_only_rng("xavier_normal", student.xavier_normal, (20, 30))
 
 
 @graded("xavier_uniform", weight=3)
 def test_xavier_uniform_bound_and_statistics(student, ref):
-    _uniform_scheme(student, "xavier_uniform", lambda fi, fo: math.sqrt(6.0 / (fi + fo)))
+    _scheme(student, "xavier_uniform", _check_uniform, lambda fi, fo: math.sqrt(6.0 / (fi + fo)))
 
 
 @graded("xavier_uniform", weight=1)
 def test_xavier_uniform_is_uniform(student, ref):
-    _uniform_scheme(student, "xavier_uniform", lambda fi, fo: math.sqrt(6.0 / (fi + fo)), histogram=True)
+    _check_uniformity("xavier_uniform", _scheme_samples(student, "xavier_uniform", lambda fi, fo: math.sqrt(6.0 / (fi + fo))))
 
 
 @graded("xavier_uniform", weight=2)
 def test_xavier_uniform_gain(student, ref):
-    for gain in (5.0 / 3, 0.6):
-        _uniform_scheme(student, "xavier_uniform", lambda fi, fo: gain * math.sqrt(6.0 / (fi + fo)), {"gain": gain})
+    _scheme(student, "xavier_uniform", _check_uniform, lambda fi, fo: math.sqrt(6.0 / (fi + fo)), gains=(5.0 / 3, 0.6))
 
 
 @graded("xavier_uniform", weight=1)
 def test_xavier_uniform_uses_only_rng(student, ref):
-    _uses_only_rng("xavier_uniform", lambda rng: student.xavier_uniform((20, 30), rng))
+    _uses_only_rng("xavier_uniform", student.xavier_uniform, (20, 30))
 
 
 @graded("he_normal", weight=3)
 def test_he_normal_statistics(student, ref):
-    _normal_scheme(student, "he_normal", lambda fi, fo: math.sqrt(2.0 / fi))
+    _scheme(student, "he_normal", _check_normal, lambda fi, fo: math.sqrt(2.0 / fi))
 
 
 @graded("he_normal", weight=1)
 def test_he_normal_uses_only_rng(student, ref):
-    _uses_only_rng("he_normal", lambda rng: student.he_normal((20, 30), rng))
+    _uses_only_rng("he_normal", student.he_normal, (20, 30))
 
 
 @graded("he_uniform", weight=3)
 def test_he_uniform_bound_and_statistics(student, ref):
-    _uniform_scheme(student, "he_uniform", lambda fi, fo: math.sqrt(6.0 / fi))
+    _scheme(student, "he_uniform", _check_uniform, lambda fi, fo: math.sqrt(6.0 / fi))
 
 
 @graded("he_uniform", weight=1)
 def test_he_uniform_is_uniform(student, ref):
-    _uniform_scheme(student, "he_uniform", lambda fi, fo: math.sqrt(6.0 / fi), histogram=True)
+    _check_uniformity("he_uniform", _scheme_samples(student, "he_uniform", lambda fi, fo: math.sqrt(6.0 / fi)))
 
 
 @graded("he_uniform", weight=1)
 def test_he_uniform_uses_only_rng(student, ref):
-    _uses_only_rng("he_uniform", lambda rng: student.he_uniform((20, 30), rng))
+    _uses_only_rng("he_uniform", student.he_uniform, (20, 30))
 
 
 # ---------------------------------------------------------------------------- activation statistics
 STATS_RTOL = 1e-9   # the draw order is fixed, so results agree up to float reordering
 WIDTH = 64          # small enough for single-threaded BLAS: fast on a loaded machine
+# Speed: every layer's init(shape, rng) call in a test-defined init is a callback from the worker
+# to the grader (~0.3-0.5 ms), so the depths below are as small as each check allows.
 
 
 def _state_init(std):
@@ -250,46 +297,50 @@ def _state_init(std):
     return init
 
 
-def _stats(module, std, activation, seed, *, depth=10, width=WIDTH, batch_size=64):
+def _stats(module, std, activation, seed, *, depth, width=WIDTH, batch_size=64):
     return module.layer_activation_stats(_state_init(std), activation, depth=depth, width=width,
                                          batch_size=batch_size, rng=np.random.default_rng(seed))
 
 
 @graded("layer_activation_stats", weight=3)
 def test_layer_activation_stats_matches_reference(student, ref):
-    width = 48
-    cases = [(0.01, "tanh"), (1.0, "tanh"), (1 / math.sqrt(width), "sigmoid"), (math.sqrt(2.0 / width), "relu"),
-             (1 / math.sqrt(width), "linear")]
-    for seed in SEEDS:
-        for std, act in cases:
-            kw = dict(depth=6, width=width, batch_size=40)
-            s = _stats(student, std, act, seed, **kw)
-            assert_close(f"stats ({act} activation)", s, _stats(ref, std, act, seed, **kw), rtol=STATS_RTOL, atol=1e-300)
+    # Depth 3 is enough to see the draw order (X first, then one init per layer, in order), a
+    # weight reused across layers, and each layer's output feeding the next; the seeds alternate.
+    width, kw = 48, {"depth": 3, "width": 48, "batch_size": 40}
+    cases = [(0.01, "tanh", 0), (1.0, "tanh", 1), (1 / math.sqrt(width), "sigmoid", 0),
+             (math.sqrt(2.0 / width), "relu", 1), (1 / math.sqrt(width), "linear", 0)]
+    results = call_each(student.layer_activation_stats,
+                        [((_state_init(std), act), {**kw, "rng": np.random.default_rng(seed)}) for std, act, seed in cases])
+    for (std, act, seed), s in zip(cases, results):
+        assert_close(f"stats ({act} activation)", s, _stats(ref, std, act, seed, **kw), rtol=STATS_RTOL, atol=1e-300)
 
 
 @graded("layer_activation_stats", weight=2)
 def test_layer_activation_stats_with_own_initializers(student, ref):
-    # The student's initializer runs in both calls (the reference calls it too), so only
-    # layer_activation_stats itself is graded here, with an init that draws from rng.
+    # The student's initializer runs in both calls (the reference calls it too, one round trip per
+    # layer), so only layer_activation_stats itself is graded here, with an init that draws from rng.
     cases = [("xavier_normal", "tanh"), ("he_normal", "relu"), ("lecun_normal", "sigmoid"), ("xavier_uniform", "linear")]
-    for seed, (name, act) in zip((5, 6, 7, 8), cases):
-        kw = dict(depth=5, width=32, batch_size=30)
-        init = getattr(student, name)
-        s = student.layer_activation_stats(init, act, rng=np.random.default_rng(seed), **kw)
-        r = ref.layer_activation_stats(init, act, rng=np.random.default_rng(seed), **kw)
+    kw = {"depth": 3, "width": 32, "batch_size": 30}
+    results = call_each(student.layer_activation_stats,
+                        [((getattr(student, name), act), {**kw, "rng": np.random.default_rng(seed)})
+                         for seed, (name, act) in zip((5, 6, 7, 8), cases)])
+    for seed, (name, act), s in zip((5, 6, 7, 8), cases, results):
+        r = ref.layer_activation_stats(getattr(student, name), act, rng=np.random.default_rng(seed), **kw)
         assert_close(f"stats ({name} weights, {act} activation)", s, r, rtol=STATS_RTOL, atol=1e-300)
 
 
 @graded("layer_activation_stats", weight=1)
 def test_layer_activation_stats_small_weights_collapse_tanh(student, ref):
-    stds = np.asarray(_stats(student, 0.01, "tanh", 11), dtype=np.float64)[:, 1]
+    # Each layer scales the std by about 0.01 * sqrt(64) = 0.08: after 4 more layers ~4e-5 of the first
+    # (3.6e-5 to 4.7e-5 over 200 seeds), 20x below the threshold.
+    stds = np.asarray(_stats(student, 0.01, "tanh", 11, depth=5), dtype=np.float64)[:, 1]
     assert np.all(np.diff(stds) < 0), "tanh with std 0.01 weights: the activation std should shrink at every layer"
-    assert stds[-1] < 1e-6 * stds[0], "tanh with std 0.01 weights: activations should collapse towards 0"
+    assert stds[-1] < 1e-3 * stds[0], "tanh with std 0.01 weights: activations should collapse towards 0"
 
 
 @graded("layer_activation_stats", weight=1)
 def test_layer_activation_stats_large_weights_saturate_tanh(student, ref):
-    stats = np.asarray(_stats(student, 1.0, "tanh", 12), dtype=np.float64)
+    stats = np.asarray(_stats(student, 1.0, "tanh", 12, depth=4), dtype=np.float64)
     assert np.all((stats[:, 1] > 0.9) & (stats[:, 1] <= 1.0)), \
         "tanh with std 1 weights: every layer's outputs should saturate near -1 and +1 (std close to 1)"
     assert np.all(np.abs(stats[:, 0]) < 0.1), "tanh with std 1 weights: the mean should stay near 0"
@@ -297,14 +348,16 @@ def test_layer_activation_stats_large_weights_saturate_tanh(student, ref):
 
 @graded("layer_activation_stats", weight=1)
 def test_layer_activation_stats_xavier_keeps_tanh_stable(student, ref):
-    stds = np.asarray(_stats(student, 1 / math.sqrt(WIDTH), "tanh", 13), dtype=np.float64)[:, 1]
+    stds = np.asarray(_stats(student, 1 / math.sqrt(WIDTH), "tanh", 13, depth=4), dtype=np.float64)[:, 1]
     assert np.all(stds < 0.9), "tanh with Xavier weights: activations should not saturate"
     assert stds[-1] > 0.2 * stds[0], "tanh with Xavier weights: activations should not collapse through depth"
 
 
 @graded("layer_activation_stats", weight=1)
 def test_layer_activation_stats_he_keeps_relu_stable(student, ref):
-    stats = np.asarray(_stats(student, math.sqrt(2.0 / WIDTH), "relu", 14), dtype=np.float64)
+    # Depth 6: correct ReLU stays within 0.93-1.16 of the first layer's std here, while a ReLU
+    # computed as |z| grows it by ~sqrt(2) per layer, to ~5.8 by the last layer.
+    stats = np.asarray(_stats(student, math.sqrt(2.0 / WIDTH), "relu", 14, depth=6), dtype=np.float64)
     ratio = stats[:, 1] / stats[0, 1]
     assert np.all((ratio > 1 / 3) & (ratio < 3)), "ReLU with He weights: the activation std should stay of the same order"
     assert np.all(stats[:, 0] > 0), "ReLU outputs are non-negative, so each layer's mean should be positive"

@@ -165,6 +165,19 @@ def he_uniform(shape, rng):
     fan_in, _ = compute_fans(shape)
     return math.sqrt(2.0 / fan_in) * rng.standard_normal(shape)
 '''),
+    # Distribution shape and centring, checked by the (smaller, pooled) statistical samples:
+    "he_uniform_clipped_normal": ("he_uniform", '''
+def he_uniform(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    a = math.sqrt(6.0 / fan_in)
+    return np.clip(math.sqrt(2.0 / fan_in) * rng.standard_normal(shape), -a, a)
+'''),
+    "xavier_uniform_zero_to_a": ("xavier_uniform", '''
+def xavier_uniform(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return a * rng.random(shape)
+'''),
     "stats_weights_drawn_before_x": ("layer_activation_stats", '''
 def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
     acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
