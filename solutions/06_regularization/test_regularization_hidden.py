@@ -1,21 +1,22 @@
 """Hidden tests for 06_regularization, part 1: penalties, dropout and data augmentation.
 
 Random functions are graded by properties and internal consistency (any valid use of rng passes);
-statistical checks use large samples and 7-sigma bounds, so a correct implementation fails with
-probability far below 1e-9.
+statistical checks use 7-sigma bounds (or a 1e-9 Kolmogorov-Smirnov bound), with sample sizes
+chosen so that a correct implementation fails with negligible probability (each bound is worked
+out next to its test) while every planted bug misses by a wide margin.
 """
 
 import math
 
 import numpy as np
-from scipy.special import betainc
 
-from grader.checks import (as_float, assert_close, assert_equal, assert_shape, call_unchanged, expect_raises,
-                           graded, unpack)
+from grader.checks import (as_float, assert_close, assert_equal, assert_shape, call_each, call_unchanged,
+                           expect_raises, graded, unpack)
 
 SEEDS = (0, 1, 2)
 DROP_PROBS = (0.2, 0.5, 0.75)
 SIGMAS = 7.0
+REGS = (0.3, 2.5, 1.7)  # never 1: reg ** 2 == reg there
 
 
 def _weights(rng):
@@ -38,22 +39,20 @@ def _check_penalty(name, result, ref_result, n):
 
 @graded("l2_penalty", weight=1)
 def test_l2_penalty_matches_reference(student, ref):
-    for seed in SEEDS:
+    for seed, reg in zip(SEEDS, REGS):
         weights = _weights(np.random.default_rng(seed))
-        for reg in (0.3, 2.5):
-            result = call_unchanged(student.l2_penalty, weights, reg)
-            _check_penalty("l2_penalty", result, ref.l2_penalty(weights, reg), len(weights))
+        result = call_unchanged(student.l2_penalty, weights, reg)
+        _check_penalty("l2_penalty", result, ref.l2_penalty(weights, reg), len(weights))
 
 
 @graded("l1_penalty", weight=1)
 def test_l1_penalty_matches_reference(student, ref):
-    for seed in SEEDS:
+    for seed, reg in zip(SEEDS, REGS):
         weights = _weights(np.random.default_rng(seed))
         weights[0][1, :2] = 0.0  # exact zeros: the subgradient used there is 0
         weights[2][0, 1] = 0.0
-        for reg in (0.3, 2.5):
-            result = call_unchanged(student.l1_penalty, weights, reg)
-            _check_penalty("l1_penalty", result, ref.l1_penalty(weights, reg), len(weights))
+        result = call_unchanged(student.l1_penalty, weights, reg)
+        _check_penalty("l1_penalty", result, ref.l1_penalty(weights, reg), len(weights))
 
 
 @graded("l1_penalty", weight=1)
@@ -75,33 +74,42 @@ def _no_zero_input(rng, shape):
 
 @graded("dropout_forward", weight=3)
 def test_dropout_forward_fraction_scale_and_mean(student):
-    for seed in (0, 1):
-        for p in DROP_PROBS:
-            rng = np.random.default_rng(seed)
-            x = _no_zero_input(rng, (250, 400))
-            out, _ = unpack(call_unchanged(student.dropout_forward, x, p, True, rng), 2, "dropout_forward")
-            assert_shape("out", out, x.shape)
-            out = np.asarray(out, dtype=np.float64)
-            dropped = out == 0
-            frac = dropped.mean()
-            sigma = math.sqrt(p * (1 - p) / x.size)
-            assert abs(frac - p) <= SIGMAS * sigma, (
-                f"with drop_prob={p} the fraction of zeroed units should be about drop_prob "
-                f"(it is off by more than {SIGMAS:.0f} standard deviations)")
-            kept = ~dropped
-            assert np.allclose(out[kept] / x[kept], 1.0 / (1.0 - p), rtol=1e-12, atol=0), (
-                f"with drop_prob={p} kept values should be scaled by exactly 1/(1 - drop_prob)")
-            sd_mean = math.sqrt(np.sum(x * x) * p / (1 - p)) / x.size
-            assert abs(out.mean() - x.mean()) <= SIGMAS * sd_mean, (
-                f"with drop_prob={p} the mean of out should match the mean of x "
-                "(inverted dropout keeps the expectation)")
+    # 4800 units per call. Fraction: a 7-sigma binomial bound (sigma <= 0.0072), whose Chernoff tail is
+    # below 1e-10 for every p here; keep/drop confusion is off by |1 - 2p| >= 0.5 at p = 0.2 and 0.75,
+    # i.e. more than 60 sigma. Mean: |x| <= 2, so the Bernstein tail of the 7-sigma bound is below 1e-9.
+    # Scale (no rescaling, scaling by p) is checked exactly on every kept unit, whatever the size.
+    for seed, p in zip(SEEDS, DROP_PROBS):
+        rng = np.random.default_rng(seed)
+        x = _no_zero_input(rng, (60, 80))
+        out, _ = unpack(call_unchanged(student.dropout_forward, x, p, True, rng), 2, "dropout_forward")
+        assert_shape("out", out, x.shape)
+        out = np.asarray(out, dtype=np.float64)
+        dropped = out == 0
+        frac = dropped.mean()
+        sigma = math.sqrt(p * (1 - p) / x.size)
+        assert abs(frac - p) <= SIGMAS * sigma, (
+            f"with drop_prob={p} the fraction of zeroed units should be about drop_prob "
+            f"(it is off by more than {SIGMAS:.0f} standard deviations)")
+        kept = ~dropped
+        assert np.allclose(out[kept] / x[kept], 1.0 / (1.0 - p), rtol=1e-12, atol=0), (
+            f"with drop_prob={p} kept values should be scaled by exactly 1/(1 - drop_prob)")
+        sd_mean = math.sqrt(np.sum(x * x) * p / (1 - p)) / x.size
+        assert abs(out.mean() - x.mean()) <= SIGMAS * sd_mean, (
+            f"with drop_prob={p} the mean of out should match the mean of x "
+            "(inverted dropout keeps the expectation)")
 
 
 @graded("dropout_forward", weight=1)
 def test_dropout_forward_masks_independent_and_from_rng(student):
+    # About 2950 neighbouring pairs per axis: an independent mask has |corr| <= 7 / sqrt(2950) = 0.13
+    # but for a 7-sigma event, while a mask shared across rows (or columns) has correlation exactly 1.
+    x = _no_zero_input(np.random.default_rng(7), (50, 60))
+    outs = []
     for p in DROP_PROBS:
-        x = _no_zero_input(np.random.default_rng(7), (200, 300))
-        out, _ = unpack(student.dropout_forward(x, p, True, np.random.default_rng(3)), 2, "dropout_forward")
+        rng = np.random.default_rng(3)
+        out, _ = unpack(student.dropout_forward(x, p, True, rng), 2, "dropout_forward")
+        assert rng.bit_generator.state != np.random.default_rng(3).bit_generator.state, \
+            "training mode must draw its mask from the rng argument"
         m = (np.asarray(out) == 0).astype(np.float64)
         for axis, what in ((0, "rows of the batch"), (1, "columns (features)")):
             a = (m[:-1] if axis == 0 else m[:, :-1]).ravel()
@@ -109,25 +117,26 @@ def test_dropout_forward_masks_independent_and_from_rng(student):
             ok = a.std() > 0 and b.std() > 0 and abs(np.corrcoef(a, b)[0, 1]) <= SIGMAS / math.sqrt(a.size)
             assert ok, (f"with drop_prob={p} the dropout masks of neighbouring {what} are correlated: "
                         "each element must be kept or dropped independently")
-        again, _ = unpack(student.dropout_forward(x, p, True, np.random.default_rng(3)), 2, "dropout_forward")
-        assert np.array_equal(np.asarray(again), np.asarray(out)), \
+        outs.append(out)
+    # one round trip: each p again with the same rng state (a copy per call), then with another state
+    calls = [((x, p, True, np.random.default_rng(seed)), {}) for seed in (3, 4) for p in DROP_PROBS]
+    results = [np.asarray(out) for out in call_each(student.dropout_forward, calls, output=0)]
+    for out, same, other in zip(outs, results[:3], results[3:]):
+        assert np.array_equal(same, np.asarray(out)), \
             "the same rng state must give the same mask: draw the mask from the rng argument only"
-        rng = np.random.default_rng(11)
-        student.dropout_forward(x, p, True, rng)
-        assert rng.bit_generator.state != np.random.default_rng(11).bit_generator.state, \
-            "training mode must draw its mask from the rng argument"
+        assert not np.array_equal(other, np.asarray(out)), \
+            "another rng state must give another mask: draw a fresh mask from rng on every call"
 
 
 @graded("dropout_forward", weight=1)
 def test_dropout_forward_test_mode_is_identity(student):
-    for seed in SEEDS:
-        for p in DROP_PROBS:
-            x = _no_zero_input(np.random.default_rng(seed), (30, 20))
-            rng = np.random.default_rng(seed)
-            out, _ = unpack(call_unchanged(student.dropout_forward, x, p, False, rng), 2, "dropout_forward")
-            assert_equal("out (test mode must return x unchanged)", out, x)
-            assert rng.bit_generator.state == np.random.default_rng(seed).bit_generator.state, \
-                "test mode must not draw from rng"
+    for seed, p in zip(SEEDS, DROP_PROBS):
+        x = _no_zero_input(np.random.default_rng(seed), (30, 20))
+        rng = np.random.default_rng(seed)
+        out, _ = unpack(call_unchanged(student.dropout_forward, x, p, False, rng), 2, "dropout_forward")
+        assert_equal("out (test mode must return x unchanged)", out, x)
+        assert rng.bit_generator.state == np.random.default_rng(seed).bit_generator.state, \
+            "test mode must not draw from rng"
 
 
 @graded("dropout_forward", weight=1)
@@ -141,16 +150,15 @@ def test_dropout_forward_zero_prob_and_invalid(student):
 
 @graded("dropout_backward", weight=2)
 def test_dropout_backward_uses_forward_mask(student):
-    for seed in SEEDS:
-        for p in DROP_PROBS:
-            rng = np.random.default_rng(seed)
-            x = _no_zero_input(rng, (60, 50))
-            dout = rng.normal(size=x.shape)
-            out, cache = unpack(student.dropout_forward(x, p, True, rng), 2, "dropout_forward")
-            dx = call_unchanged(student.dropout_backward, dout, cache)
-            # out = x * mask_scaled, so the local gradient is out / x (x has no zeros)
-            assert_close("dx (should be dout times the forward's scaled mask)", dx,
-                         dout * np.asarray(out, dtype=np.float64) / x, rtol=1e-10)
+    for seed, p in zip(SEEDS, DROP_PROBS):
+        rng = np.random.default_rng(seed)
+        x = _no_zero_input(rng, (30, 40))
+        dout = rng.normal(size=x.shape)
+        out, cache = unpack(student.dropout_forward(x, p, True, rng), 2, "dropout_forward")
+        dx = call_unchanged(student.dropout_backward, dout, cache)
+        # out = x * mask_scaled, so the local gradient is out / x (x has no zeros)
+        assert_close("dx (should be dout times the forward's scaled mask)", dx,
+                     dout * np.asarray(out, dtype=np.float64) / x, rtol=1e-10)
 
 
 @graded("dropout_backward", weight=1)
@@ -177,19 +185,22 @@ def _flip_kinds(out, images):
 
 @graded("random_horizontal_flip", weight=2)
 def test_random_horizontal_flip_properties(student):
-    for seed in (0, 1):
-        for p in (0.3, 0.5, 0.8):
-            rng = np.random.default_rng(seed)
-            images = rng.normal(size=(3000, 2, 3, 4))
-            out = call_unchanged(student.random_horizontal_flip, images, rng, p=p)
-            assert_shape("out", out, images.shape)
-            same, flipped = _flip_kinds(out, images)
-            assert np.all(same | flipped), \
-                "each image must be either unchanged or flipped along the last (width) axis, all channels together"
-            sigma = math.sqrt(p * (1 - p) / len(images))
-            assert abs(flipped.mean() - p) <= SIGMAS * sigma, (
-                f"with p={p} the fraction of flipped images should be about p, each image flipped independently "
-                f"(off by more than {SIGMAS:.0f} standard deviations)")
+    # 500 images: the 7-sigma binomial bound on the flipped fraction (sigma <= 0.023) has a Chernoff
+    # tail below 1e-9 for each p; one coin per batch is off by >= 0.2 (11 sigma), flipping with the
+    # keep probability 1 - p by 0.4 at p = 0.3 and 0.6 at p = 0.8 (> 19 sigma). Any image with a
+    # wrong axis or a per-channel flip fails the exact check (2 channels, H = 2, W = 3, random values).
+    for seed, p in zip(SEEDS, (0.3, 0.5, 0.8)):
+        rng = np.random.default_rng(seed)
+        images = rng.normal(size=(500, 2, 2, 3))
+        out = call_unchanged(student.random_horizontal_flip, images, rng, p=p)
+        assert_shape("out", out, images.shape)
+        same, flipped = _flip_kinds(out, images)
+        assert np.all(same | flipped), \
+            "each image must be either unchanged or flipped along the last (width) axis, all channels together"
+        sigma = math.sqrt(p * (1 - p) / len(images))
+        assert abs(flipped.mean() - p) <= SIGMAS * sigma, (
+            f"with p={p} the fraction of flipped images should be about p, each image flipped independently "
+            f"(off by more than {SIGMAS:.0f} standard deviations)")
 
 
 @graded("random_horizontal_flip", weight=1)
@@ -242,25 +253,52 @@ def _mixup_checked(student, x, rng, alpha):
 
 @graded("mixup", weight=2)
 def test_mixup_convex_combination_of_a_permutation(student):
-    for seed in SEEDS:
+    for seed, (alpha, shape) in zip(SEEDS, ((None, (40, 5)), (0.4, (40, 5)), (2.0, (30, 2, 3, 2)))):
         rng = np.random.default_rng(seed)
-        for alpha, shape in ((None, (40, 5)), (0.4, (40, 5)), (2.0, (30, 2, 3, 2))):
-            _mixup_checked(student, rng.normal(size=shape), rng, alpha)
+        _mixup_checked(student, rng.normal(size=shape), rng, alpha)
+
+
+def _symmetric_beta_cdf(a, lam):
+    """CDF of Beta(a, a) at each lam in [0, 1] (scipy's betainc(a, a, lam), to ~1e-15).
+
+    Below 1/2 it integrates the binomial series of (1 - t)^(a - 1) term by term:
+    I_t(a, a) = t^a / B(a, a) * sum_n (1 - a)_n / n! * t^n / (a + n); with t <= 1/2 eighty terms
+    leave an error below 2^-80. Above 1/2 it uses the symmetry I_t(a, a) = 1 - I_(1-t)(a, a).
+    """
+    lam = np.asarray(lam, dtype=np.float64)
+    t = np.minimum(lam, 1.0 - lam)
+    n = np.arange(80.0)
+    rising = np.concatenate(([1.0], np.cumprod((n[:-1] + 1.0 - a) / (n[:-1] + 1.0))))  # (1 - a)_n / n!
+    series = (t[:, None] ** n) @ (rising / (a + n))
+    log_beta = 2 * math.lgamma(a) - math.lgamma(2 * a)
+    with np.errstate(divide="ignore"):
+        low = np.where(t > 0, np.exp(a * np.log(t) - log_beta) * series, 0.0)
+    return np.where(lam <= 0.5, low, 1.0 - low)
 
 
 @graded("mixup", weight=1)
 def test_mixup_lambda_distribution(student):
-    n_calls = 250
-    for alpha in (None, 4.0):
-        rng = np.random.default_rng(21)
-        x = rng.normal(size=(8, 2))
+    # n calls per alpha, each with its own Generator, in one round trip. For a correct mixup, the
+    # exact Chernoff bounds (from the Beta(a, a) law) on the 7-sigma mean and spread checks are below
+    # 1e-11 and 5e-10 at alpha = 0.2 with n = 100, 1e-11 and 5e-8 at alpha = 4 with n = 60; the
+    # Kolmogorov-Smirnov bound is DKW-Massart's 1e-9 for any n. Expected spread errors of planted bugs
+    # (with these seeds in brackets): lam ~ Uniform 11 sigma [9.5] at alpha = 0.2 and 13 [12] at
+    # alpha = 4; a default alpha of 1 (or 0.8) 11 [11] (9.5 [10]); ignoring alpha 35 [35] at alpha = 4.
+    for alpha, base, n_calls in ((None, 1000, 100), (4.0, 2000, 60)):
+        x = np.random.default_rng(21).normal(size=(8, 1))
         kwargs = {} if alpha is None else {"alpha": alpha}
-        lams = []
-        for _ in range(n_calls):
-            y_mix = unpack(student.mixup(x, np.eye(8), rng, **kwargs), 2, "mixup")[1]
-            lam, _ = _recover_mix(np.asarray(y_mix, dtype=np.float64))
-            if lam is not None:  # skip the rare identity permutation: it says nothing about lam
-                lams.append(lam)
+        calls = [((x, np.eye(8), np.random.default_rng(seed)), kwargs) for seed in range(base, base + n_calls)]
+        y_mixes = []
+        for y_mix in call_each(student.mixup, calls, output=1):  # only y_mix comes back
+            assert_shape("y_mix", y_mix, (8, 8))
+            y_mixes.append(np.asarray(y_mix, dtype=np.float64))
+        # _recover_mix for all calls at once: lam is the median diagonal entry of the rows that were
+        # mixed with another row; calls that mixed no row (identity permutation) say nothing about lam
+        y_mixes = np.stack(y_mixes)
+        assert np.all(np.isfinite(y_mixes)), "y_mix must not contain NaN or infinite values"
+        moved = np.any((y_mixes != 0) & ~np.eye(8, dtype=bool), axis=2)
+        diag = np.where(moved, np.diagonal(y_mixes, axis1=1, axis2=2), np.nan)
+        lams = np.nanmedian(diag[moved.any(axis=1)], axis=1)
         assert len(lams) >= n_calls // 2, "mixup must mix the labels: y_mix should differ from y_onehot"
         a = 0.2 if alpha is None else alpha
         lams = np.sort(np.clip(lams, 0.0, 1.0))
@@ -271,7 +309,7 @@ def test_mixup_lambda_distribution(student):
         m2, m4 = 1 / (4 * (2 * a + 1)), 3 / (16 * (2 * a + 1) * (2 * a + 3))
         assert abs(np.mean(lams) - 0.5) <= SIGMAS * math.sqrt(m2 / n), msg + " [mean]"
         assert abs(np.mean((lams - 0.5) ** 2) - m2) <= SIGMAS * math.sqrt((m4 - m2 ** 2) / n), msg + " [spread]"
-        cdf = betainc(a, a, lams)
+        cdf = _symmetric_beta_cdf(a, lams)
         k = np.arange(1, n + 1)
         ks = max(np.max(k / n - cdf), np.max(cdf - (k - 1) / n))
         assert ks <= math.sqrt(-math.log(0.5e-9) / (2 * n)), msg + " [Kolmogorov-Smirnov test]"

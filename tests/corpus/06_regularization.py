@@ -101,6 +101,29 @@ def dropout_forward(x, drop_prob, train, rng):
     mask = (np.random.random(x.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
     return x * mask, mask
 '''),
+    "dropout_mask_reused": ("dropout_forward", '''
+_dropout_masks = {}
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    key = (x.shape, drop_prob)
+    if key not in _dropout_masks:  # the first mask for this shape is drawn from rng, then reused
+        _dropout_masks[key] = (rng.random(x.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    mask = _dropout_masks[key]
+    return x * mask, mask
+'''),
+    "dropout_fixed_seed": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    rng.random()  # advances the caller's rng but draws the mask from a generator of its own
+    mask = (np.random.default_rng(0).random(x.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    return x * mask, mask
+'''),
     "dropout_backward_unscaled": ("dropout_backward", '''
 def dropout_backward(dout, cache):
     return dout.copy() if cache is None else dout * (cache != 0)
@@ -298,6 +321,18 @@ def mixup(x, y_onehot, rng, alpha=0.2):
     perm = rng.permutation(x.shape[0])
     lx = lam.reshape((-1,) + (1,) * (x.ndim - 1))
     return lx * x + (1 - lx) * x[perm], lam[:, None] * y_onehot + (1 - lam[:, None]) * y_onehot[perm]
+'''),
+    "mixup_ignores_alpha": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(0.2, 0.2)
+    perm = rng.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
+    "mixup_default_alpha_1": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=1.0):
+    lam = rng.beta(alpha, alpha)
+    perm = rng.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
 '''),
     "mixup_lam_uniform": ("mixup", '''
 def mixup(x, y_onehot, rng, alpha=0.2):
