@@ -8,7 +8,10 @@ first worker is ready by the time the hidden tests are.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
+import threading
 
 _GRADING = {"grade", "grade-all", "validate", "ci"}
 
@@ -33,4 +36,34 @@ def main() -> None:
         zygote.get()
     from grader.cli import main as cli
 
-    cli()
+    try:
+        cli()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    _exit(code)
+
+
+def _exit(code) -> None:
+    """Finish like ``sys.exit(code)`` but skip the interpreter's teardown (~50 ms once numpy is
+    loaded, a fifth of grading a small assignment): wait for non-daemon threads, run the atexit
+    handlers (zygote shutdown, leftover workers, temporary directories), flush, then _exit."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    try:
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join()
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(status & 0xFF if status >= 0 else 1)
