@@ -4,14 +4,19 @@ training.
 Network backward and loss gradients are checked against the reference and against centred
 differences of the student's own forward / loss (when that agrees with the reference; a wrong
 forward is graded by its own tests). ReLU networks for numerical checks keep every hidden
-pre-activation at least 1e-3 away from the kink. Training is graded by outcome (accuracy of the
-returned parameters), so any valid use of rng passes.
+pre-activation at least 1e-3 away from the kink. Training is graded by outcome (accuracy and
+regularized loss of the returned parameters), so any valid use of rng passes.
+
+Every student call is a round trip to the worker, so a test sends its first input through
+call_unchanged (which also proves the inputs are left alone: a function that scribbles on its
+inputs does so on every input) and the rest together through call_each; all the perturbed calls of
+a test's numerical gradients go in one call_each.
 """
 
 import numpy as np
 
-from grader.checks import (as_float, assert_close, assert_equal, assert_shape, call_unchanged, describe, graded,
-                           numeric_grad, numeric_grad_array, unpack)
+from grader.checks import (as_float, assert_close, assert_equal, assert_shape, call_each, call_unchanged, describe,
+                           graded, unpack)
 
 SEEDS = (0, 1, 2)
 RTOL = 1e-7
@@ -68,29 +73,81 @@ def _label(act, loss=None, reg=None):
     return ", ".join(parts)
 
 
+def _each(fn, calls):
+    """``[fn(*args, **kwargs) for args, kwargs in calls]`` in two round trips; the first call also fails
+    the test if fn modifies its inputs."""
+    (args, kwargs), rest = calls[0], calls[1:]
+    return [call_unchanged(fn, *args, **kwargs)] + (call_each(fn, rest) if rest else [])
+
+
+def _directional_diffs(fn, cases, h=1e-6):
+    """Centred differences of directional derivatives of ``fn``, every call in ONE call_each.
+
+    A case is ``(args, kwargs, (position, key), v, dout, output)``: the derivative of
+    ``sum(fn(*args, **kwargs)[output] * dout)`` (of the scalar ``fn(...)[output]`` when dout is None)
+    along ``v`` in the dict entry ``args[position][key]``, e.g. ``(2, "W1")`` for ``params["W1"]``.
+    Comparing ``sum(grad * v)`` with it for two random directions v per gradient catches every
+    gradient error that is not vanishingly small (an error e escapes only if e . v is within the
+    tolerance for both directions: in these tests every single wrong entry off by 0.1 % of the
+    gradient's largest entry is caught, and 95 % of those off by 0.01 %) with 4 calls per gradient
+    instead of 2 per entry; every call costs encoding its arguments and its result.
+    """
+    calls = []
+    for args, kwargs, (pos, key), v, _, _ in cases:
+        for step in (h, -h):
+            calls.append((args[:pos] + ({**args[pos], key: args[pos][key] + step * v},) + args[pos + 1:], kwargs))
+    values = iter(call_each(fn, calls) if calls else [])
+    name = getattr(fn, "__name__", "function")
+
+    def picked(result, dout, output):
+        out = unpack(result, 2, name)[output]
+        if dout is None:
+            return as_float(f"{name} output", out)
+        assert_shape(f"{name} output", out, np.shape(dout))
+        return float(np.sum(np.asarray(out, dtype=np.float64) * dout))
+
+    return [(picked(next(values), dout, output) - picked(next(values), dout, output)) / (2 * h)
+            for _, _, _, _, dout, output in cases]
+
+
+def _directions(seed, params, keys=KEYS, count=2):
+    """``count`` random directions for each of params[k], k in keys: a list of (k, v)."""
+    rng = np.random.default_rng(seed)
+    return [(k, rng.standard_normal(np.shape(params[k]))) for k in keys for _ in range(count)]
+
+
+def _along(grad, v):
+    return float(np.sum(np.asarray(grad, dtype=np.float64) * v))
+
+
 # ---------------------------------------------------------------------------- two_layer_init
 @graded("two_layer_init", weight=1)
 def test_two_layer_init_shapes_and_zero_biases(student, ref):
-    for seed in SEEDS:
-        for d, h, c in ((4, 7, 3), (2, 50, 5)):
-            params = student.two_layer_init(d, h, c, np.random.default_rng(seed), weight_scale=0.37)
-            _check_params_dict("params", params, _shapes(d, h, c))
-            assert_equal("params['b1']", params["b1"], np.zeros(h))
-            assert_equal("params['b2']", params["b2"], np.zeros(c))
-            for k in ("W1", "W2"):
-                w = np.asarray(params[k], dtype=np.float64)
-                assert np.all(np.isfinite(w)) and np.any(w != 0), f"params[{k!r}] must be random, finite and nonzero"
+    dims = [(seed, d, h, c) for seed in SEEDS for d, h, c in ((4, 7, 3), (2, 50, 5))]
+    results = call_each(student.two_layer_init, [((d, h, c, np.random.default_rng(seed)), {"weight_scale": 0.37})
+                                                 for seed, d, h, c in dims])
+    for (_, d, h, c), params in zip(dims, results):
+        _check_params_dict("params", params, _shapes(d, h, c))
+        assert_equal("params['b1']", params["b1"], np.zeros(h))
+        assert_equal("params['b2']", params["b2"], np.zeros(c))
+        for k in ("W1", "W2"):
+            w = np.asarray(params[k], dtype=np.float64)
+            assert np.all(np.isfinite(w)) and np.any(w != 0), f"params[{k!r}] must be random, finite and nonzero"
 
 
 @graded("two_layer_init", weight=2)
 def test_two_layer_init_weight_statistics(student, ref):
     # Tolerances are 10 standard errors of each statistic for normal draws (a correct
-    # implementation fails with probability far below 1e-9); uniform draws of the right std fail.
-    for seed, scale in ((0, 0.37), (1, None), (2, 2.5)):
-        kwargs = {} if scale is None else {"weight_scale": scale}
+    # implementation fails with probability far below 1e-9). Uniform draws of the right std put
+    # 57.7 % of the weights within one std instead of 68.3 %: 0.105 off, against 10 standard errors
+    # of 0.038 for W1 (15000 weights) and 0.060 for W2 (6000 weights).
+    cases = ((0, 0.37), (1, None), (2, 2.5))
+    results = call_each(student.two_layer_init, [((150, 100, 60, np.random.default_rng(seed)),
+                                                  {} if scale is None else {"weight_scale": scale})
+                                                 for seed, scale in cases])
+    for (_, scale), params in zip(cases, results):
         s = 1e-2 if scale is None else scale
-        params = student.two_layer_init(300, 200, 50, np.random.default_rng(seed), **kwargs)
-        _check_params_dict("params", params, _shapes(300, 200, 50))
+        _check_params_dict("params", params, _shapes(150, 100, 60))
         what = "default weight_scale" if scale is None else "weight_scale set"
         for k in ("W1", "W2"):
             w = np.asarray(params[k], dtype=np.float64).ravel()
@@ -105,9 +162,8 @@ def test_two_layer_init_weight_statistics(student, ref):
 
 @graded("two_layer_init", weight=1)
 def test_two_layer_init_draws_only_from_rng(student, ref):
-    first = student.two_layer_init(5, 8, 3, np.random.default_rng(21), weight_scale=0.37)
-    again = student.two_layer_init(5, 8, 3, np.random.default_rng(21), weight_scale=0.37)
-    other = student.two_layer_init(5, 8, 3, np.random.default_rng(22), weight_scale=0.37)
+    first, again, other = call_each(student.two_layer_init, [((5, 8, 3, np.random.default_rng(seed)),
+                                                              {"weight_scale": 0.37}) for seed in (21, 21, 22)])
     for params in (first, again, other):
         _check_params_dict("params", params, _shapes(5, 8, 3))
     for k in ("W1", "W2"):
@@ -119,36 +175,44 @@ def test_two_layer_init_draws_only_from_rng(student, ref):
 # ---------------------------------------------------------------------------- two_layer_forward
 @graded("two_layer_forward", weight=2)
 def test_two_layer_forward_matches_reference(student, ref):
+    cases = []  # (X, params, kwargs): each activation, then the default
     for seed in SEEDS:
         rng = np.random.default_rng(200 + seed)
         for n, d, h, c in NET_SHAPES:
             X, params = rng.standard_normal((n, d)), _net(rng, d, h, c)
-            for act in ACTIVATIONS:
-                scores, _ = unpack(call_unchanged(student.two_layer_forward, X, params, hidden_activation=act),
-                                   2, "two_layer_forward")
-                expected = ref.two_layer_forward(X, params, hidden_activation=act)[0]
-                assert_close(f"scores ({_label(act)})", scores, expected, rtol=RTOL)
-            scores, _ = unpack(student.two_layer_forward(X, _copy(params)), 2, "two_layer_forward")
-            assert_close("scores (default hidden_activation)", scores, ref.two_layer_forward(X, params)[0], rtol=RTOL)
+            cases += [(X, params, {"hidden_activation": act}) for act in ACTIVATIONS] + [(X, params, {})]
+    results = _each(student.two_layer_forward, [((X, _copy(params)), kw) for X, params, kw in cases])
+    for (X, params, kw), result in zip(cases, results):
+        scores, _ = unpack(result, 2, "two_layer_forward")
+        label = _label(kw["hidden_activation"]) if kw else "default hidden_activation"
+        assert_close(f"scores ({label})", scores, ref.two_layer_forward(X, params, **kw)[0], rtol=RTOL)
 
 
 # ---------------------------------------------------------------------------- two_layer_backward
-def _network_forward(student, ref, X, params, act):
-    """The student's two_layer_forward on copies: (cache, trusted).
+def _network_forwards(student, ref, cases):
+    """The student's two_layer_forward on copies of each (X, params, act), in two round trips:
+    (caches, trusted).
 
-    trusted: its scores agree with the reference and it left X and params alone. A backward can only
-    be compared with the reference through a sound forward's cache; a wrong forward is charged by
-    its own tests, and the backward is then checked for its output's structure only.
+    trusted[i]: its scores agree with the reference and it left X and params alone. A backward can
+    only be compared with the reference through a sound forward's cache; a wrong forward is charged
+    by its own tests, and the backward is then checked for its output's structure only.
     """
     fn = student.two_layer_forward
+    calls = [((X.copy(), _copy(params)), {"hidden_activation": act}) for X, params, act in cases]
     try:
-        scores, cache = unpack(call_unchanged(fn, X.copy(), _copy(params), hidden_activation=act), 2,
-                               "two_layer_forward")
+        first = call_unchanged(fn, *calls[0][0], **calls[0][1])
         kept = True
     except AssertionError:  # modified its input
-        scores, cache = unpack(fn(X.copy(), _copy(params), hidden_activation=act), 2, "two_layer_forward")
+        X, params, act = cases[0]
+        first = fn(X.copy(), _copy(params), hidden_activation=act)
         kept = False
-    return cache, kept and _agrees(scores, ref.two_layer_forward(X, params, hidden_activation=act)[0])
+    results = [first] + (call_each(fn, calls[1:]) if len(calls) > 1 else [])
+    caches, trusted = [], []
+    for (X, params, act), result in zip(cases, results):
+        scores, cache = unpack(result, 2, "two_layer_forward")
+        caches.append(cache)
+        trusted.append(kept and _agrees(scores, ref.two_layer_forward(X, params, hidden_activation=act)[0]))
+    return caches, trusted
 
 
 def _agrees(out, expected):
@@ -161,60 +225,66 @@ def _agrees(out, expected):
 
 @graded("two_layer_backward", weight=2)
 def test_two_layer_backward_matches_reference(student, ref):
+    cases, douts = [], []
     for seed in SEEDS:
         rng = np.random.default_rng(300 + seed)
         for n, d, h, c in NET_SHAPES:
             X, params = rng.standard_normal((n, d)), _net(rng, d, h, c)
             dscores = rng.standard_normal((n, c))
-            for act in ACTIVATIONS:
-                cache, trusted = _network_forward(student, ref, X, params, act)
-                grads = call_unchanged(student.two_layer_backward, dscores, cache)
-                if trusted:
-                    expected = ref.two_layer_backward(dscores, ref.two_layer_forward(X, params, hidden_activation=act)[1])
-                    _check_grads(f"grads ({_label(act)})", grads, expected)
-                else:
-                    _check_params_dict(f"grads ({_label(act)})", grads, _shapes(d, h, c))
+            cases += [(X, params, act) for act in ACTIVATIONS]
+            douts += [dscores] * len(ACTIVATIONS)
+    caches, trusted = _network_forwards(student, ref, cases)
+    results = _each(student.two_layer_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
+    for (X, params, act), dscores, grads, ok in zip(cases, douts, results, trusted):
+        if ok:
+            expected = ref.two_layer_backward(dscores, ref.two_layer_forward(X, params, hidden_activation=act)[1])
+            _check_grads(f"grads ({_label(act)})", grads, expected)
+        else:
+            _check_params_dict(f"grads ({_label(act)})", grads, _shapes(X.shape[1], params["W1"].shape[1],
+                                                                         params["W2"].shape[1]))
 
 
 @graded("two_layer_backward", weight=1)
 def test_two_layer_backward_numerical_gradient(student, ref):
+    cases, douts = [], []
     for seed in SEEDS[:2]:
         rng = np.random.default_rng(320 + seed)
         X, params = _smooth_problem(rng, 4, 3, 5, 3)
         dscores = rng.standard_normal((4, 3))
-        for act in ACTIVATIONS:
-            cache, trusted = _network_forward(student, ref, X, params, act)
-            grads = student.two_layer_backward(dscores, cache)
-            _check_params_dict(f"grads ({_label(act)})", grads, _shapes(3, 5, 3))
-            if not trusted:
-                continue
-            for k in KEYS:
-                num = numeric_grad_array(lambda v: student.two_layer_forward(X, {**params, k: v}, hidden_activation=act)[0],
-                                         params[k], dscores)
-                assert_close(f"grads[{k!r}] vs. numerical gradient ({_label(act)})", grads[k], num,
-                             rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        cases += [(X, params, act) for act in ACTIVATIONS]
+        douts += [dscores] * len(ACTIVATIONS)
+    caches, trusted = _network_forwards(student, ref, cases)
+    results = call_each(student.two_layer_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
+    for (_, _, act), grads in zip(cases, results):
+        _check_params_dict(f"grads ({_label(act)})", grads, _shapes(3, 5, 3))
+    # along two random directions per parameter (see _directional_diffs); a wrong forward is charged by its
+    # own tests, so only the cases whose forward agrees with the reference are differentiated
+    checks = [(i, k, v) for i, ok in enumerate(trusted) if ok for k, v in _directions(330 + i, cases[i][1])]
+    nums = _directional_diffs(student.two_layer_forward, [
+        ((cases[i][0], cases[i][1]), {"hidden_activation": cases[i][2]}, (1, k), v, douts[i], 0) for i, k, v in checks])
+    for (i, k, v), num in zip(checks, nums):
+        assert_close(f"grads[{k!r}] vs. numerical gradient ({_label(cases[i][2])}), along a random direction",
+                     _along(results[i][k], v), num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
 # ---------------------------------------------------------------------------- two_layer_loss
 def _loss_matches(student, ref, cases, with_default):
+    calls = []
     for seed in SEEDS:
         rng = np.random.default_rng(400 + seed)
         for n, d, h, c in NET_SHAPES:
             X, params = rng.standard_normal((n, d)), _net(rng, d, h, c)
             for act, loss, reg in cases:
                 y = _targets(rng, loss, n, c)
-                got = unpack(call_unchanged(student.two_layer_loss, X, y, params, hidden_activation=act, loss=loss,
-                                            reg=reg), 2, "two_layer_loss")
-                expected = ref.two_layer_loss(X, y, params, hidden_activation=act, loss=loss, reg=reg)
-                label = _label(act, loss, reg)
-                assert_close(f"loss ({label})", as_float("loss", got[0]), expected[0], rtol=RTOL)
-                _check_grads(f"grads ({label})", got[1], expected[1])
+                calls.append(((X, y, params), {"hidden_activation": act, "loss": loss, "reg": reg}))
             if with_default:
-                y = _targets(rng, "softmax", n, c)
-                got = unpack(student.two_layer_loss(X, y, _copy(params)), 2, "two_layer_loss")
-                expected = ref.two_layer_loss(X, y, params)
-                assert_close("loss (default arguments)", as_float("loss", got[0]), expected[0], rtol=RTOL)
-                _check_grads("grads (default arguments)", got[1], expected[1])
+                calls.append(((X, _targets(rng, "softmax", n, c), _copy(params)), {}))
+    for (args, kw), result in zip(calls, _each(student.two_layer_loss, calls)):
+        got = unpack(result, 2, "two_layer_loss")
+        expected = ref.two_layer_loss(*args, **kw)
+        label = _label(kw["hidden_activation"], kw["loss"], kw["reg"]) if kw else "default arguments"
+        assert_close(f"loss ({label})", as_float("loss", got[0]), expected[0], rtol=RTOL)
+        _check_grads(f"grads ({label})", got[1], expected[1])
 
 
 @graded("two_layer_loss", weight=2)
@@ -231,12 +301,13 @@ def test_two_layer_loss_mse_sigmoid_matches_reference(student, ref):
 def test_two_layer_loss_l2_term(student, ref):
     rng = np.random.default_rng(430)
     X, params = rng.standard_normal((6, 4)), _net(rng, 4, 5, 3)
-    for act, loss, reg in LOSS_CASES:
-        y = _targets(rng, loss, 6, 3)
-        base = unpack(student.two_layer_loss(X, y, _copy(params), hidden_activation=act, loss=loss, reg=0.0), 2,
-                      "two_layer_loss")
-        with_reg = unpack(student.two_layer_loss(X, y, _copy(params), hidden_activation=act, loss=loss, reg=reg),
-                          2, "two_layer_loss")
+    cases = [(act, loss, reg, _targets(rng, loss, 6, 3)) for act, loss, reg in LOSS_CASES]
+    results = iter(call_each(student.two_layer_loss, [
+        ((X, y, _copy(params)), {"hidden_activation": act, "loss": loss, "reg": r})
+        for act, loss, reg, y in cases for r in (0.0, reg)]))
+    for act, loss, reg, _ in cases:
+        base = unpack(next(results), 2, "two_layer_loss")
+        with_reg = unpack(next(results), 2, "two_layer_loss")
         _check_params_dict("grads", base[1], _shapes(4, 5, 3))
         _check_params_dict("grads", with_reg[1], _shapes(4, 5, 3))
         penalty = 0.5 * reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
@@ -255,22 +326,35 @@ def test_two_layer_loss_l2_term(student, ref):
 @graded("two_layer_loss", weight=1)
 def test_two_layer_loss_numerical_gradient(student, ref):
     rng = np.random.default_rng(440)
+    cases = []
     for act, loss, reg in LOSS_CASES:
         X, params = _smooth_problem(rng, 5, 3, 4, 3)
-        y = _targets(rng, loss, 5, 3)
-        kw = {"hidden_activation": act, "loss": loss, "reg": reg}
-        got = unpack(student.two_layer_loss(X, y, _copy(params), **kw), 2, "two_layer_loss")
-        expected = ref.two_layer_loss(X, y, params, **kw)[0]
-        own = abs(as_float("loss", got[0]) - expected) <= 1e-6 * abs(expected) + 1e-10
-        f = student.two_layer_loss if own else ref.two_layer_loss
-        _check_params_dict("grads", got[1], _shapes(3, 4, 3))
-        for k in KEYS:
-            num = numeric_grad(lambda v: as_float("loss", f(X, y, {**params, k: v}, **kw)[0]), params[k])
-            assert_close(f"grads[{k!r}] vs. numerical gradient ({_label(act, loss, reg)})", got[1][k], num,
-                         rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        cases.append(((X, _targets(rng, loss, 5, 3), params), {"hidden_activation": act, "loss": loss, "reg": reg}))
+    results = call_each(student.two_layer_loss, [((X, y, _copy(params)), kw) for (X, y, params), kw in cases])
+    got = [unpack(r, 2, "two_layer_loss") for r in results]
+    own = []  # the student's own loss agrees with the reference there: differentiate it, else the reference
+    for (args, kw), (value, grads) in zip(cases, got):
+        _check_params_dict("grads", grads, _shapes(3, 4, 3))
+        expected = ref.two_layer_loss(*args, **kw)[0]
+        own.append(abs(as_float("loss", value) - expected) <= 1e-6 * abs(expected) + 1e-10)
+    # along two random directions per parameter (see _directional_diffs)
+    checks = [(i, k, v) for i in range(len(cases)) for k, v in _directions(450 + i, cases[i][0][2])]
+    nums = [0.0] * len(checks)
+    for fn, mine in ((student.two_layer_loss, True), (ref.two_layer_loss, False)):
+        picked = [j for j, (i, _, _) in enumerate(checks) if own[i] == mine]
+        diffs = _directional_diffs(fn, [(*cases[checks[j][0]], (2, checks[j][1]), checks[j][2], None, 0)
+                                        for j in picked])
+        for j, d in zip(picked, diffs):
+            nums[j] = d
+    for (i, k, v), num in zip(checks, nums):
+        kw = cases[i][1]
+        label = _label(kw["hidden_activation"], kw["loss"], kw["reg"])
+        assert_close(f"grads[{k!r}] vs. numerical gradient ({label}), along a random direction",
+                     _along(got[i][1][k], v), num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
 # ---------------------------------------------------------------------------- gradient checking
+# numerical_gradient calls back into this process for every f(x), so these checks keep x small.
 def _wavy(rng, shape):
     """f(x) = sum(C * sin(4 x)) with C fixed: curved enough that forward differences are visibly off."""
     C = 3.0 * rng.standard_normal(shape)
@@ -279,39 +363,41 @@ def _wavy(rng, shape):
 
 @graded("numerical_gradient", weight=2)
 def test_numerical_gradient_centred_accuracy(student, ref):
-    for seed in SEEDS:
-        rng = np.random.default_rng(500 + seed)
-        for shape in ((3, 4), (7,)):
-            f, grad_f = _wavy(rng, shape)
-            x = 2.0 * rng.standard_normal(shape)
-            # centred differences err by about h**2, forward differences by about h: 1e-6 separates them
-            assert_close("grad (default h)", student.numerical_gradient(f, x.copy()), grad_f(x), rtol=1e-6, atol=1e-8)
-            assert_close("grad (h set)", student.numerical_gradient(f, x.copy(), h=1e-4), grad_f(x), rtol=1e-6,
-                         atol=1e-8)
+    # centred differences err by about h**2, forward differences by about h: 1e-6 separates them in
+    # every entry where sin(4 x) is not close to 0
+    rng = np.random.default_rng(500)
+    cases = []
+    for shape in ((2, 2), (3,)):
+        f, grad_f = _wavy(rng, shape)
+        x = 2.0 * rng.standard_normal(shape)
+        cases += [("grad (default h)", ((f, x.copy()), {}), grad_f(x)),
+                  ("grad (h set)", ((f, x.copy()), {"h": 1e-4}), grad_f(x))]
+    for (what, _, want), grad in zip(cases, call_each(student.numerical_gradient, [c[1] for c in cases])):
+        assert_close(what, grad, want, rtol=1e-6, atol=1e-8)
 
 
 @graded("numerical_gradient", weight=1)
 def test_numerical_gradient_uses_h(student, ref):
     # For a cubic, centred differences give exactly 3 x**2 + h**2: this checks the step really is h.
-    rng = np.random.default_rng(510)
-    x = rng.standard_normal((2, 3))
-    for h in (1e-2, 3e-2):
-        grad = student.numerical_gradient(lambda v: float(np.sum(np.asarray(v) ** 3)), x.copy(), h=h)
+    x = np.random.default_rng(510).standard_normal(3)
+    hs = (1e-2, 3e-2)
+    cube = lambda v: float(np.sum(np.asarray(v) ** 3))  # noqa: E731
+    for h, grad in zip(hs, call_each(student.numerical_gradient, [((cube, x.copy()), {"h": h}) for h in hs])):
         assert_close("grad of sum(x**3) (h set)", grad, 3 * x ** 2 + h ** 2, rtol=1e-8, atol=1e-10)
 
 
 @graded("numerical_gradient", weight=1)
 def test_numerical_gradient_leaves_x_unchanged(student, ref):
-    for seed in SEEDS:
-        rng = np.random.default_rng(520 + seed)
-        f, grad_f = _wavy(rng, (4, 3))
-        x = rng.standard_normal((4, 3))
-        grad = call_unchanged(student.numerical_gradient, f, x)
-        assert_close("grad", grad, grad_f(x), rtol=1e-6, atol=1e-8)
+    rng = np.random.default_rng(520)
+    f, grad_f = _wavy(rng, (2, 3))
+    x = rng.standard_normal((2, 3))
+    grad = call_unchanged(student.numerical_gradient, f, x)
+    assert_close("grad", grad, grad_f(x), rtol=1e-6, atol=1e-8)
 
 
 @graded("relative_error", weight=1)
 def test_relative_error_formula(student, ref):
+    cases = []
     for seed in SEEDS:
         rng = np.random.default_rng(600 + seed)
         a = rng.standard_normal((4, 5))
@@ -319,43 +405,49 @@ def test_relative_error_formula(student, ref):
         b[0, 0] = a[0, 0] + 0.5                                    # one outlier: the max, not the mean
         a[1, :3], b[1, :3] = [1e-10, 0.0, 3e-9], [-1e-10, 0.0, 0.0]  # below the 1e-8 floor, and 0 vs 0
         tiny = 1e-9 * rng.standard_normal(6)                       # only floored entries
-        cases = [(a, b), (a, a.copy()), (tiny, -tiny), (tiny, np.zeros(6)), (np.zeros(3), np.zeros(3)), (3.0, 3.5)]
-        for u, v in cases:
-            got = as_float("relative error", call_unchanged(student.relative_error, u, v))
-            want = float(np.max(np.abs(np.subtract(u, v)) / np.maximum(1e-8, np.abs(u) + np.abs(v))))
-            assert_close("relative error", got, want, rtol=1e-12, atol=0)
+        cases += [(a, b), (a, a.copy()), (tiny, -tiny), (tiny, np.zeros(6)), (np.zeros(3), np.zeros(3)), (3.0, 3.5)]
+    for (u, v), result in zip(cases, _each(student.relative_error, [(c, {}) for c in cases])):
+        got = as_float("relative error", result)
+        want = float(np.max(np.abs(np.subtract(u, v)) / np.maximum(1e-8, np.abs(u) + np.abs(v))))
+        assert_close("relative error", got, want, rtol=1e-12, atol=0)
 
 
 # ---------------------------------------------------------------------------- predict
 @graded("predict", weight=1)
 def test_predict_matches_reference(student, ref):
+    cases = []  # (X, params, kwargs): each activation, then the default
     for seed in SEEDS:
         rng = np.random.default_rng(700 + seed)
         for n, d, h, c in ((20, 4, 6, 3), (9, 3, 10, 5), (1, 2, 5, 3)):
             X, params = rng.standard_normal((n, d)), _net(rng, d, h, c)
-            for act in ACTIVATIONS:
-                labels = call_unchanged(student.predict, X, params, hidden_activation=act)
-                assert_shape(f"labels ({_label(act)})", labels, (n,))
-                assert np.asarray(labels).dtype.kind in "iu", "predict must return integer class labels"
-                assert_equal(f"labels ({_label(act)})", labels, ref.predict(X, params, hidden_activation=act))
-            assert_equal("labels (default hidden_activation)", student.predict(X, _copy(params)), ref.predict(X, params))
+            cases += [(X, params, {"hidden_activation": act}) for act in ACTIVATIONS] + [(X, params, {})]
+    results = _each(student.predict, [((X, _copy(params)), kw) for X, params, kw in cases])
+    for (X, params, kw), labels in zip(cases, results):
+        if not kw:
+            assert_equal("labels (default hidden_activation)", labels, ref.predict(X, params))
+            continue
+        label = _label(kw["hidden_activation"])
+        assert_shape(f"labels ({label})", labels, (X.shape[0],))
+        assert np.asarray(labels).dtype.kind in "iu", "predict must return integer class labels"
+        assert_equal(f"labels ({label})", labels, ref.predict(X, params, **kw))
 
 
 # ---------------------------------------------------------------------------- training
 def _spiral(seed=0, n=100, k=3):
-    """The CS231n spiral: k arms of n points, angle noise 0.2."""
+    """The CS231n spiral: k arms of n points, with angle noise 0.05 (CS231n: 0.2) so that arms do not
+    overlap and a few hundred SGD steps fit it."""
     rng = np.random.default_rng(seed)
     X, y = np.zeros((n * k, 2)), np.zeros(n * k, dtype=np.int64)
     for j in range(k):
         r = np.linspace(0.0, 1.0, n)
-        t = np.linspace(4.0 * j, 4.0 * (j + 1), n) + 0.2 * rng.standard_normal(n)
+        t = np.linspace(4.0 * j, 4.0 * (j + 1), n) + 0.05 * rng.standard_normal(n)
         X[j * n:(j + 1) * n] = np.c_[r * np.sin(t), r * np.cos(t)]
         y[j * n:(j + 1) * n] = j
     # standardized and doubled: constant-lr SGD from the 1e-2 init leaves its plateau quickly
     return 2.0 * (X - X.mean(axis=0)) / X.std(axis=0), y
 
 
-def _blobs(seed=0, n=50):
+def _blobs(seed=0, n=30):
     rng = np.random.default_rng(seed)
     centers = 2.0 * np.array([[np.cos(a), np.sin(a)] for a in (0.0, 2 * np.pi / 3, 4 * np.pi / 3)])
     return np.concatenate([m + 0.5 * rng.standard_normal((n, 2)) for m in centers]), np.repeat(np.arange(3), n)
@@ -376,45 +468,62 @@ def _check_history(history, epochs):
     return loss, acc
 
 
-def _train(student, X, y, **kw):
-    params, history = unpack(call_unchanged(student.train_two_layer, X, y, **kw), 2, "train_two_layer")
-    _check_params_dict("params", params, _shapes(X.shape[1], kw["hidden_dim"], 3))
+def _trained(result, X, hidden_dim):
+    params, history = unpack(result, 2, "train_two_layer")
+    _check_params_dict("params", params, _shapes(X.shape[1], hidden_dim, 3))
     return params, history
 
 
 @graded("train_two_layer", weight=3)
 def test_train_two_layer_fits_spiral(student, ref):
+    # 40 epochs of 10 mini-batches: 400 SGD steps (the reference passes 90 % after about 150; the
+    # suite used to run 1000). Over 600 rng seeds the reference ends at >= 97.3 % of the spiral (mean
+    # 99 %); loops that draw batches with replacement (900 seeds), shuffle with rng.shuffle, drop
+    # the last batch or draw W2 first (300 seeds each) end at >= 96.7 %: the 90 % asked for is a
+    # wide margin. A loop that never updates, climbs the gradient, sums the batch gradient instead
+    # of averaging it (diverges) or divides it by the batch size again (stays on the plateau of the
+    # small init) ends at 14 % to 52 %.
     X, y = _spiral()
-    params, history = _train(student, X, y, hidden_dim=50, lr=0.5, epochs=100, batch_size=30, reg=1e-4,
-                             rng=np.random.default_rng(3))
+    params, history = _trained(call_unchanged(student.train_two_layer, X, y, hidden_dim=50, lr=0.5, epochs=40,
+                                              batch_size=30, reg=1e-4, rng=np.random.default_rng(3)), X, 50)
     acc = float(np.mean(ref.predict(X, params) == y))
     assert acc >= 0.9, f"train_two_layer: the trained network classifies {acc:.0%} of the spiral, expected >= 90%"
-    _, train_acc = _check_history(history, 100)
+    _, train_acc = _check_history(history, 40)
     assert train_acc[-1] >= 0.85, "history['train_acc'] must track the training accuracy (last epoch too low)"
 
 
 @graded("train_two_layer", weight=1)
 def test_train_two_layer_sigmoid_hidden(student, ref):
+    # 12 epochs of 3 mini-batches on three separated blobs, with an L2 strength that shapes the
+    # solution. Over 500 rng seeds each, the reference and loops with other shuffles, batch draws
+    # and init orders classify every point and end within 1.10x the reference run's loss + L2
+    # penalty (1.25x allowed); training without the L2 term ends at 1.47x, with a ReLU hidden layer
+    # at 1.51x, without updates or with the gradient divided by the batch size again at 2.26x.
     X, y = _blobs()
-    params, history = _train(student, X, y, hidden_dim=20, lr=2.0, epochs=30, batch_size=30, reg=1e-3,
-                             rng=np.random.default_rng(4), hidden_activation="sigmoid")
+    kw = {"hidden_dim": 10, "lr": 2.0, "epochs": 12, "batch_size": 30, "reg": 0.03}
+    runs = call_each(student.train_two_layer, [((X, y), dict(kw, rng=np.random.default_rng(4), hidden_activation=act))
+                                               for act in ("sigmoid", "relu")])
+    (params, history), (relu_params, _) = (_trained(r, X, 10) for r in runs)
     acc = float(np.mean(ref.predict(X, params, hidden_activation="sigmoid") == y))
     assert acc >= 0.95, f"train_two_layer (sigmoid hidden layer): classifies {acc:.0%} of three separated blobs"
-    _check_history(history, 30)
+    _check_history(history, 12)
+    params_ref, _ = ref.train_two_layer(X, y, rng=np.random.default_rng(4), hidden_activation="sigmoid", **kw)
+    objective, objective_ref = (ref.two_layer_loss(X, y, p, hidden_activation="sigmoid", reg=kw["reg"])[0]
+                                for p in (params, params_ref))
+    assert objective <= 1.25 * objective_ref, (
+        "train_two_layer (sigmoid hidden layer): the trained network's loss + 0.5 * reg * (sum(W1**2) + sum(W2**2)) "
+        "is too high: train on the regularized loss, with the hidden_activation given")
     # the same run with a ReLU hidden layer follows other gradients, so it must end elsewhere
-    relu_params, _ = _train(student, X, y, hidden_dim=20, lr=2.0, epochs=30, batch_size=30, reg=1e-3,
-                            rng=np.random.default_rng(4), hidden_activation="relu")
     assert not all(np.allclose(relu_params[k], params[k]) for k in KEYS), \
         "train_two_layer must train with the hidden_activation it is given (relu and sigmoid gave the same network)"
 
 
 @graded("train_two_layer", weight=1)
 def test_train_two_layer_draws_only_from_rng(student, ref):
-    X, y = _blobs(1, n=20)
-    kw = {"hidden_dim": 8, "lr": 0.3, "epochs": 3, "batch_size": 16, "reg": 0.37}
-    first = _train(student, X, y, rng=np.random.default_rng(5), **kw)[0]
-    again = _train(student, X, y, rng=np.random.default_rng(5), **kw)[0]
-    other = _train(student, X, y, rng=np.random.default_rng(6), **kw)[0]
+    X, y = _blobs(1, n=10)  # 2 epochs of 2 mini-batches: where the randomness comes from shows at once
+    kw = {"hidden_dim": 8, "lr": 0.3, "epochs": 2, "batch_size": 16, "reg": 0.37}
+    first, again, other = (_trained(r, X, 8)[0] for r in call_each(
+        student.train_two_layer, [((X, y), dict(kw, rng=np.random.default_rng(seed))) for seed in (5, 5, 6)]))
     for k in KEYS:
         assert_close(f"params[{k!r}] from an identically seeded rng", again[k], first[k], rtol=1e-12, atol=0)
     assert not all(np.allclose(other[k], first[k]) for k in ("W1", "W2")), \

@@ -204,6 +204,7 @@ def softmax(Z):
     return e / np.sum(e, axis=0, keepdims=True)
 '''),
     "ce_summed_not_averaged": ("softmax_cross_entropy", '''
+import scipy.special  # the reference no longer imports it; students may
 def softmax_cross_entropy(Z, y):
     N = Z.shape[0]
     log_p = Z - scipy.special.logsumexp(Z, axis=1, keepdims=True)
@@ -222,6 +223,7 @@ def softmax_cross_entropy(Z, y):
     return float(loss), dZ / N
 '''),
     "ce_grad_not_averaged": ("softmax_cross_entropy", '''
+import scipy.special  # the reference no longer imports it; students may
 def softmax_cross_entropy(Z, y):
     N = Z.shape[0]
     log_p = Z - scipy.special.logsumexp(Z, axis=1, keepdims=True)
@@ -245,10 +247,12 @@ def entropy(p):
         return -np.sum(p * np.log(p), axis=-1)
 '''),
     "entropy_log2": ("entropy", '''
+import scipy.special  # the reference no longer imports it; students may
 def entropy(p):
     return -np.sum(scipy.special.xlogy(p, p), axis=-1) / np.log(2)
 '''),
     "entropy_sums_everything": ("entropy", '''
+import scipy.special  # the reference no longer imports it; students may
 def entropy(p):
     return -np.sum(scipy.special.xlogy(p, p))
 '''),
@@ -258,10 +262,12 @@ def cross_entropy(p, q):
         return -np.sum(p * np.log(q), axis=-1)
 '''),
     "cross_entropy_swapped": ("cross_entropy", '''
+import scipy.special  # the reference no longer imports it; students may
 def cross_entropy(p, q):
     return -np.sum(scipy.special.xlogy(q, p), axis=-1)
 '''),
     "kl_arguments_swapped": ("kl_divergence", '''
+import scipy.special  # the reference no longer imports it; students may
 def kl_divergence(p, q):
     return np.sum(scipy.special.rel_entr(q, p), axis=-1)
 '''),
@@ -318,6 +324,95 @@ def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, 
             idx = order[start:start + batch_size]
             _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
             W, b = W - lr * (X[idx].T @ dZ + reg * W), b + lr * dZ.sum(axis=0)
+        losses.append(softmax_cross_entropy(X @ W + b, y)[0] + 0.5 * reg * np.sum(W**2))
+    return W, b, {"loss": np.array(losses)}
+'''),
+    # ---- training loops that learn wrongly (added with the faster hidden tests: they must still fail)
+    "gd_gradient_ascent": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w + lr * (X[idx].T @ dy)
+            b = b + lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_batch_gradient_divided_by_n": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            err = X[idx] @ w + b - y[idx]
+            w = w - lr * 2.0 * (X[idx].T @ err) / N    # averaged over all N samples, not over the batch
+            b = b - lr * 2.0 * float(np.sum(err)) / N
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_never_updates": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w_new = w - lr * (X[idx].T @ dy)
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "softmax_train_grad_divided_by_n": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            P = softmax(X[idx] @ W + b)
+            P[np.arange(len(idx)), y[idx]] -= 1.0
+            P /= N                                   # averaged over all N samples, not over the batch
+            W, b = W - lr * (X[idx].T @ P + reg * W), b - lr * P.sum(axis=0)
+        losses.append(softmax_cross_entropy(X @ W + b, y)[0] + 0.5 * reg * np.sum(W**2))
+    return W, b, {"loss": np.array(losses)}
+'''),
+    "softmax_train_gradient_ascent": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W, b = W + lr * (X[idx].T @ dZ + reg * W), b + lr * dZ.sum(axis=0)
+        losses.append(softmax_cross_entropy(X @ W + b, y)[0] + 0.5 * reg * np.sum(W**2))
+    return W, b, {"loss": np.array(losses)}
+'''),
+    "softmax_train_never_updates": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W_new, b_new = W - lr * (X[idx].T @ dZ + reg * W), b - lr * dZ.sum(axis=0)
         losses.append(softmax_cross_entropy(X @ W + b, y)[0] + 0.5 * reg * np.sum(W**2))
     return W, b, {"loss": np.array(losses)}
 '''),
@@ -386,6 +481,7 @@ def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
     return w, b, losses
 ''',
     "sigmoid_expit": '''
+import scipy.special  # the reference no longer imports it; students may
 def sigmoid(z):
     return scipy.special.expit(z)
 ''',
@@ -404,11 +500,13 @@ def sigmoid(z):
     return out
 ''',
     "bce_logaddexp_0d": '''
+import scipy.special  # the reference no longer imports it; students may
 def bce_with_logits(z, y):
     loss = np.mean(y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z))
     return np.asarray(loss), (scipy.special.expit(z) - y) / len(z)
 ''',
     "logistic_in_place_updates": '''
+import scipy.special  # the reference no longer imports it; students may
 def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
     N, D = X.shape
     w = np.zeros(D)
@@ -426,14 +524,17 @@ def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
     return w, b, np.array(losses)
 ''',
     "softmax_scipy": '''
+import scipy.special  # the reference no longer imports it; students may
 def softmax(Z):
     return scipy.special.softmax(Z, axis=-1)
 ''',
     "softmax_logsumexp": '''
+import scipy.special  # the reference no longer imports it; students may
 def softmax(Z):
     return np.exp(Z - scipy.special.logsumexp(Z, axis=-1, keepdims=True))
 ''',
     "ce_scipy_log_softmax_0d": '''
+import scipy.special  # the reference no longer imports it; students may
 def softmax_cross_entropy(Z, y):
     N = len(y)
     log_p = scipy.special.log_softmax(Z, axis=1)
@@ -458,6 +559,7 @@ def accuracy(scores, y):
     return np.sum(scores.argmax(axis=-1) == y) / len(y)
 ''',
     "softmax_train_random_init_rng_shuffle": '''
+import scipy.special  # the reference no longer imports it; students may
 def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
     N, D = X.shape
     W = 0.001 * rng.standard_normal((D, num_classes))
@@ -491,5 +593,17 @@ def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, 
             W, b = W - lr * (X[idx].T @ dZ + reg * W), b - lr * dZ.sum(axis=0)
         history["loss"].append(float(np.mean(batch_losses)))
     return W, b, history
+''',
+    "information_scipy_xlogy_rel_entr": '''
+import scipy.special  # how the reference was written before it dropped scipy
+
+def entropy(p):
+    return -np.sum(scipy.special.xlogy(p, p), axis=-1)
+
+def cross_entropy(p, q):
+    return -np.sum(scipy.special.xlogy(p, q), axis=-1)
+
+def kl_divergence(p, q):
+    return np.sum(scipy.special.rel_entr(p, q), axis=-1)
 ''',
 }

@@ -273,6 +273,68 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
     return _train_two_layer_ref(X, y, hidden_dim=hidden_dim, lr=lr, epochs=epochs, batch_size=batch_size,
                                 reg=reg, rng=np.random.default_rng(), hidden_activation=hidden_activation)
 '''),
+    # ------------------------------------------------------------------ training loops that do not learn right
+    # (added with the faster hidden tests: they must still fail)
+    "train_forgets_l2": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # the mini-batch gradient without the L2 term (history still reports it)
+    "train_never_updates": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            new_params = {k: params[k] - lr * grads[k] for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # computes the step but never applies it
+    "train_grads_divided_by_batch_again": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] / len(batch) for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # averages the already averaged gradient once more
+    "train_grads_summed_over_batch": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] * len(batch) for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # sums the batch gradient instead of averaging it
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
