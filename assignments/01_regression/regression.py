@@ -18,7 +18,6 @@ Conventions shared by every function in this module:
 """
 
 import numpy as np
-import scipy.special
 
 
 def standardize_fit(X):

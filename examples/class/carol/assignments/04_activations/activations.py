@@ -16,8 +16,9 @@ Conventions shared by every function in this module:
 - No function modifies its inputs.
 """
 
+import math
+
 import numpy as np
-import scipy.special
 
 SELU_SCALE = 1.0507009873554805
 SELU_ALPHA = 1.6732632423543772
