@@ -227,9 +227,15 @@ def describe_status(status: int | None) -> str:
 def remove_tree(path: Path) -> None:
     """Remove a scratch directory even where the worker took away permissions (chmod 000 dirs)."""
 
+    top = os.path.abspath(path)
+
     def retry(func, target, _exc):
+        target = os.path.abspath(target)
+        if os.path.commonpath([top, target]) != top:
+            return
         try:
-            os.chmod(os.path.dirname(target), 0o700)
+            if target != top:  # never change the mode of the tree's parent (e.g. /tmp itself)
+                os.chmod(os.path.dirname(target), 0o700)
             if os.path.isdir(target) and not os.path.islink(target):
                 os.chmod(target, 0o700)
                 shutil.rmtree(target, onerror=lambda *a: None)

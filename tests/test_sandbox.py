@@ -612,6 +612,22 @@ def test_as_a_normal_user_hostile_code_still_loses(as_nobody, course, tmp_path):
 
 # -- limits enforced from outside, and cleanup when the grader itself dies -------------------------
 
+def test_removing_a_scratch_tree_never_changes_its_parent(tmp_path):
+    """A scratch directory removed twice (by the zygote, then by the grader) once made the old
+    retry chmod its parent, /tmp itself, to 0700: every other user lost /tmp."""
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    parent.chmod(0o1777)
+    sandbox.remove_tree(parent / "already-gone")
+    locked = parent / "scratch"
+    (locked / "a" / "b").mkdir(parents=True)
+    (locked / "a" / "b" / "f").write_text("x")
+    (locked / "a").chmod(0)
+    sandbox.remove_tree(locked)
+    assert not locked.exists()
+    assert parent.stat().st_mode & 0o7777 == 0o1777
+
+
 def test_cpu_time_is_limited_per_call_from_the_grader_side():
     """The budget is read from the kernel's accounting of the worker, not set inside it."""
     from grader import codec
