@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import unicodedata
 from pathlib import Path
 
 from grader.errors import SubmissionError
@@ -66,24 +67,50 @@ def check_source(text: str, filename: str, allowed: list[str]) -> tuple[str, ...
         return any(name == a or name.startswith(a + ".") for a in allowed)
 
     used: set[str] = set()
-    for node in ast.walk(tree):
+    problems: list[tuple[int, int, str]] = []
+    for node in _import_statements(tree):
         bad = None
         if isinstance(node, ast.Import):
             bad = next((a.name for a in node.names if not ok(a.name)), None)
             used.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
+        else:
             if node.level:
                 bad = "." * node.level + (node.module or "")
             elif not ok(node.module or "") and not all(ok(f"{node.module}.{a.name}") for a in node.names):
                 bad = node.module
             used.add(node.module or "")
             used.update(f"{node.module}.{a.name}" for a in node.names)
-        elif isinstance(node, ast.Name) and node.id == "__import__":
-            bad = "__import__"
         if bad is not None:
-            raise SubmissionError(
-                "error",
-                f"{filename}: line {node.lineno} imports {bad!r}, which this course does not allow "
-                f"(allowed: {', '.join(allowed)}); remove the import",
-            )
+            problems.append((node.lineno, node.col_offset, bad))
+    # A name is NFKC-normalised when parsed, so `__import__` spelt with other code points still
+    # shows here; most modules never mention it, and need no walk over every expression.
+    if "__import__" in unicodedata.normalize("NFKC", text):
+        problems += [(n.lineno, n.col_offset, "__import__") for n in ast.walk(tree)
+                     if isinstance(n, ast.Name) and n.id == "__import__"]
+    if problems:
+        line, _, bad = min(problems)
+        raise SubmissionError(
+            "error",
+            f"{filename}: line {line} imports {bad!r}, which this course does not allow "
+            f"(allowed: {', '.join(allowed)}); remove the import",
+        )
     return tuple(a for a in allowed if any(u == a or u.startswith(a + ".") for u in used))
+
+
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _import_statements(tree: ast.AST):
+    """Every import statement in ``tree``. Imports are statements, and statements live only in the
+    bodies of other statements (functions, classes, if/for/while/with/try/match), so this visits
+    a small part of what ast.walk would."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+            continue
+        for field in _BODIES:
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                stack.extend(children)
