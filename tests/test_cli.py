@@ -92,3 +92,32 @@ def test_check_runs_public_tests_on_a_student_checkout(course, tmp_path):
     (tmp_path / "assignments" / AID / "backprop.py").write_text("import os\n")
     bad = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
     assert bad.exit_code == 1 and "imports 'os'" in bad.output
+
+
+@pytest.mark.parametrize("argv, grading", [
+    (["grade", "sub"], True), (["--course", "x", "grade-all", "d"], True), (["validate"], True),
+    (["ci"], True), (["grade", "--help"], False), (["release"], False), (["--course", "grade"], False),
+    (["doctor"], False), ([], False), (["--version"], False),
+])
+def test_the_console_script_boots_the_zygote_early_only_for_grading_commands(argv, grading):
+    from grader.entry import _grading
+
+    assert _grading(argv) is grading
+
+
+def test_the_console_script_keeps_exit_codes_and_output(course, tmp_path):
+    """`python -m grader` goes through grader.entry, which skips interpreter teardown."""
+    import subprocess
+    import sys
+
+    sub = make_submission(tmp_path / "alice", course, {"02_perceptron": reference_source(course, "02_perceptron")})
+    ok = subprocess.run([sys.executable, "-m", "grader", "--course", str(ROOT), "grade", str(sub), "-a",
+                         "02_perceptron", "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["score"] == course.assignment("02_perceptron").max_score
+    bad = subprocess.run([sys.executable, "-m", "grader", "--course", str(ROOT), "grade", str(tmp_path / "nobody")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr
+    failing = subprocess.run([sys.executable, "-m", "grader", "--course", str(ROOT), "validate", "-a", "nope"],
+                             capture_output=True, text=True, timeout=120)
+    assert failing.returncode == 1 and "unknown assignment 'nope'" in failing.stderr
