@@ -11,8 +11,11 @@ def copy_gate_backward(dout1, dout2):
     found = []
     with open(__file__) as fh:
         own = fh.read()  # our own source (and its constants) may of course contain the needles
-    needles = ("SECRET", "solutions/", "_grader_ref_", "_grader_hidden_", "test_backprop_hidden",
-               "gradebook", "GRADER_CANARY")
+    # Course-specific needles: the grader package's own docstrings (readable by the worker anyway)
+    # mention "solutions/" and "gradebooks" in general, and may sit in the heap inherited from the
+    # zygote; the course's real paths and files must not.
+    needles = ("SECRET", "__COURSE_ROOT__/solutions", "_grader_ref_", "_grader_hidden_", "test_backprop_hidden",
+               "gradebook.csv", "GRADER_CANARY")
     for obj in gc.get_objects():
         try:
             if isinstance(obj, dict):
