@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from grader.errors import StudentError
+from grader.steps import run_steps
 
 __all__ = [
     "graded",
@@ -322,27 +323,7 @@ def iterate(fn: Callable, args: tuple, steps: list[dict], carry: dict, kwargs: d
     remote = getattr(fn, "iterate", None)
     if remote is not None:
         return remote(tuple(args), kwargs, plan, feed)
-    args = list(args)
-
-    def put(key, value) -> None:
-        if isinstance(key, int) and 0 <= key < len(args):
-            args[key] = value
-        else:
-            kwargs[str(key)] = value
-
-    outputs = []
-    for step in plan:
-        for key, value in step:
-            put(key, value)
-        out = fn(*args, **kwargs)
-        outputs.append(copy.deepcopy(out))
-        fed = [(key, out if idx is None else out[idx]) for key, idx in feed
-               if idx is None or (isinstance(out, (tuple, list)) and -len(out) <= idx < len(out))]
-        if len(fed) < len(feed):
-            break
-        for key, value in fed:
-            put(key, value)
-    return outputs
+    return run_steps(fn, list(args), kwargs, plan, feed, copy.deepcopy)
 
 
 def numeric_grad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:

@@ -7,7 +7,7 @@ result. Values that cannot be encoded stay here behind integer handles. Everythi
 is under the student's control, so the grader trusts nothing it says beyond "this is the value
 your function returned": a lying worker can only cost its own student points.
 
-Imports are limited to the standard library, numpy and grader.codec so the worker starts fast and
+Imports are limited to the standard library, numpy, grader.codec and grader.steps so the worker starts fast and
 carries nothing of the grader's secrets (there are none in the package: references and hidden
 tests live in the course repository, outside the worker's reach).
 """
@@ -26,6 +26,7 @@ import traceback
 import numpy as np
 
 from grader import codec
+from grader.steps import run_steps
 
 _MAX_MESSAGE_TEXT = 400
 
@@ -218,42 +219,17 @@ class _Worker:
         self.send({"op": "result", "id": call_id, "ok": True, "value": values, "selected": selected})
 
     def iterate(self, msg: dict) -> None:
-        """Call ``fn`` once per step, feeding chosen parts of each output into the next call.
-
-        ``steps`` is a list of ``[[key, value], ...]`` argument overrides (key: a position or a
-        keyword); ``carry`` is ``[[key, index], ...]``: after each call, argument ``key`` becomes
-        ``output[index]`` (the whole output when index is None). The chain stops early when an
-        output cannot be indexed that way. Each output is encoded as soon as it is produced, so
-        later in-place changes by the student's code do not rewrite earlier steps.
-        """
+        """The step loop of :func:`grader.steps.run_steps` (``checks.iterate``), each output encoded
+        as soon as it is returned."""
         call_id = msg.get("id")
         name = msg.get("fn")
         fn = getattr(self.module, name, None) if self.module is not None and isinstance(name, str) else None
-        args = list(msg.get("args") or [])
-        kwargs = dict(msg.get("kwargs") or {})
-        carry = msg.get("carry") or []
-
-        def put(key, value) -> None:
-            if isinstance(key, int) and 0 <= key < len(args):
-                args[key] = value
-            else:
-                kwargs[str(key)] = value
-
-        outputs = []
         try:
             if not callable(fn):
                 raise AttributeError(f"your module has no function {name!r}")
-            for step in msg.get("steps") or []:
-                for key, value in step:
-                    put(key, value)
-                out = fn(*args, **kwargs)
-                outputs.append(codec.encode(out, fallback=self._keep))
-                fed = [(key, out if idx is None else out[idx]) for key, idx in carry
-                       if idx is None or (isinstance(out, (tuple, list)) and -len(out) <= idx < len(out))]
-                if len(fed) < len(carry):
-                    break
-                for key, value in fed:
-                    put(key, value)
+            outputs = run_steps(fn, list(msg.get("args") or []), dict(msg.get("kwargs") or {}),
+                                msg.get("steps") or [], msg.get("carry") or [],
+                                lambda out: codec.encode(out, fallback=self._keep))
         except BaseException as err:  # noqa: B036
             self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
             return
