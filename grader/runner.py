@@ -3,14 +3,17 @@
 Order of work for one submission (written down because the order matters for speed):
 1. read and statically check every requested module (no student code runs);
 2. start one worker per module at once, so interpreter start-up and ``import numpy`` overlap;
-3. grade assignments in a thread pool: each test calls the student through its worker's proxy
-   and the reference in this process; the score is computed here from outcomes only.
+3. grade assignments in this process and forks of it (threads when there is no zygote to share),
+   each taking the next assignment from a queue: each test calls the student through its
+   worker's proxy and the reference in the grader; the score is computed from outcomes only.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -139,7 +142,26 @@ def _prepare(course: Course, a: Assignment, submission: Path) -> Worker | Assign
     return worker
 
 
-def _grade_with(course: Course, suite: HiddenSuite, worker: Worker) -> AssignmentResult:
+class _Closer:
+    """Closes finished workers in the background: a close waits ~4 ms for the zygote to report
+    the worker's process tree gone, and the next assignment need not wait for that. ``wait``
+    returns once every close is done (before a forked grading process reports and exits)."""
+
+    def __init__(self):
+        self._threads: list[threading.Thread] = []
+
+    def close(self, worker: Worker) -> None:
+        thread = threading.Thread(target=worker.close, name="grader-close", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def wait(self) -> None:
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+
+
+def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: _Closer) -> AssignmentResult:
     a = suite.assignment
     limits = course.limits_for(a)
     try:
@@ -164,8 +186,111 @@ def _grade_with(course: Course, suite: HiddenSuite, worker: Worker) -> Assignmen
             results.append(TestResult(test.name, test.function, rounded(top if status == "passed" else 0.0),
                                       rounded(top), status, feedback))
     finally:
-        worker.close()
+        closer.close(worker)
     return AssignmentResult(a.id, rounded(score), rounded(a.max_score), "graded", "", results)
+
+
+def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callable, closer: _Closer,
+                  jobs: int) -> list[AssignmentResult] | None:
+    """Grade ``assignments`` in this process and ``jobs - 1`` forked copies of it, each taking
+    the next assignment from a shared queue (None when that cannot be done here: no zygote to
+    share; the caller then uses threads).
+
+    Tests and references run in the grader, so in threads they share one GIL: half of a
+    whole-submission run went to waiting for it. A fork has its own GIL, already holds the
+    imported suites and the workers' sockets, and reaches the zygote through a connection of its
+    own (:func:`grader.zygote.attach`). Each fork sends back its AssignmentResults; whatever a
+    fork did not report (it died, or a bug raised) is graded again here, with fresh workers.
+    """
+    import pickle
+    import signal
+
+    from grader import zygote
+
+    todo = [i for i, a in enumerate(assignments) if isinstance(prepared[a.id], Worker)]
+    if len(todo) < 2 or zygote.get() is None:
+        return None
+    try:
+        for i in todo:  # every worker's pid known: the forks inherit no spawn still in flight
+            prepared[assignments[i].id].process.pid
+    except RuntimeError:
+        return None
+    conns = []
+    for _ in range(min(jobs, len(todo)) - 1):
+        conn = zygote.attach()
+        if conn is None:
+            break
+        conns.append(conn)
+    if not conns:
+        return None
+    queue_r, queue_w = os.pipe()
+    os.write(queue_w, bytes(todo))  # indices < 256: a course has far fewer assignments
+    os.close(queue_w)
+
+    def take() -> int | None:
+        b = os.read(queue_r, 1)  # one byte per read: concurrent readers never share an index
+        return b[0] if b else None
+
+    results: dict[int, AssignmentResult] = {}
+    forks: list[tuple[int, int]] = []
+    for conn in conns:
+        reply_r, reply_w = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:  # the fork: grade, report, and leave without any of the parent's exit work
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                os.close(reply_r)
+                zygote.adopt(conn)
+                mine: dict[int, AssignmentResult] = {}
+                while (i := take()) is not None:
+                    try:
+                        mine[i] = finish(assignments[i])
+                    except Exception:  # noqa: BLE001 - the parent grades it again and reports
+                        pass
+                closer.wait()  # the workers this fork graded are gone before it says so
+                data = pickle.dumps(mine)
+                with os.fdopen(reply_w, "wb") as out:
+                    out.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        conn.close()
+        os.close(reply_w)
+        forks.append((pid, reply_r))
+    try:
+        while (i := take()) is not None:
+            results[i] = finish(assignments[i])
+        closer.wait()
+        for pid, reply_r in forks:
+            with os.fdopen(reply_r, "rb") as reply:
+                data = reply.read()
+            os.waitpid(pid, 0)
+            try:
+                theirs = pickle.loads(data) if data else {}
+            except Exception:  # noqa: BLE001 - a fork that died mid-write reported nothing
+                theirs = {}
+            for i, result in theirs.items():
+                results[i] = result
+                prepared[assignments[i].id].forget()  # the fork killed it and removed its files
+    except BaseException:
+        for pid, _ in forks:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        raise
+    finally:
+        os.close(queue_r)
+    for i in todo:
+        if i not in results:
+            worker = prepared[assignments[i].id]
+            worker.close()  # whatever state the fork left it in: a fresh worker starts on first use
+            results[i] = finish(assignments[i])
+    return [results[i] if i in results else finish(a) for i, a in enumerate(assignments)]
 
 
 def grade_submission(course_root: Path, course: Course, submission: Path, ids: list[str] | None = None,
@@ -182,18 +307,23 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
                 p.close()
         raise
 
+    closer = _Closer()
+
     def finish(a: Assignment) -> AssignmentResult:
         p = prepared[a.id]
-        return p if isinstance(p, AssignmentResult) else _grade_with(course, suites[a.id], p)
+        return p if isinstance(p, AssignmentResult) else _grade_with(course, suites[a.id], p, closer)
 
     jobs = jobs or min(len(assignments), os.cpu_count() or 1)
     try:
         if jobs <= 1 or len(assignments) == 1:
             results = [finish(a) for a in assignments]
         else:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                results = list(pool.map(finish, assignments))
+            results = _in_processes(assignments, prepared, finish, closer, jobs)
+            if results is None:
+                with ThreadPoolExecutor(max_workers=jobs) as pool:
+                    results = list(pool.map(finish, assignments))
     finally:
+        closer.wait()
         for p in prepared.values():
             if isinstance(p, Worker):
                 p.close()

@@ -201,12 +201,28 @@ class WorkerProcess:
         try:
             self.launch.kill()
         finally:
-            for fd in (self._log_fd, self._stat_fd):
-                try:
-                    os.close(fd) if fd is not None else None
-                except OSError:
-                    pass
+            self._close_fds()
             remove_tree(self.scratch)
+
+    def forget(self) -> None:
+        """Close this process's descriptors of a worker that another grading process (a fork of
+        this one) has killed and cleaned up already."""
+        if self._killed:
+            return
+        self._killed = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self._close_fds()
+        _live.discard(self)
+
+    def _close_fds(self) -> None:
+        for fd in (self._log_fd, self._stat_fd):
+            try:
+                os.close(fd) if fd is not None else None
+            except OSError:
+                pass
 
 
 def describe_status(status: int | None) -> str:

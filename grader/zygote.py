@@ -17,6 +17,10 @@ could connect to), one JSON object per packet:
 - zygote -> grader ``{"op": "exited", "pid", "status"}`` when a worker exits (raw wait status);
 - grader -> zygote ``{"op": "kill", "id", "pid"}``: kill the worker and everything it started;
   reply ``{"op": "killed", "id", "pid"}`` once all of it is gone.
+- grader -> zygote ``{"op": "attach"}`` with one more SOCK_SEQPACKET end as SCM_RIGHTS, accepted
+  only on the first connection: a further connection for a grading process the grader forks
+  (:func:`fork_client`). It speaks the same protocol; replies go to the connection that asked,
+  ``exited`` goes to every connection, and its EOF kills the workers it started (not the others).
 
 The zygote is a child subreaper, so processes a worker orphans (double fork, setsid) become the
 zygote's children, and it kills every child it does not know. When the grader goes away (EOF) it
@@ -49,14 +53,16 @@ _MAX_PACKET = 1 << 16
 
 class _Server:
     def __init__(self, ctrl: socket.socket):
-        self.ctrl = ctrl
+        self.ctrl = ctrl  # the grader's connection: its EOF shuts everything down
+        self.extra: list[socket.socket] = []  # connections of the grader's forked grading processes
         self.plan = None
         self.live: dict[int, str] = {}  # pid -> scratch directory of the workers not yet killed
+        self.owner: dict[int, socket.socket] = {}  # pid -> the connection that asked for it
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
-    def send(self, msg: dict) -> None:
+    def send(self, msg: dict, to: socket.socket | None = None) -> None:
         try:
-            self.ctrl.send(json.dumps(msg).encode())
+            (to or self.ctrl).send(json.dumps(msg).encode())
         except OSError:
             pass
 
@@ -84,7 +90,7 @@ class _Server:
     def serve(self) -> None:
         last_sweep = time.monotonic()
         while True:
-            ready = select.select([self.ctrl, self.wake_r], [], [], 1.0)[0]
+            ready = select.select([self.ctrl, *self.extra, self.wake_r], [], [], 1.0)[0]
             if self.wake_r in ready:
                 try:
                     while os.read(self.wake_r, 512):
@@ -92,16 +98,21 @@ class _Server:
                 except BlockingIOError:
                     pass
             self.reap()
-            if self.ctrl in ready:
+            for conn in [self.ctrl, *self.extra]:
+                if conn not in ready:
+                    continue
                 try:
-                    data, fds, _, _ = socket.recv_fds(self.ctrl, _MAX_PACKET, 4)
+                    data, fds, _, _ = socket.recv_fds(conn, _MAX_PACKET, 4)
                 except OSError:
                     data, fds = b"", []
                 if not data:
                     for fd in fds:
                         os.close(fd)
-                    return self.shutdown()
-                self.handle(json.loads(data), fds)
+                    if conn is self.ctrl:
+                        return self.shutdown()
+                    self.detach(conn)
+                    continue
+                self.handle(json.loads(data), fds, conn)
             if self.live and time.monotonic() - last_sweep > 1.0:
                 self.sweep()
                 last_sweep = time.monotonic()
@@ -115,14 +126,18 @@ class _Server:
             if pid == 0:
                 return
             if pid in self.live:
-                self.send({"op": "exited", "pid": pid, "status": status})
+                # Every connection hears it: a grading process may grade a worker another started.
+                for conn in [self.ctrl, *self.extra]:
+                    self.send({"op": "exited", "pid": pid, "status": status}, conn)
 
-    def handle(self, msg: dict, fds: list[int]) -> None:
+    def handle(self, msg: dict, fds: list[int], conn: socket.socket) -> None:
         op = msg.get("op")
         if op == "spawn":
-            self.spawn(msg, fds)
+            self.spawn(msg, fds, conn)
         elif op == "kill":
-            self.kill(msg)
+            self.kill(msg, conn)
+        elif op == "attach" and conn is self.ctrl and len(fds) == 1:
+            self.extra.append(socket.socket(fileno=fds.pop()))
         elif op == "exit":
             self.shutdown()
         for fd in fds:
@@ -131,18 +146,26 @@ class _Server:
             except OSError:
                 pass
 
-    def spawn(self, msg: dict, fds: list[int]) -> None:
+    def detach(self, conn: socket.socket) -> None:
+        """A forked grading process is gone: kill the workers it started, then forget it."""
+        self.extra.remove(conn)
+        conn.close()
+        for pid in [pid for pid, owner in self.owner.items() if owner is conn]:
+            self.kill({"pid": pid}, None)
+
+    def spawn(self, msg: dict, fds: list[int], conn: socket.socket) -> None:
         if len(fds) != 2:
-            return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": "expected two descriptors"})
+            return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": "expected two descriptors"}, conn)
         self.preload(msg.get("preload"))
         try:
             pid = os.fork()
         except OSError as err:
-            return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": str(err)})
+            return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": str(err)}, conn)
         if pid == 0:
             self.become_worker(msg, *fds)  # never returns
         self.live[pid] = str(msg.get("scratch"))
-        self.send({"op": "spawned", "id": msg.get("id"), "pid": pid})
+        self.owner[pid] = conn
+        self.send({"op": "spawned", "id": msg.get("id"), "pid": pid}, conn)
 
     @staticmethod
     def preload(names) -> None:
@@ -168,7 +191,10 @@ class _Server:
             signal.set_wakeup_fd(-1)
             for sig in (signal.SIGCHLD, signal.SIGINT):
                 signal.signal(sig, signal.SIG_DFL if sig == signal.SIGCHLD else signal.default_int_handler)
-            self.ctrl.close()
+            for conn in [self.ctrl, *self.extra]:
+                conn.close()
+            self.extra.clear()
+            self.owner.clear()
             devnull = os.open(os.devnull, os.O_RDONLY)
             os.dup2(devnull, 0)
             os.dup2(log_fd, 1)
@@ -204,7 +230,7 @@ class _Server:
                 pass
             os._exit(code)
 
-    def kill(self, msg: dict) -> None:
+    def kill(self, msg: dict, conn: socket.socket | None) -> None:
         from grader import procs
 
         pid = msg.get("pid")
@@ -214,7 +240,9 @@ class _Server:
             procs.kill_everything(pid, orphans_of=os.getpid(), keep=frozenset(set(self.live) - {pid}),
                                   reap=self.reap)
             self.live.pop(pid, None)
-        self.send({"op": "killed", "id": msg.get("id"), "pid": pid})
+            self.owner.pop(pid, None)
+        if conn is not None:
+            self.send({"op": "killed", "id": msg.get("id"), "pid": pid}, conn)
 
     def sweep(self) -> None:
         """Kill children we do not know: orphans of workers, re-parented to us."""
@@ -234,6 +262,7 @@ class _Server:
             procs.kill_everything(pid, orphans_of=os.getpid(), reap=self.reap, timeout=2.0)
             remove_tree(Path(scratch))
         self.live.clear()
+        self.owner.clear()
         self.sweep()
         os._exit(0)
 
@@ -313,7 +342,7 @@ class ZygoteLaunch:
 class Zygote:
     """The grader's handle on its zygote process (thread-safe)."""
 
-    def __init__(self):
+    def __init__(self, adopt: "tuple[socket.socket, Zygote] | None" = None):
         self.plan = None
         self.failure: str | None = None
         self.booted = threading.Event()
@@ -324,6 +353,10 @@ class Zygote:
         self._launches: dict[int, ZygoteLaunch] = {}
         self._status: dict[int, int] = {}
         self._exited = threading.Condition(self._lock)
+        self.owner = os.getpid()
+        if adopt is not None:
+            self._adopt(*adopt)
+            return
         self.ctrl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._stderr = tempfile.TemporaryFile()
         try:
@@ -333,7 +366,23 @@ class Zygote:
                                          stderr=self._stderr, start_new_session=True)
         finally:
             child.close()
-        self.owner = os.getpid()
+        threading.Thread(target=self._read, name="grader-zygote", daemon=True).start()
+
+    def _adopt(self, conn: socket.socket, parent: "Zygote") -> None:
+        """In a grading process forked from the grader: talk to the parent's zygote over ``conn``
+        (attached by the parent) and take over the parent's workers. No thread of the parent
+        survived the fork, so its locks and events are not used: only plain values are copied."""
+        self.ctrl, self.proc, self._stderr = conn, None, None
+        self.plan = parent.plan
+        self._ids = parent._ids  # replies come back on our own connection, so ids only need to be new here
+        self._status = dict(parent._status)
+        for rid, launch in list(parent._launches.items()):
+            started = launch.started.is_set()  # a plain flag: no lock taken
+            launch.zygote, launch.started, launch.killed = self, threading.Event(), threading.Event()
+            if started:
+                launch.started.set()
+            self._launches[rid] = launch
+        self.booted.set()
         threading.Thread(target=self._read, name="grader-zygote", daemon=True).start()
 
     # -- requests -------------------------------------------------------------------------------
@@ -383,7 +432,7 @@ class Zygote:
         launch.started.set()
 
     def kill(self, launch: ZygoteLaunch) -> None:
-        if self.failure is None and self.proc.poll() is None:
+        if self.failure is None and (self.proc is None or self.proc.poll() is None):
             try:
                 self._send({"op": "kill", "id": launch.rid, "pid": launch._pid}, [], None)
                 if launch.killed.wait(10.0):
@@ -417,6 +466,8 @@ class Zygote:
         self._failed(self._why_dead())
 
     def _why_dead(self) -> str:
+        if self.proc is None:
+            return "the connection to the zygote closed"
         try:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -477,12 +528,16 @@ class Zygote:
                 _failure = reason
 
     def close(self) -> None:
-        """Stop the zygote and wait until it has killed its workers."""
+        """Stop the zygote and wait until it has killed its workers (for a forked grading
+        process's connection: the zygote kills the workers that process started)."""
         try:
             # shutdown, not just close: it wakes our reader thread and gives the zygote its EOF now.
             self.ctrl.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        if self.proc is None:
+            self.ctrl.close()
+            return
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -518,6 +573,36 @@ def get() -> Zygote | None:
                 _failure = f"cannot start the zygote: {err}"
                 return None
         return _instance
+
+
+def attach() -> socket.socket | None:
+    """In the grader, before forking a grading process: a new connection to the running zygote
+    for that process (None when there is no booted zygote to share). The child passes it to
+    :func:`adopt`; the parent closes its copy after the fork."""
+    z = _instance
+    if z is None or z.proc is None or z.owner != os.getpid() or not z.booted.is_set() or z.failure is not None:
+        return None
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        with z._send_lock:
+            socket.send_fds(z.ctrl, [json.dumps({"op": "attach"}).encode()], [theirs.fileno()])
+    except OSError:
+        mine.close()
+        return None
+    finally:
+        theirs.close()
+    return mine
+
+
+def adopt(conn: socket.socket) -> None:
+    """In a grading process just forked from the grader: use ``conn`` (from :func:`attach`) as
+    this process's zygote, for the workers the parent started and any it starts itself."""
+    global _instance, _instance_lock
+    _instance_lock = threading.Lock()  # the parent's may have been held by a thread that is gone
+    parent = _instance
+    if parent is None:
+        raise RuntimeError("no zygote to adopt")
+    _instance = Zygote(adopt=(conn, parent))
 
 
 def failure_reason() -> str:

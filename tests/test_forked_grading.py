@@ -1,0 +1,196 @@
+"""A whole submission graded in forks of the grader, each with its own zygote connection.
+
+`grade_submission` with jobs > 1 forks jobs - 1 copies of the grader that take assignments from
+a shared queue (each fork has its own GIL). These tests hold it to the sequential result, make a
+fork die halfway, and check that workers a fork started die with its connection.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import runner, zygote
+from grader.proxy import StudentModule, Worker
+from grader.sandbox import WorkerSpec
+from tests.conftest import ROOT, fast_limits, make_submission, reference_source
+
+pytestmark = pytest.mark.skipif(zygote.get() is None, reason=f"no zygote here: {zygote.failure_reason()}")
+
+IDS = ["01_regression", "02_perceptron", "04_activations", "05_initialization"]
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().split(") ")[-1].startswith("Z"):
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _comparable(result) -> list:
+    """Scores, statuses and feedback; a timeout's wording names whichever limit (wall clock or
+    CPU time) the poll noticed first, which is a race in any mode."""
+    return [(a.id, a.score, a.status, a.message,
+             [(t.name, t.score, t.status, "timeout" if t.status == "timeout" else t.feedback) for t in a.tests])
+            for a in result.assignments]
+
+
+def _scratch_dirs() -> set[str]:
+    import tempfile
+
+    return {p.name for p in Path(tempfile.gettempdir()).glob("grader-worker-*")}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory, course):
+    """Correct, buggy, hanging and crashing modules side by side."""
+    sources = {aid: reference_source(course, aid) for aid in IDS}
+    sources["02_perceptron"] += "\n\ndef decision_boundary(*args, **kwargs):\n    while True:\n        pass\n"
+    sources["04_activations"] += "\n\ndef tanh_forward(x):\n    return np.tanh(x) + 1e-3, x\n"
+    sources["05_initialization"] += "\n\ndef zeros_init(shape):\n    np.lib._datasource.os._exit(5)\n"
+    return make_submission(tmp_path_factory.mktemp("mixed"), course, sources)
+
+
+@pytest.fixture(scope="module")
+def quick(course):
+    return fast_limits(course, call_seconds=1.0, test_seconds=10.0)
+
+
+@pytest.fixture(scope="module")
+def sequential(mixed, quick):
+    return runner.grade_submission(ROOT, quick, mixed, IDS, jobs=1)
+
+
+def _counting_forks(monkeypatch) -> list[int]:
+    forks: list[int] = []
+    real = os.fork
+
+    def fork():
+        pid = real()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return forks
+
+
+def test_forks_grade_exactly_as_one_process_does(mixed, quick, sequential, monkeypatch):
+    before = _scratch_dirs()
+    forks = _counting_forks(monkeypatch)
+    forked = runner.grade_submission(ROOT, quick, mixed, IDS, jobs=2)
+    assert len(forks) == 1, "jobs=2 grades in this process and one fork"
+    assert _comparable(forked) == _comparable(sequential)
+    statuses = {t.status for a in forked.assignments for t in a.tests}
+    assert {"passed", "failed", "timeout", "error"} <= statuses, "the fixture exercises every outcome"
+    assert _scratch_dirs() <= before, "every worker's scratch directory is removed"
+
+
+def test_what_a_dying_fork_did_not_report_is_graded_here(mixed, quick, sequential, monkeypatch):
+    parent = os.getpid()
+    real = runner._grade_with
+
+    def dies_in_the_fork(course, suite, worker, closer):
+        if os.getpid() != parent:
+            os._exit(9)  # mid-assignment, without reporting anything
+        return real(course, suite, worker, closer)
+
+    monkeypatch.setattr(runner, "_grade_with", dies_in_the_fork)
+    before = _scratch_dirs()
+    forks = _counting_forks(monkeypatch)
+    result = runner.grade_submission(ROOT, quick, mixed, IDS, jobs=2)
+    assert len(forks) == 1
+    assert _comparable(result) == _comparable(sequential)
+    assert _scratch_dirs() <= before
+
+
+def test_a_bug_in_a_fork_is_raised_here_as_in_threads(mixed, quick, monkeypatch):
+    def broken(course, suite, worker, closer):
+        closer.close(worker)
+        raise RuntimeError("bug in the grader")
+
+    monkeypatch.setattr(runner, "_grade_with", broken)
+    with pytest.raises(RuntimeError, match="bug in the grader"):
+        runner.grade_submission(ROOT, quick, mixed, IDS, jobs=2)
+
+
+def test_workers_a_fork_started_die_with_its_connection():
+    """A fork restarts workers through its own connection; if it dies, the zygote kills them."""
+    source = "def ok():\n    return 1\n"
+    reply_r, reply_w = os.pipe()
+    conn = zygote.attach()
+    assert conn is not None
+    pid = os.fork()
+    if pid == 0:
+        try:
+            zygote.adopt(conn)
+            worker = Worker(WorkerSpec(source, "mod", ("numpy",)), call_seconds=5.0)
+            assert StudentModule(worker).ok() == 1
+            os.write(reply_w, str(worker.process.pid).encode())
+        finally:
+            os._exit(0)  # without closing the worker: only the zygote can clean up now
+    conn.close()
+    os.close(reply_w)
+    try:
+        worker_pid = int(os.read(reply_r, 64) or b"0")
+    finally:
+        os.close(reply_r)
+        os.waitpid(pid, 0)
+    assert worker_pid > 0
+    assert _gone(worker_pid), "the zygote killed the worker of the fork that went away"
+
+
+def test_a_fork_cannot_attach_further_connections():
+    """Only the grader's own connection may attach: a fork's request is ignored."""
+    conn = zygote.attach()
+    assert conn is not None
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        socket.send_fds(conn, [b'{"op": "attach"}'], [theirs.fileno()])
+        theirs.close()
+        conn.send(b'{"op": "kill", "id": 7, "pid": -1}')
+        conn.settimeout(10)
+        assert b'"killed"' in conn.recv(1024), "the attached connection itself is served"
+        # The zygote has handled the attach request by now: it closed the descriptor unused.
+        mine.settimeout(0.5)
+        try:
+            mine.send(b'{"op": "kill", "id": 1, "pid": -1}')
+            reply = mine.recv(1024)
+        except (OSError, socket.timeout):
+            reply = b""
+        assert reply == b"", "nobody serves a connection a fork tried to attach"
+    finally:
+        mine.close()
+        conn.close()
+
+
+def test_sigint_stops_the_forks_with_the_grader(mixed, quick, monkeypatch):
+    """Ctrl-C reaches every process of the group: the forks die at once (no KeyboardInterrupt
+    handling of their own) and the grader's cleanup kills the workers."""
+    parent = os.getpid()
+    real = runner._grade_with
+
+    def interrupted(course, suite, worker, closer):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        return real(course, suite, worker, closer)
+
+    monkeypatch.setattr(runner, "_grade_with", interrupted)
+    forks = _counting_forks(monkeypatch)
+    before = _scratch_dirs()
+    runner.grade_submission(ROOT, quick, mixed, IDS, jobs=2)
+    assert len(forks) == 1
+    assert _gone(forks[0], within=1.0)
+    assert _scratch_dirs() <= before
