@@ -15,7 +15,6 @@ import os
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -320,6 +319,8 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
         else:
             results = _in_processes(assignments, prepared, finish, closer, jobs)
             if results is None:
+                from concurrent.futures import ThreadPoolExecutor  # imports logging: only when needed
+
                 with ThreadPoolExecutor(max_workers=jobs) as pool:
                     results = list(pool.map(finish, assignments))
     finally:
