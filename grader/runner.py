@@ -189,8 +189,23 @@ def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: _Clo
     return AssignmentResult(a.id, rounded(score), rounded(a.max_score), "graded", "", results)
 
 
+def _fork_connections(count: int) -> list:
+    """Connections to the zygote for ``count`` forks of this grader (fewer, or none, when there
+    is no zygote to share: grading then uses threads)."""
+    from grader import zygote
+
+    conns = []
+    if count > 0 and zygote.get() is not None:
+        for _ in range(count):
+            conn = zygote.attach()
+            if conn is None:
+                break
+            conns.append(conn)
+    return conns
+
+
 def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callable, closer: _Closer,
-                  jobs: int) -> list[AssignmentResult] | None:
+                  conns: list) -> list[AssignmentResult] | None:
     """Grade ``assignments`` in this process and ``jobs - 1`` forked copies of it, each taking
     the next assignment from a shared queue (None when that cannot be done here: no zygote to
     share; the caller then uses threads).
@@ -198,8 +213,10 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
     Tests and references run in the grader, so in threads they share one GIL: half of a
     whole-submission run went to waiting for it. A fork has its own GIL, already holds the
     imported suites and the workers' sockets, and reaches the zygote through a connection of its
-    own (:func:`grader.zygote.attach`). Each fork sends back its AssignmentResults; whatever a
-    fork did not report (it died, or a bug raised) is graded again here, with fresh workers.
+    own (``conns``, one per fork, from :func:`grader.zygote.attach` before the workers were
+    asked for, so a fork also hears where the workers still being started are). Each fork sends
+    back its AssignmentResults; whatever a fork did not report (it died, or a bug raised) is
+    graded again here, with fresh workers.
     """
     import pickle
     import signal
@@ -207,19 +224,11 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
     from grader import zygote
 
     todo = [i for i, a in enumerate(assignments) if isinstance(prepared[a.id], Worker)]
-    if len(todo) < 2 or zygote.get() is None:
-        return None
-    try:
-        for i in todo:  # every worker's pid known: the forks inherit no spawn still in flight
-            prepared[assignments[i].id].process.pid
-    except RuntimeError:
-        return None
-    conns = []
-    for _ in range(min(jobs, len(todo)) - 1):
-        conn = zygote.attach()
-        if conn is None:
-            break
-        conns.append(conn)
+    # Modules that import e.g. scipy.special last: the zygote forks their workers after the
+    # others, once it has imported that (~0.3 s), so they are the last to be ready. (What the
+    # zygote has imported is about what this process has: numpy and the standard library.)
+    todo.sort(key=lambda i: any(name not in sys.modules for name in prepared[assignments[i].id].spec.preload))
+    conns = conns[:len(todo) - 1]
     if not conns:
         return None
     queue_r, queue_w = os.pipe()
@@ -232,7 +241,7 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
 
     results: dict[int, AssignmentResult] = {}
     forks: list[tuple[int, int]] = []
-    for conn in conns:
+    for index, conn in enumerate(conns):
         reply_r, reply_w = os.pipe()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
@@ -242,7 +251,10 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 os.close(reply_r)
-                zygote.adopt(conn)
+                for other in conns:
+                    if other is not conn:
+                        other.close()
+                zygote.adopt(conn, index)
                 mine: dict[int, AssignmentResult] = {}
                 while (i := take()) is not None:
                     try:
@@ -296,6 +308,8 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
                      jobs: int | None = None, name: str | None = None) -> SubmissionResult:
     """Grade ``submission`` on the assignments ``ids`` (all by default)."""
     assignments = [course.assignment(i) for i in ids] if ids else list(course.assignments)
+    jobs = jobs or min(len(assignments), os.cpu_count() or 1)
+    conns = _fork_connections(min(jobs, len(assignments)) - 1)
     # Workers first: their interpreter start-up overlaps with importing the hidden suites here.
     prepared = {a.id: _prepare(course, a, Path(submission)) for a in assignments}
     try:
@@ -304,6 +318,8 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
         for p in prepared.values():
             if isinstance(p, Worker):
                 p.close()
+        for conn in conns:
+            conn.close()
         raise
 
     closer = _Closer()
@@ -312,18 +328,19 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
         p = prepared[a.id]
         return p if isinstance(p, AssignmentResult) else _grade_with(course, suites[a.id], p, closer)
 
-    jobs = jobs or min(len(assignments), os.cpu_count() or 1)
     try:
         if jobs <= 1 or len(assignments) == 1:
             results = [finish(a) for a in assignments]
         else:
-            results = _in_processes(assignments, prepared, finish, closer, jobs)
+            results = _in_processes(assignments, prepared, finish, closer, conns)
             if results is None:
                 from concurrent.futures import ThreadPoolExecutor  # imports logging: only when needed
 
                 with ThreadPoolExecutor(max_workers=jobs) as pool:
                     results = list(pool.map(finish, assignments))
     finally:
+        for conn in conns:
+            conn.close()  # (the forks have their own copies; unused ones just close)
         closer.wait()
         for p in prepared.values():
             if isinstance(p, Worker):

@@ -19,8 +19,9 @@ could connect to), one JSON object per packet:
   reply ``{"op": "killed", "id", "pid"}`` once all of it is gone.
 - grader -> zygote ``{"op": "attach"}`` with one more SOCK_SEQPACKET end as SCM_RIGHTS, accepted
   only on the first connection: a further connection for a grading process the grader forks
-  (:func:`fork_client`). It speaks the same protocol; replies go to the connection that asked,
-  ``exited`` goes to every connection, and its EOF kills the workers it started (not the others).
+  (:func:`attach`, :func:`adopt`). It speaks the same protocol. Replies go to the connection
+  that asked, except that the answers to the grader's spawns and every ``exited`` go to all
+  connections (a fork grades workers the grader asked for); its EOF kills the workers it started.
 
 The zygote is a child subreaper, so processes a worker orphans (double fork, setsid) become the
 zygote's children, and it kills every child it does not know. When the grader goes away (EOF) it
@@ -47,6 +48,10 @@ from grader.workerenv import CONFINEMENT_FAILED, base_env
 BOOT_SECONDS = 60.0
 COMMAND = ("-I", "-m", "grader.zygote")  # arguments of the interpreter that becomes the zygote
 _MAX_PACKET = 1 << 16
+# A spawn that needs a preload (seconds of imports) waits until no request came for _DEFER_IDLE s
+# (the grader sends a submission's spawns a few ms apart), but never more than _DEFER_MAX s.
+_DEFER_IDLE = 0.02
+_DEFER_MAX = 0.25
 
 
 # == the zygote process ============================================================================
@@ -58,6 +63,7 @@ class _Server:
         self.plan = None
         self.live: dict[int, str] = {}  # pid -> scratch directory of the workers not yet killed
         self.owner: dict[int, socket.socket] = {}  # pid -> the connection that asked for it
+        self.deferred: list[tuple[dict, list[int], socket.socket, float]] = []  # spawns waiting for a preload
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def send(self, msg: dict, to: socket.socket | None = None) -> None:
@@ -90,7 +96,14 @@ class _Server:
     def serve(self) -> None:
         last_sweep = time.monotonic()
         while True:
-            ready = select.select([self.ctrl, *self.extra, self.wake_r], [], [], 1.0)[0]
+            ready = select.select([self.ctrl, *self.extra, self.wake_r], [], [],
+                                  _DEFER_IDLE if self.deferred else 1.0)[0]
+            if self.deferred and (not ready or time.monotonic() - self.deferred[0][3] > _DEFER_MAX):
+                # Nothing else asked for (or it waited long enough): now the slow spawn.
+                msg, fds, conn, _ = self.deferred.pop(0)
+                self.spawn(msg, fds, conn, now=True)
+                self.close_fds(fds)
+                continue
             if self.wake_r in ready:
                 try:
                     while os.read(self.wake_r, 512):
@@ -133,13 +146,18 @@ class _Server:
     def handle(self, msg: dict, fds: list[int], conn: socket.socket) -> None:
         op = msg.get("op")
         if op == "spawn":
-            self.spawn(msg, fds, conn)
+            if self.spawn(msg, fds, conn):
+                return  # deferred: the descriptors are kept until it is done
         elif op == "kill":
             self.kill(msg, conn)
         elif op == "attach" and conn is self.ctrl and len(fds) == 1:
             self.extra.append(socket.socket(fileno=fds.pop()))
         elif op == "exit":
             self.shutdown()
+        self.close_fds(fds)
+
+    @staticmethod
+    def close_fds(fds: list[int]) -> None:
         for fd in fds:
             try:
                 os.close(fd)
@@ -150,22 +168,40 @@ class _Server:
         """A forked grading process is gone: kill the workers it started, then forget it."""
         self.extra.remove(conn)
         conn.close()
+        for item in [d for d in self.deferred if d[2] is conn]:
+            self.deferred.remove(item)
+            self.close_fds(item[1])
         for pid in [pid for pid, owner in self.owner.items() if owner is conn]:
             self.kill({"pid": pid}, None)
 
-    def spawn(self, msg: dict, fds: list[int], conn: socket.socket) -> None:
+    def spawn(self, msg: dict, fds: list[int], conn: socket.socket, now: bool = False) -> bool:
+        """Fork a worker; True when deferred instead (it needs a module not imported yet, e.g.
+        scipy.special, ~0.3 s: the other spawns asked for meanwhile go first)."""
         if len(fds) != 2:
-            return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": "expected two descriptors"}, conn)
-        self.preload(msg.get("preload"))
+            self.answer({"op": "spawn_failed", "id": msg.get("id"), "reason": "expected two descriptors"}, conn)
+            return False
+        names = msg.get("preload")
+        if not now and isinstance(names, list) and any(n not in sys.modules for n in names if isinstance(n, str)):
+            self.deferred.append((msg, fds, conn, time.monotonic()))
+            return True
+        self.preload(names)
         try:
             pid = os.fork()
         except OSError as err:
-            return self.send({"op": "spawn_failed", "id": msg.get("id"), "reason": str(err)}, conn)
+            self.answer({"op": "spawn_failed", "id": msg.get("id"), "reason": str(err)}, conn)
+            return False
         if pid == 0:
             self.become_worker(msg, *fds)  # never returns
         self.live[pid] = str(msg.get("scratch"))
         self.owner[pid] = conn
-        self.send({"op": "spawned", "id": msg.get("id"), "pid": pid}, conn)
+        self.answer({"op": "spawned", "id": msg.get("id"), "pid": pid}, conn)
+        return False
+
+    def answer(self, msg: dict, conn: socket.socket) -> None:
+        """The answer to a spawn: the grader's forks may take over its workers, so they hear
+        the answers to the grader's spawns too (ids never clash: see Zygote._adopt)."""
+        for c in [self.ctrl, *self.extra] if conn is self.ctrl else [conn]:
+            self.send(msg, c)
 
     @staticmethod
     def preload(names) -> None:
@@ -195,6 +231,7 @@ class _Server:
                 conn.close()
             self.extra.clear()
             self.owner.clear()
+            self.deferred.clear()  # (their descriptors are closed below with every other)
             devnull = os.open(os.devnull, os.O_RDONLY)
             os.dup2(devnull, 0)
             os.dup2(log_fd, 1)
@@ -342,7 +379,7 @@ class ZygoteLaunch:
 class Zygote:
     """The grader's handle on its zygote process (thread-safe)."""
 
-    def __init__(self, adopt: "tuple[socket.socket, Zygote] | None" = None):
+    def __init__(self, adopt: "tuple[socket.socket, Zygote, int] | None" = None):
         self.plan = None
         self.failure: str | None = None
         self.booted = threading.Event()
@@ -368,13 +405,34 @@ class Zygote:
             child.close()
         threading.Thread(target=self._read, name="grader-zygote", daemon=True).start()
 
-    def _adopt(self, conn: socket.socket, parent: "Zygote") -> None:
+    def attach(self) -> socket.socket | None:
+        """A further connection for a grading process about to be forked (see :func:`attach`)."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            with self._lock:
+                if self.failure is not None:
+                    raise OSError(self.failure)
+                if not self.booted.is_set():  # in order with the spawns queued until the hello
+                    self._queue.append(({"op": "attach"}, [os.dup(theirs.fileno())], None))
+                    return mine
+            self._send({"op": "attach"}, [os.dup(theirs.fileno())], None)
+            return mine
+        except OSError:
+            mine.close()
+            return None
+        finally:
+            theirs.close()
+
+    def _adopt(self, conn: socket.socket, parent: "Zygote", index: int) -> None:
         """In a grading process forked from the grader: talk to the parent's zygote over ``conn``
         (attached by the parent) and take over the parent's workers. No thread of the parent
         survived the fork, so its locks and events are not used: only plain values are copied."""
         self.ctrl, self.proc, self._stderr = conn, None, None
+        parent.ctrl.close()  # the grader's own connection: its EOF must not wait for this fork
         self.plan = parent.plan
-        self._ids = parent._ids  # replies come back on our own connection, so ids only need to be new here
+        # Spawns the parent asked for before the fork may still be answered (to every connection):
+        # our own requests get ids the parent's never reach.
+        self._ids = (index + 1) << 32
         self._status = dict(parent._status)
         for rid, launch in list(parent._launches.items()):
             started = launch.started.is_set()  # a plain flag: no lock taken
@@ -405,8 +463,15 @@ class Zygote:
         """Send one request; a spawn that cannot reach the zygote is spawned here instead."""
         data = json.dumps(msg).encode()
         if msg["op"] != "spawn":
-            with self._send_lock:
-                self.ctrl.send(data)
+            try:
+                with self._send_lock:
+                    if fds:
+                        socket.send_fds(self.ctrl, [data], fds)
+                    else:
+                        self.ctrl.send(data)
+            finally:
+                for fd in fds:
+                    os.close(fd)
             return
         try:
             if self.failure is not None:
@@ -515,7 +580,11 @@ class Zygote:
             self._exited.notify_all()
             pending = [launch for launch in self._launches.values() if not launch.started.is_set()]
         for m, fds, launch in queue:
-            self._fall_back(launch, m, fds, reason)
+            if launch is None:  # an attach: the connection just closes, the fork is not made
+                for fd in fds:
+                    os.close(fd)
+            else:
+                self._fall_back(launch, m, fds, reason)
         for launch in pending:
             if not launch.started.is_set():
                 launch.error = reason
@@ -576,33 +645,27 @@ def get() -> Zygote | None:
 
 
 def attach() -> socket.socket | None:
-    """In the grader, before forking a grading process: a new connection to the running zygote
-    for that process (None when there is no booted zygote to share). The child passes it to
-    :func:`adopt`; the parent closes its copy after the fork."""
+    """In the grader, before forking a grading process, and before asking for the workers it may
+    take over: a new connection to this process's zygote for that fork (None when there is no
+    zygote to share). Sent in order with the spawn requests, so the answers to every later spawn
+    reach the fork too. The child passes it to :func:`adopt`; the parent closes its copy after
+    the fork (or closes it unused)."""
     z = _instance
-    if z is None or z.proc is None or z.owner != os.getpid() or not z.booted.is_set() or z.failure is not None:
+    if z is None or z.proc is None or z.owner != os.getpid() or z.failure is not None:
         return None
-    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        with z._send_lock:
-            socket.send_fds(z.ctrl, [json.dumps({"op": "attach"}).encode()], [theirs.fileno()])
-    except OSError:
-        mine.close()
-        return None
-    finally:
-        theirs.close()
-    return mine
+    return z.attach()
 
 
-def adopt(conn: socket.socket) -> None:
-    """In a grading process just forked from the grader: use ``conn`` (from :func:`attach`) as
-    this process's zygote, for the workers the parent started and any it starts itself."""
+def adopt(conn: socket.socket, index: int = 0) -> None:
+    """In grading process number ``index`` just forked from the grader: use ``conn`` (from
+    :func:`attach`) as this process's zygote, for the workers the parent started and any it
+    starts itself."""
     global _instance, _instance_lock
     _instance_lock = threading.Lock()  # the parent's may have been held by a thread that is gone
     parent = _instance
     if parent is None:
         raise RuntimeError("no zygote to adopt")
-    _instance = Zygote(adopt=(conn, parent))
+    _instance = Zygote(adopt=(conn, parent, index))
 
 
 def failure_reason() -> str:

@@ -194,3 +194,19 @@ def test_sigint_stops_the_forks_with_the_grader(mixed, quick, monkeypatch):
     assert len(forks) == 1
     assert _gone(forks[0], within=1.0)
     assert _scratch_dirs() <= before
+
+
+def test_a_spawn_that_needs_a_slow_import_lets_the_others_go_first():
+    """A module importing e.g. scipy.special makes the zygote import it (~0.3 s) before forking
+    that worker; the spawns asked for right after it are forked first, not after that import."""
+    slow = Worker(WorkerSpec("def ok():\n    return 1\n", "slow", ("numpy",),
+                             preload=("no_such_module_anywhere",)), call_seconds=5.0)
+    fast = Worker(WorkerSpec("def ok():\n    return 2\n", "fast", ("numpy",)), call_seconds=5.0)
+    try:
+        slow.start()
+        fast.start()
+        assert fast.process.pid < slow.process.pid, "forked in the order they could be"
+        assert (StudentModule(slow).ok(), StudentModule(fast).ok()) == (1, 2)
+    finally:
+        slow.close()
+        fast.close()

@@ -640,7 +640,9 @@ def test_cpu_time_is_limited_per_call_from_the_grader_side():
         t = time.monotonic()
         assert not wp.wait_readable(20.0)
         assert wp.cpu_exceeded and time.monotonic() - t < 10
-        assert wp.cpu_seconds() >= 0.3
+        # The first poll interval counts as fully used (see start_call), and /proc counts in
+        # 10 ms ticks: on a loaded machine the worker may stop a little short of 0.3 s.
+        assert wp.cpu_seconds() >= 0.3 - sandbox._CPU_POLL / 2
     finally:
         wp.kill()
 
