@@ -206,9 +206,9 @@ def _fork_connections(count: int) -> list:
 
 def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callable, closer: _Closer,
                   conns: list) -> list[AssignmentResult] | None:
-    """Grade ``assignments`` in this process and ``jobs - 1`` forked copies of it, each taking
-    the next assignment from a shared queue (None when that cannot be done here: no zygote to
-    share; the caller then uses threads).
+    """Grade ``assignments`` in this process and one fork of it per connection in ``conns``,
+    each taking the next assignment from a shared queue (None when that cannot be done here: no
+    zygote to share, or one assignment left to grade; the caller then uses threads).
 
     Tests and references run in the grader, so in threads they share one GIL: half of a
     whole-submission run went to waiting for it. A fork has its own GIL, already holds the
@@ -229,7 +229,7 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
     # zygote has imported is about what this process has: numpy and the standard library.)
     todo.sort(key=lambda i: any(name not in sys.modules for name in prepared[assignments[i].id].spec.preload))
     conns = conns[:len(todo) - 1]
-    if not conns:
+    if not conns or max(todo) > 255:  # the queue holds one byte per assignment
         return None
     queue_r, queue_w = os.pipe()
     os.write(queue_w, bytes(todo))  # indices < 256: a course has far fewer assignments
@@ -245,7 +245,12 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
         reply_r, reply_w = os.pipe()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # e.g. the process limit: grade with the forks made so far
+            os.close(reply_r)
+            os.close(reply_w)
+            break
         if pid == 0:  # the fork: grade, report, and leave without any of the parent's exit work
             code = 1
             try:
@@ -271,14 +276,17 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
         conn.close()
         os.close(reply_w)
         forks.append((pid, reply_r))
+    unread = {reply_r for _, reply_r in forks}
     try:
         while (i := take()) is not None:
             results[i] = finish(assignments[i])
         closer.wait()
-        for pid, reply_r in forks:
+        for pid, reply_r in list(forks):
             with os.fdopen(reply_r, "rb") as reply:
+                unread.discard(reply_r)
                 data = reply.read()
             os.waitpid(pid, 0)
+            forks.remove((pid, reply_r))
             try:
                 theirs = pickle.loads(data) if data else {}
             except Exception:  # noqa: BLE001 - a fork that died mid-write reported nothing
@@ -287,12 +295,14 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
                 results[i] = result
                 prepared[assignments[i].id].forget()  # the fork killed it and removed its files
     except BaseException:
-        for pid, _ in forks:
+        for pid, _ in forks:  # those not waited for yet
             try:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
             except OSError:
                 pass
+        for reply_r in unread:
+            os.close(reply_r)
         raise
     finally:
         os.close(queue_r)

@@ -172,7 +172,12 @@ class _Server:
             self.deferred.remove(item)
             self.close_fds(item[1])
         for pid in [pid for pid, owner in self.owner.items() if owner is conn]:
+            scratch = self.live.get(pid)
             self.kill({"pid": pid}, None)
+            if scratch:
+                from grader.sandbox import remove_tree
+
+                remove_tree(Path(scratch))
 
     def spawn(self, msg: dict, fds: list[int], conn: socket.socket, now: bool = False) -> bool:
         """Fork a worker; True when deferred instead (it needs a module not imported yet, e.g.

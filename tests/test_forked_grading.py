@@ -52,6 +52,18 @@ def _scratch_dirs() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("grader-worker-*")}
 
 
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch):
+    """Scratch directories go to a directory of this test's own (other test runs may share /tmp)."""
+    import tempfile
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    tmp.chmod(0o1777)  # workers may run as another uid
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
+
+
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory, course):
     """Correct, buggy, hanging and crashing modules side by side."""
