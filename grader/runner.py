@@ -231,6 +231,9 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
     conns = conns[:len(todo) - 1]
     if not conns or max(todo) > 255:  # the queue holds one byte per assignment
         return None
+    z = zygote.get()  # booted before forking, so the forks copy its plan (workers cannot be ready before)
+    if z is None or not z.wait_booted():
+        return None
     queue_r, queue_w = os.pipe()
     os.write(queue_w, bytes(todo))  # indices < 256: a course has far fewer assignments
     os.close(queue_w)
