@@ -105,6 +105,19 @@ def test_the_console_script_boots_the_zygote_early_only_for_grading_commands(arg
     assert _grading(argv) is grading
 
 
+def test_the_console_script_uses_one_blas_thread_unless_told_otherwise(monkeypatch):
+    from grader.entry import _one_blas_thread
+
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)  # restored after the test
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    _one_blas_thread()
+    import os
+
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["MKL_NUM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "4"
+
+
 def test_the_console_script_keeps_exit_codes_and_output(course, tmp_path):
     """`python -m grader` goes through grader.entry, which skips interpreter teardown."""
     import subprocess
