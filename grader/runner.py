@@ -4,7 +4,7 @@ Order of work for one submission (written down because the order matters for spe
 1. read and statically check every requested module (no student code runs);
 2. start one worker per module at once, so interpreter start-up and ``import numpy`` overlap;
 3. grade assignments in this process and forks of it (threads when there is no zygote to share),
-   each taking the next assignment from a queue: each test calls the student through its
+   each taking the next assignment from a queue, the longest expected first: each test calls the student through its
    worker's proxy and the reference in the grader; the score is computed from outcomes only.
 """
 
@@ -57,6 +57,19 @@ _suites: dict[tuple, HiddenSuite] = {}
 
 def hidden_test_files(course_root: Path, aid: str) -> list[Path]:
     return sorted((Path(course_root) / "solutions" / aid).glob("test_*hidden*.py"))
+
+
+def expected_cost(course_root: Path, aid: str) -> int:
+    """A rough, import-free guess of how long an assignment takes to grade: the size of its hidden
+    tests. It only orders the work (longest first balances two processes best: 03_backprop,
+    the longest, starts at once instead of last), so a wrong guess costs speed, never a score."""
+    total = 0
+    for path in hidden_test_files(course_root, aid):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
@@ -205,7 +218,7 @@ def _fork_connections(count: int) -> list:
 
 
 def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callable, closer: _Closer,
-                  conns: list) -> list[AssignmentResult] | None:
+                  conns: list, costs: dict[str, int]) -> list[AssignmentResult] | None:
     """Grade ``assignments`` in this process and one fork of it per connection in ``conns``,
     each taking the next assignment from a shared queue (None when that cannot be done here: no
     zygote to share, or one assignment left to grade; the caller then uses threads).
@@ -224,10 +237,12 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
     from grader import zygote
 
     todo = [i for i, a in enumerate(assignments) if isinstance(prepared[a.id], Worker)]
-    # Modules that import e.g. scipy.special last: the zygote forks their workers after the
-    # others, once it has imported that (~0.3 s), so they are the last to be ready. (What the
-    # zygote has imported is about what this process has: numpy and the standard library.)
-    todo.sort(key=lambda i: any(name not in sys.modules for name in prepared[assignments[i].id].spec.preload))
+    # Longest first, except that modules importing e.g. scipy.special go last: the zygote forks
+    # their workers after the others, once it has imported that (~0.3 s), so they are the last to
+    # be ready. (What the zygote has imported is about what this process has: numpy and the
+    # standard library.)
+    todo.sort(key=lambda i: (any(name not in sys.modules for name in prepared[assignments[i].id].spec.preload),
+                             -costs[assignments[i].id]))
     conns = conns[:len(todo) - 1]
     if not conns or max(todo) > 255:  # the queue holds one byte per assignment
         return None
@@ -323,8 +338,11 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
     assignments = [course.assignment(i) for i in ids] if ids else list(course.assignments)
     jobs = jobs or min(len(assignments), os.cpu_count() or 1)
     conns = _fork_connections(min(jobs, len(assignments)) - 1)
+    costs = {a.id: expected_cost(course_root, a.id) for a in assignments}
+    longest_first = sorted(assignments, key=lambda a: -costs[a.id])
     # Workers first: their interpreter start-up overlaps with importing the hidden suites here.
-    prepared = {a.id: _prepare(course, a, Path(submission)) for a in assignments}
+    # They are asked for in the order they will be needed.
+    prepared = {a.id: _prepare(course, a, Path(submission)) for a in longest_first}
     try:
         suites = {a.id: load_suite(course_root, a) for a in assignments}
     except BaseException:
@@ -345,12 +363,13 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
         if jobs <= 1 or len(assignments) == 1:
             results = [finish(a) for a in assignments]
         else:
-            results = _in_processes(assignments, prepared, finish, closer, conns)
+            results = _in_processes(assignments, prepared, finish, closer, conns, costs)
             if results is None:
                 from concurrent.futures import ThreadPoolExecutor  # imports logging: only when needed
 
                 with ThreadPoolExecutor(max_workers=jobs) as pool:
-                    results = list(pool.map(finish, assignments))
+                    done = dict(zip((a.id for a in longest_first), pool.map(finish, longest_first)))
+                results = [done[a.id] for a in assignments]
     finally:
         for conn in conns:
             conn.close()  # (the forks have their own copies; unused ones just close)

@@ -222,3 +222,21 @@ def test_a_spawn_that_needs_a_slow_import_lets_the_others_go_first():
     finally:
         slow.close()
         fast.close()
+
+
+def test_the_longest_assignment_starts_first_and_results_keep_the_course_order(mixed, quick, monkeypatch):
+    """03-like suites take several times longer than the others: starting them last left one
+    process grading alone at the end. Workers are asked for, and assignments taken, longest first."""
+    costs = {aid: runner.expected_cost(ROOT, aid) for aid in IDS}
+    assert costs["01_regression"] > costs["02_perceptron"] > 0  # 28 KB of hidden tests against 10 KB
+    asked: list[str] = []
+    real = runner._prepare
+
+    def prepare(course, a, submission):
+        asked.append(a.id)
+        return real(course, a, submission)
+
+    monkeypatch.setattr(runner, "_prepare", prepare)
+    result = runner.grade_submission(ROOT, quick, mixed, IDS, jobs=2)
+    assert asked == sorted(IDS, key=lambda aid: -costs[aid])
+    assert [a.id for a in result.assignments] == IDS
