@@ -4,9 +4,11 @@ Order of work:
 1. list the immediate subdirectories of DIR (one student each; hidden ones skipped), sorted;
 2. read the journal: students whose submission fingerprint is unchanged since they were graded
    are not graded again (``force`` regrades everyone);
-3. grade the rest in a pool of N pre-warmed grader processes (each imports the course and the
-   hidden suites once); every finished student is appended to the journal at once (one JSON line,
-   flushed and fsynced), so a batch killed halfway loses at most the students in flight;
+3. grade the rest in N grading processes forked from this one once it has imported the hidden
+   suites and booted the zygote (so nothing is imported or booted twice), each sent the next
+   student as soon as it finishes one; every finished student is appended to the journal at once
+   (one JSON line, flushed and fsynced), so a batch killed halfway loses at most the students in
+   flight;
 4. write the per-student JSON files and the gradebook from the journal, sorted by student, so the
    output is the same whatever N is.
 
@@ -19,10 +21,14 @@ import csv
 import hashlib
 import io
 import json
-import multiprocessing
 import os
+import pickle
+import select
+import signal
 import statistics
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import struct
+import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -91,28 +97,165 @@ class Journal:
             os.fsync(fh.fileno())
 
 
-# -- the pool ---------------------------------------------------------------------------------
-
-_pool_state: dict = {}
-
-
-def _init_pool(course_root: str, ids: list[str]) -> None:
-    """Runs once in each pool process: load the course and import the hidden suites."""
-    from grader.course import load_course
-    from grader.runner import load_suite
-
-    course = load_course(Path(course_root) / "course.yaml")
-    for aid in ids:
-        load_suite(Path(course_root), course.assignment(aid))
-    _pool_state.update(root=Path(course_root), course=course, ids=ids)
+# -- the grading processes --------------------------------------------------------------------
+_HEADER = struct.Struct("<IBI")  # student index, kind (0 result, 1 error), payload length
+_STOP = 0xFFFFFFFF
 
 
-def _grade_one(submission: str) -> dict:
-    from grader.runner import grade_submission
+class _GradingProcess:
+    """A fork of this process (the hidden suites already imported, the zygote shared through a
+    connection of its own) that grades the students it is sent one at a time: the parent writes
+    a student's index to ``tasks``; the fork answers on ``results`` with the index and the
+    pickled result (or the exception a grader bug raised)."""
 
-    st = _pool_state
-    result = grade_submission(st["root"], st["course"], Path(submission), st["ids"], jobs=1)
-    return result.to_dict()
+    def __init__(self, pid: int, tasks: int, results: int):
+        self.pid, self.tasks, self.results = pid, tasks, results
+        self.current: int | None = None
+
+    def send(self, index: int) -> None:
+        self.current = index
+        os.write(self.tasks, struct.pack("<I", index))
+
+
+def _read_exactly(fd: int, n: int) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _serve(tasks: int, results: int, grade: Callable[[int], dict]) -> None:
+    """The fork's loop: grade each index read from ``tasks`` until told to stop (or EOF)."""
+    while (raw := _read_exactly(tasks, 4)) is not None and (i := struct.unpack("<I", raw)[0]) != _STOP:
+        try:
+            kind, payload = 0, pickle.dumps(grade(i))
+        except Exception as exc:  # noqa: BLE001 - a grader bug: the parent raises it
+            try:
+                kind, payload = 1, pickle.dumps(exc)
+            except Exception:  # noqa: BLE001 - an exception that cannot be pickled
+                kind, payload = 1, pickle.dumps(RuntimeError("".join(traceback.format_exception(exc))))
+        os.write(results, _HEADER.pack(i, kind, len(payload)))
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(results, view):]
+
+
+class _Forks:
+    """Up to ``jobs`` grading processes forked from this one, fed students on demand (the next
+    student goes to whichever process finishes first). Forking shares what this process already
+    paid for, the imported suites and the zygote's boot, where a pool of fresh interpreters paid
+    ~0.5 s each and started a zygote each. A fork that dies (killed, out of memory) is replaced
+    and its student graded again, once; a student that kills two processes stops the batch."""
+
+    def __init__(self, jobs: int, grade: Callable[[int], dict]):
+        from grader import zygote
+
+        self.jobs, self.grade = jobs, grade
+        self.procs: list[_GradingProcess] = []
+        self.forked = 0
+        z = zygote.get()
+        self.zygote = z is not None and z.wait_booted()  # booted first, so the forks copy its plan
+
+    def _fork(self) -> _GradingProcess | None:
+        from grader import zygote
+
+        conn = zygote.attach() if self.zygote else None
+        task_r, task_w = os.pipe()
+        result_r, result_w = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        try:
+            pid = os.fork()
+        except OSError as err:
+            for fd in (task_r, task_w, result_r, result_w):
+                os.close(fd)
+            if conn is not None:
+                conn.close()
+            if self.procs:
+                return None
+            raise UserError(f"cannot start a grading process: {err}") from None
+        if pid == 0:  # the fork: grade what it is sent, then leave without the parent's exit work
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                for fd in (task_w, result_r, *(fd for p in self.procs for fd in (p.tasks, p.results))):
+                    os.close(fd)
+                if conn is not None:
+                    zygote.adopt(conn, self.forked)
+                _serve(task_r, result_w, self.grade)
+                code = 0
+            finally:
+                os._exit(code)
+        self.forked += 1
+        os.close(task_r)
+        os.close(result_w)
+        if conn is not None:
+            conn.close()
+        proc = _GradingProcess(pid, task_w, result_r)
+        self.procs.append(proc)
+        return proc
+
+    def _end(self, proc: _GradingProcess) -> int:
+        self.procs.remove(proc)
+        os.close(proc.tasks)
+        os.close(proc.results)
+        _, status = os.waitpid(proc.pid, 0)
+        return status
+
+    def run(self, count: int) -> Iterator[tuple[int, dict]]:
+        """Yield (index, result) for indices 0..count-1, in the order they finish."""
+        todo = list(range(count - 1, -1, -1))  # popped from the end: in order
+        retried: set[int] = set()
+        try:
+            while len(self.procs) < min(self.jobs, count) and (proc := self._fork()) is not None:
+                proc.send(todo.pop())
+            while self.procs:
+                ready, _, _ = select.select([p.results for p in self.procs], [], [])
+                for proc in [p for p in self.procs if p.results in ready]:
+                    header = _read_exactly(proc.results, _HEADER.size)
+                    i, kind, size = _HEADER.unpack(header) if header else (None, None, 0)
+                    payload = _read_exactly(proc.results, size) if header else None
+                    if payload is None:  # the process died
+                        lost = proc.current
+                        status = self._end(proc)
+                        if lost is not None:
+                            if lost in retried:
+                                raise UserError(f"grading student number {lost + 1} killed the grading process twice "
+                                                f"({_describe(status)}); the students graded so far are in the "
+                                                "journal: rerun to resume")
+                            retried.add(lost)
+                            todo.append(lost)
+                        if todo and (new := self._fork()) is not None:
+                            new.send(todo.pop())
+                        elif todo and not self.procs:
+                            raise UserError("cannot start a grading process")
+                        continue
+                    proc.current = None
+                    value = pickle.loads(payload)
+                    if kind == 1:
+                        raise value
+                    if todo:
+                        proc.send(todo.pop())
+                    else:
+                        os.write(proc.tasks, struct.pack("<I", _STOP))
+                        self._end(proc)
+                    yield i, value
+        finally:
+            for proc in list(self.procs):  # stopped early (an error, Ctrl-C): none outlives the batch
+                try:
+                    os.kill(proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                self._end(proc)
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
 @dataclass
@@ -146,17 +289,17 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
     reused = len(results)
     jobs = max(1, jobs or os.cpu_count() or 1)
     if todo:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=_init_pool,
-                                 initargs=(str(course_root), ids)) as pool:
-            futures = {pool.submit(_grade_one, str(path)): (path, fp) for path, fp in todo}
-            finished = as_completed(futures)
-            for fut in (progress(finished, len(todo)) if progress else finished):
-                path, fp = futures[fut]
-                result = fut.result()
-                result["submission"] = path.name
-                journal.append({"student": path.name, "fingerprint": fp, "ids": ids, "result": result})
-                results[path.name] = result
+        from grader.runner import grade_submission
+
+        def grade(i: int) -> dict:
+            return grade_submission(course_root, course, todo[i][0], ids, jobs=1).to_dict()
+
+        finished = _Forks(jobs, grade).run(len(todo))
+        for i, result in (progress(finished, len(todo)) if progress else finished):
+            path, fp = todo[i]
+            result["submission"] = path.name
+            journal.append({"student": path.name, "fingerprint": fp, "ids": ids, "result": result})
+            results[path.name] = result
     ordered = {name: results[name] for name in sorted(results)}
     return BatchOutcome(ordered, graded=len(todo), reused=reused)
 

@@ -2,12 +2,15 @@
 
 import csv
 import json
+import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from grader.batch import Journal, grade_all
+from grader.batch import Journal, _Forks, grade_all
 from grader.cli import main
+from grader.errors import UserError
 from tests.conftest import ROOT, make_submission, reference_source
 
 AID = "03_backprop"
@@ -87,3 +90,68 @@ def test_changed_submission_and_force_are_regraded(klass, tmp_path, course):
 def test_bad_directory_is_a_clean_error(tmp_path):
     result = run("grade-all", str(tmp_path / "none"))
     assert result.exit_code != 0 and "Traceback" not in (result.output or "")
+
+
+# -- the grading processes (forks of the grader fed one student at a time) ----------------------
+
+
+def _children() -> set[int]:
+    me = str(os.getpid())
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == me and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_forks_grade_every_student_once_and_share_the_work(tmp_path):
+    before = _children()
+    done = list(_Forks(2, lambda i: {"i": i, "pid": os.getpid()}).run(9))
+    assert sorted(i for i, _ in done) == list(range(9))
+    assert all(r["i"] == i for i, r in done)
+    pids = {r["pid"] for _, r in done}
+    assert len(pids) == 2 and os.getpid() not in pids, "both forks grade, the parent does not"
+    assert _children() <= before, "no grading process outlives the batch"
+
+
+def test_a_dead_grading_process_is_replaced_and_its_student_graded_again(tmp_path):
+    marker = tmp_path / "died-once"
+
+    def grade(i):
+        if i == 3 and not marker.exists():
+            marker.touch()
+            os._exit(9)  # as if the process were killed (e.g. by the kernel's OOM killer)
+        return {"i": i}
+
+    done = dict(_Forks(2, grade).run(6))
+    assert sorted(done) == list(range(6)) and done[3] == {"i": 3}
+
+
+def test_a_student_that_kills_two_grading_processes_stops_the_batch_cleanly(tmp_path):
+    before = _children()
+
+    def grade(i):
+        if i == 1:
+            os._exit(9)
+        return {"i": i}
+
+    seen = []
+    with pytest.raises(UserError, match="student number 2 killed the grading process twice"):
+        for i, _ in _Forks(1, grade).run(3):
+            seen.append(i)
+    assert seen == [0], "students finished before are still reported (and journaled by grade_all)"
+    assert _children() <= before
+
+
+def test_a_grader_bug_in_a_fork_is_raised_here():
+    def grade(i):
+        if i == 2:
+            raise ZeroDivisionError("a bug in the grader")
+        return {}
+
+    with pytest.raises(ZeroDivisionError, match="a bug in the grader"):
+        list(_Forks(2, grade).run(5))
