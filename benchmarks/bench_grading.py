@@ -8,9 +8,12 @@
     fresh commands, best of --repeat runs. Target: ratio <= 1.5. Then the whole 7-assignment
     submission in one `grader grade` command. Target: well under a second on 2 cores.
 (b) per assignment against nbgrader's `autograde` on the equivalent notebook assignment built by
-    `grader nbgrader export` (skipped, and said so, when nbgrader is not installed), two ways:
-    a fresh `grader grade -a ID` command per assignment (interpreter start-up included), and
-    the time per assignment when a whole submission is graded in one command. Target: >= 30x.
+    `grader nbgrader export` (skipped, and said so, when nbgrader is not installed), two ways,
+    each like for like: one student as a fresh command (`nbgrader autograde ID --student S`
+    against `grader grade SUB -a ID`, interpreter start-up included on both sides), and a class
+    of --class-size students in one command (`nbgrader autograde ID`, which grades one notebook
+    at a time, against `grader grade-all DIR -a ID` with -j 1 and with one process per core),
+    per student. Target: >= 30x.
 (c) batch: `grader grade-all` on N synthetic students (references with planted bugs, plus a few
     pathological ones: a hang, a crash, a memory hog) with -j 1 and -j 2; wall time, students per
     second, and peak RSS of the whole process tree (sampled). Target: flat memory as N grows.
@@ -81,7 +84,7 @@ def part_a(course, sub: Path, repeat: int) -> None:
     print(f"    whole submission in one command: {iso:.3f} s (target: well under 1 s)")
 
 
-def part_b(course, sub: Path, repeat: int) -> None:
+def part_b(course, sub: Path, repeat: int, students: int) -> None:
     print("(b) against nbgrader's autograde on the equivalent notebook assignment")
     if importlib.util.find_spec("nbgrader") is None or shutil.which("nbgrader", path=str(BIN)) is None:
         print("    skipped: nbgrader is not installed in this environment (pip install nbgrader)")
@@ -89,17 +92,33 @@ def part_b(course, sub: Path, repeat: int) -> None:
     from benchmarks.nbgrader_bench import autograde_seconds  # noqa: PLC0415 - optional dependency
 
     grader = str(BIN / "grader")
-    whole = timed([grader, "--course", str(ROOT), "grade", str(sub), "--format", "json"], repeat)
-    share = whole / len(course.assignments)
-    print(f"    {'':<20} {'nbgrader s':>10} {'grader s':>9} {'faster':>7}   "
-          f"{'in a whole submission s':>23} {'faster':>7}")
-    for a in course.assignments:
-        nb = autograde_seconds(ROOT, a.id, sub, repeat)
-        iso = timed([grader, "--course", str(ROOT), "grade", str(sub), "-a", a.id, "--format", "json"], repeat)
-        print(f"    {a.id:<20} {nb:10.2f} {iso:9.3f} {nb / iso:6.1f}x   {share:23.3f} {nb / share:6.1f}x")
+    cores = os.cpu_count() or 1
+    print(f"    one student: a fresh command each, best of {repeat}")
+    print(f"    a class of {students} in one command (nbgrader autograde ID; grader grade-all DIR -a ID -j J), "
+          "seconds per student, one run each")
+    print(f"    {'':<20} {'one student':^27} | {'a class, per student':^47}")
+    print(f"    {'':<20} {'nbgrader s':>10} {'grader s':>8} {'faster':>7} | {'nbgrader s':>10} {'-j 1 s':>8} "
+          f"{'faster':>7} {f'-j {cores} s':>8} {'faster':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        klass = Path(tmp) / "class"
+        for k in range(students):
+            shutil.copytree(sub, klass / f"student{k:03d}")
+
+        def per_student(aid: str, jobs: int) -> float:
+            return timed([grader, "--course", str(ROOT), "grade-all", str(klass), "-a", aid, "-j", str(jobs),
+                          "--force", "-o", str(Path(tmp) / "gradebook.csv")], 1) / students
+
+        fastest = float("inf")
+        for a in course.assignments:
+            nb_one, nb_class = autograde_seconds(ROOT, a.id, repeat, students)
+            fastest = min(fastest, nb_one)
+            one = timed([grader, "--course", str(ROOT), "grade", str(sub), "-a", a.id, "--format", "json"], repeat)
+            j1, jn = per_student(a.id, 1), per_student(a.id, cores)
+            print(f"    {a.id:<20} {nb_one:10.2f} {one:8.3f} {nb_one / one:6.1f}x | {nb_class:10.2f} {j1:8.3f} "
+                  f"{nb_class / j1:6.1f}x {jn:8.3f} {nb_class / jn:6.1f}x")
     floor = timed([sys.executable, "-c", "import numpy"], repeat)
-    print(f"    (a fresh command pays interpreter start-up and `import numpy`, {floor:.3f} s here, every time; "
-          f"the whole submission, {whole:.3f} s, pays it once)")
+    print(f"    (a fresh command pays interpreter start-up and `import numpy`, {floor:.3f} s here, every time: "
+          f"1/{fastest / floor:.0f} of nbgrader's fastest notebook above, before any grading)")
 
 
 def synth_class(base: Path, course, n: int, ids: list[str]) -> None:
@@ -184,6 +203,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="50,200,500", help="class sizes for (c), comma separated ('' skips)")
     ap.add_argument("--jobs", default="1,2")
     ap.add_argument("--batch-assignments", default="03_backprop,06_regularization")
+    ap.add_argument("--class-size", type=int, default=10, help="students per assignment in (b)'s class column")
     ap.add_argument("--skip", default="", help="parts to skip, e.g. 'b,c'")
     args = ap.parse_args()
     course = load_course(ROOT / "course.yaml")
@@ -198,7 +218,7 @@ def main() -> None:
         if "a" not in args.skip:
             part_a(course, sub, args.repeat)
         if "b" not in args.skip:
-            part_b(course, sub, args.repeat)
+            part_b(course, sub, args.repeat, args.class_size)
     if "c" not in args.skip and args.sizes:
         part_c(course, [int(s) for s in args.sizes.split(",")], [int(j) for j in args.jobs.split(",")],
                args.batch_assignments.split(","))

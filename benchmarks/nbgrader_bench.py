@@ -1,8 +1,12 @@
 """Part (b) of bench_grading.py: nbgrader's own `autograde` on the equivalent notebook assignment.
 
 The course is exported with `grader nbgrader export`, `nbgrader generate_assignment` builds the
-student version, a reference-filled submission is placed in submitted/, and `nbgrader autograde`
-is timed as a fresh command (best of `repeat`), exactly as an nbgrader course would run it.
+student version, reference-filled submissions are placed in submitted/, and `nbgrader autograde`
+is timed exactly as an nbgrader course would run it, two ways:
+- one student's notebook as a fresh command (best of `repeat`);
+- a class of `students` in one command (nbgrader's start-up, database and exporter set-up paid
+  once), divided by the class size: nbgrader's own batch cost per student, the fair match for
+  `grader grade-all`.
 """
 
 from __future__ import annotations
@@ -28,19 +32,25 @@ def _run(cmd: list[str], cwd: Path) -> None:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}")
 
 
-def autograde_seconds(root: Path, aid: str, _submission: Path, repeat: int) -> float:
+def autograde_seconds(root: Path, aid: str, repeat: int, students: int) -> tuple[float, float]:
+    """(one student as a fresh command, best of ``repeat``; seconds per student for a class of
+    ``students`` autograded in one command)."""
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp) / "nb"
         _run([str(BIN / "grader"), "--course", str(root), "nbgrader", "export", str(course), "-a", aid], Path(tmp))
         _run([str(BIN / "nbgrader"), "generate_assignment", aid, "--force"], course)
         source = nbformat.read(course / "source" / aid / f"{aid}.ipynb", as_version=4)
         release = nbformat.read(course / "release" / aid / f"{aid}.ipynb", as_version=4)
-        dest = course / "submitted" / "student" / aid
-        dest.mkdir(parents=True)
-        nbformat.write(_filled(source, release), dest / f"{aid}.ipynb")
-        best = float("inf")
+        filled = _filled(source, release)
+        for k in range(students):
+            dest = course / "submitted" / f"student{k:03d}" / aid
+            dest.mkdir(parents=True)
+            nbformat.write(filled, dest / f"{aid}.ipynb")
+        one = float("inf")
         for _ in range(repeat):
             t = time.perf_counter()
-            _run([str(BIN / "nbgrader"), "autograde", aid, "--force"], course)
-            best = min(best, time.perf_counter() - t)
-        return best
+            _run([str(BIN / "nbgrader"), "autograde", aid, "--student", "student000", "--force"], course)
+            one = min(one, time.perf_counter() - t)
+        t = time.perf_counter()
+        _run([str(BIN / "nbgrader"), "autograde", aid, "--force"], course)
+        return one, (time.perf_counter() - t) / students

@@ -4,8 +4,9 @@ Order of work for one submission (written down because the order matters for spe
 1. read and statically check every requested module (no student code runs);
 2. start one worker per module at once, so interpreter start-up and ``import numpy`` overlap;
 3. grade assignments in this process and forks of it (threads when there is no zygote to share),
-   each taking the next assignment from a queue, the longest expected first: each test calls the student through its
-   worker's proxy and the reference in the grader; the score is computed from outcomes only.
+   each taking the next assignment from a queue, the longest expected first: each test calls the
+   student through its worker's proxy and the reference in the grader; the score is computed from
+   outcomes only.
 """
 
 from __future__ import annotations
