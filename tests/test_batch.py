@@ -108,7 +108,7 @@ def _children() -> set[int]:
     return found
 
 
-def test_forks_grade_every_student_once_and_share_the_work(tmp_path):
+def test_forks_grade_every_student_once_and_share_the_work():
     before = _children()
     done = list(_Forks(2, lambda i: {"i": i, "pid": os.getpid()}).run(9))
     assert sorted(i for i, _ in done) == list(range(9))
@@ -131,7 +131,7 @@ def test_a_dead_grading_process_is_replaced_and_its_student_graded_again(tmp_pat
     assert sorted(done) == list(range(6)) and done[3] == {"i": 3}
 
 
-def test_a_student_that_kills_two_grading_processes_stops_the_batch_cleanly(tmp_path):
+def test_a_student_that_kills_two_grading_processes_stops_the_batch_cleanly():
     before = _children()
 
     def grade(i):

@@ -1,6 +1,7 @@
 """Does every command work through click, with clean messages for user mistakes?"""
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -112,8 +113,6 @@ def test_the_console_script_uses_one_blas_thread_unless_told_otherwise(monkeypat
         monkeypatch.delenv(name, raising=False)  # restored after the test
     monkeypatch.setenv("OMP_NUM_THREADS", "4")
     _one_blas_thread()
-    import os
-
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["MKL_NUM_THREADS"] == "1"
     assert os.environ["OMP_NUM_THREADS"] == "4"
 

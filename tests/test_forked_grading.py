@@ -226,7 +226,8 @@ def test_a_spawn_that_needs_a_slow_import_lets_the_others_go_first():
 
 def test_the_longest_assignment_starts_first_and_results_keep_the_course_order(mixed, quick, monkeypatch):
     """03-like suites take several times longer than the others: starting them last left one
-    process grading alone at the end. Workers are asked for, and assignments taken, longest first."""
+    process grading alone at the end. Workers are asked for longest first (the queue hands out
+    assignments in the same order); results still come back in the course's order."""
     costs = {aid: runner.expected_cost(ROOT, aid) for aid in IDS}
     assert costs["01_regression"] > costs["02_perceptron"] > 0  # 28 KB of hidden tests against 10 KB
     asked: list[str] = []
