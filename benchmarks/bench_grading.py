@@ -13,7 +13,13 @@
     against `grader grade SUB -a ID`, interpreter start-up included on both sides), and a class
     of --class-size students in one command (`nbgrader autograde ID`, which grades one notebook
     at a time, against `grader grade-all DIR -a ID` with -j 1 and with one process per core),
-    per student. Target: >= 30x.
+    per student. Then what each further student of a class costs (the class's time less one
+    student's, by the same command on each side: `nbgrader autograde ID --student S`, `grader
+    grade-all` on a folder of one), beside the hidden tests' own work per student
+    (run in-process with no isolation, `python -m benchmarks.inprocess ID`): nbgrader's kernel
+    runs the same test functions, so no grader on these cores can be faster than nbgrader by more
+    than nbgrader's time x cores / that work. Every timing is the best of --repeat runs, on both
+    sides. Target: >= 30x.
 (c) batch: `grader grade-all` on N synthetic students (references with planted bugs, plus a few
     pathological ones: a hang, a crash, a memory hog) with -j 1 and -j 2; wall time, students per
     second, and peak RSS of the whole process tree (sampled). Target: flat memory as N grows.
@@ -95,30 +101,54 @@ def part_b(course, sub: Path, repeat: int, students: int) -> None:
     cores = os.cpu_count() or 1
     print(f"    one student: a fresh command each, best of {repeat}")
     print(f"    a class of {students} in one command (nbgrader autograde ID; grader grade-all DIR -a ID -j J), "
-          "seconds per student, one run each")
+          f"seconds per student, best of {repeat}")
     print(f"    {'':<20} {'one student':^27} | {'a class, per student':^47}")
     print(f"    {'':<20} {'nbgrader s':>10} {'grader s':>8} {'faster':>7} | {'nbgrader s':>10} {'-j 1 s':>8} "
           f"{'faster':>7} {f'-j {cores} s':>8} {'faster':>7}")
+    extra = []
     with tempfile.TemporaryDirectory() as tmp:
-        klass = Path(tmp) / "class"
+        klass, alone = Path(tmp) / "class", Path(tmp) / "alone"
         for k in range(students):
             shutil.copytree(sub, klass / f"student{k:03d}")
+        shutil.copytree(sub, alone / "student000")
 
-        def per_student(aid: str, jobs: int) -> float:
-            return timed([grader, "--course", str(ROOT), "grade-all", str(klass), "-a", aid, "-j", str(jobs),
-                          "--force", "-o", str(Path(tmp) / "gradebook.csv")], 1) / students
+        def class_seconds(folder: Path, aid: str, jobs: int) -> float:
+            return timed([grader, "--course", str(ROOT), "grade-all", str(folder), "-a", aid, "-j", str(jobs),
+                          "--force", "-o", str(Path(tmp) / "gradebook.csv")], repeat)
 
         fastest = float("inf")
         for a in course.assignments:
             nb_one, nb_class = autograde_seconds(ROOT, a.id, repeat, students)
             fastest = min(fastest, nb_one)
             one = timed([grader, "--course", str(ROOT), "grade", str(sub), "-a", a.id, "--format", "json"], repeat)
-            j1, jn = per_student(a.id, 1), per_student(a.id, cores)
+            j1, jn = (class_seconds(klass, a.id, j) / students for j in (1, cores))
             print(f"    {a.id:<20} {nb_one:10.2f} {one:8.3f} {nb_one / one:6.1f}x | {nb_class:10.2f} {j1:8.3f} "
                   f"{nb_class / j1:6.1f}x {jn:8.3f} {nb_class / jn:6.1f}x")
+            # Each further student: the class's time less a class of one's, by the same command.
+            first = class_seconds(alone, a.id, 1)
+            further = [(students * t - t1) / (students - 1)
+                       for t, t1 in ((nb_class, nb_one), (j1, first), (jn, first))]
+            work = float(subprocess.run([sys.executable, "-m", "benchmarks.inprocess", a.id], cwd=ROOT, check=True,
+                                        capture_output=True, text=True).stdout)
+            extra.append((a.id, *further, work))
     floor = timed([sys.executable, "-c", "import numpy"], repeat)
     print(f"    (a fresh command pays interpreter start-up and `import numpy`, {floor:.3f} s here, every time: "
           f"1/{fastest / floor:.0f} of nbgrader's fastest notebook above, before any grading)")
+    if students < 2:
+        return
+    print(f"    each further student of a class of {students} (the class's time less one student's), and the hidden")
+    print("    tests' own work per student (in-process, no isolation: python -m benchmarks.inprocess ID, best of 5);")
+    print(f"    no grader running these tests on {cores} cores can beat nbgrader's further student by more than 'at most'")
+    print(f"    {'':<20} {'nbgrader s':>10} {'-j 1 s':>8} {'faster':>7} {f'-j {cores} s':>8} {'faster':>7} | "
+          f"{'tests s':>8} {'at most':>8}")
+    for aid, nb, g1, gn, work in extra:
+        print(f"    {aid:<20} {nb:10.2f} {g1:8.3f} {_faster(nb, g1)} {gn:8.3f} {_faster(nb, gn)} | {work:8.3f} "
+              f"{nb * cores / work:7.0f}x")
+
+
+def _faster(theirs: float, ours: float) -> str:
+    """``theirs / ours`` as '12.3x', or 'n/a' when a difference of noisy timings left nothing to divide by."""
+    return f"{theirs / ours:6.1f}x" if ours > 0 else f"{'n/a':>7}"
 
 
 def synth_class(base: Path, course, n: int, ids: list[str]) -> None:
