@@ -59,10 +59,33 @@ class Tagged:
         return hash((self.tag, self.ident))
 
 
+# Arrays are the bulk of every message, so their path is kept short: the header's first bytes
+# (dtype string length, ndim, dtype string) are cached per (dtype, ndim), and the shape's struct
+# per ndim. Only dtypes that passed the checks are cached, so a cache hit is a checked dtype.
+_SHAPE = [struct.Struct(f"<{k}Q") for k in range(65)]  # numpy allows up to 64 dimensions
+_HEADS: dict[tuple[np.dtype, int], bytes] = {}
+_MAX_CACHED = 256
+
+
+def _ext(code: int, data: bytes) -> msgpack.ExtType:
+    """``msgpack.ExtType(code, data)`` without its constructor's type checks (~2 us per value):
+    every caller passes one of our codes and bytes."""
+    return tuple.__new__(msgpack.ExtType, (code, data))
+
+
+def _allowed(dt: np.dtype) -> bool:
+    return dt.kind in _ALLOWED_KINDS and dt.fields is None and dt.subdtype is None
+
+
 def _array_payload(arr: np.ndarray) -> bytes:
-    dt = arr.dtype.str.encode()
-    return b"".join([struct.pack("<BB", len(dt), arr.ndim), dt, struct.pack(f"<{arr.ndim}Q", *arr.shape),
-                     np.ascontiguousarray(arr).tobytes()])
+    """dtype string length, ndim, dtype string, shape (uint64 each), then the C-order bytes."""
+    head = _HEADS.get((arr.dtype, arr.ndim))
+    if head is None:
+        dt = arr.dtype.str.encode()
+        head = struct.pack("<BB", len(dt), arr.ndim) + dt
+        if len(_HEADS) < _MAX_CACHED and _allowed(arr.dtype):
+            _HEADS[(arr.dtype, arr.ndim)] = head
+    return head + _SHAPE[arr.ndim].pack(*arr.shape) + arr.tobytes()  # tobytes is C order, even for views
 
 
 _state = threading.local()
@@ -70,25 +93,29 @@ _state = threading.local()
 
 def _default(value: Any) -> msgpack.ExtType:
     """msgpack's hook for every value that is not a plain str/bytes/int/float/bool/None/list/dict."""
+    if type(value) is np.ndarray:
+        head = _HEADS.get((value.dtype, value.ndim))  # present only for an allowed dtype
+        if head is not None:
+            return _ext(_ND, head + _SHAPE[value.ndim].pack(*value.shape) + value.tobytes())
     if isinstance(value, np.ndarray):
-        if value.dtype.kind in _ALLOWED_KINDS and value.dtype.fields is None and value.dtype.subdtype is None:
-            return msgpack.ExtType(_ND, _array_payload(value.view(np.ndarray)))
+        if _allowed(value.dtype):
+            return _ext(_ND, _array_payload(value.view(np.ndarray)))
     elif isinstance(value, np.generic):
         if value.dtype.kind in _ALLOWED_KINDS:
-            return msgpack.ExtType(_SCALAR, _array_payload(np.asarray(value).reshape(1)))
+            return _ext(_SCALAR, _array_payload(np.asarray(value).reshape(1)))
     elif type(value) is tuple or (isinstance(value, tuple) and hasattr(value, "_fields")):
-        return msgpack.ExtType(_TUPLE, _pack(list(value)))
+        return _ext(_TUPLE, _pack(list(value)))
     elif isinstance(value, Tagged):
-        return msgpack.ExtType(_REF, _pack([value.tag, value.ident]))
+        return _ext(_REF, _pack([value.tag, value.ident]))
     elif type(value) is int:
-        return msgpack.ExtType(_BIGINT, str(value).encode())
+        return _ext(_BIGINT, str(value).encode())
     elif type(value) is complex:
-        return msgpack.ExtType(_COMPLEX, struct.pack("<dd", value.real, value.imag))
+        return _ext(_COMPLEX, struct.pack("<dd", value.real, value.imag))
     elif isinstance(value, np.random.Generator):
         name = type(value.bit_generator).__name__
         if name not in _BITGENS:
             raise CodecError(f"unsupported bit generator {name}")
-        return msgpack.ExtType(_RNG, _pack(value.bit_generator.state))
+        return _ext(_RNG, _pack(value.bit_generator.state))
     fallback = _state.fallback
     if fallback is not None:
         return _default(fallback(value))
@@ -98,19 +125,22 @@ def _default(value: Any) -> msgpack.ExtType:
 def _pack(value: Any) -> bytes:
     # A Packer is costly to create (it allocates a buffer), so each thread keeps one per nesting
     # level (tuples and generator states are packed inside their parent).
-    pool = _state.__dict__.setdefault("pool", [])
-    level = _state.__dict__.setdefault("depth", 0)
+    state = _state
+    try:
+        pool, level = state.pool, state.depth
+    except AttributeError:
+        pool, level = state.pool, state.depth = [], 0
     if level == len(pool):
         pool.append(msgpack.Packer(default=_default, strict_types=True, use_bin_type=True, datetime=False))
     packer = pool[level]
-    _state.depth = level + 1
+    state.depth = level + 1
     try:
         return packer.pack(value)
     except BaseException:
         packer.reset()
         raise
     finally:
-        _state.depth = level
+        state.depth = level
 
 
 def encode(message: Any, fallback: Callable[[Any], Tagged] | None = None) -> bytes:
@@ -127,33 +157,44 @@ def encode(message: Any, fallback: Callable[[Any], Tagged] | None = None) -> byt
         _state.fallback = saved
 
 
+_DTYPES: dict[bytes, np.dtype] = {}  # dtype strings already checked (the few a session uses)
+
+
 def _dtype(spec: bytes) -> np.dtype:
+    dt = _DTYPES.get(spec)
+    if dt is not None:
+        return dt
     try:
         dt = np.dtype(spec.decode("ascii"))
     except (TypeError, ValueError, UnicodeDecodeError):
         raise CodecError("malformed dtype") from None
-    if dt.kind not in _ALLOWED_KINDS or dt.fields is not None or dt.subdtype is not None:
+    if not _allowed(dt):
         raise CodecError(f"dtype {dt} is not allowed")
+    if len(_DTYPES) < _MAX_CACHED:
+        _DTYPES[spec] = dt
     return dt
 
 
 def _array(data: bytes) -> np.ndarray:
     if len(data) < 2:
         raise CodecError("malformed array")
-    n, ndim = struct.unpack_from("<BB", data, 0)
+    n, ndim = data[0], data[1]
     if ndim > 32:
         raise CodecError("too many dimensions")
     dt = _dtype(data[2:2 + n])
     pos = 2 + n + 8 * ndim
     if len(data) < pos:
         raise CodecError("malformed array")
-    shape = struct.unpack_from(f"<{ndim}Q", data, 2 + n)
+    shape = _SHAPE[ndim].unpack_from(data, 2 + n)
     count = 1
     for s in shape:
         count *= s
     if count * dt.itemsize != len(data) - pos:
         raise CodecError("array buffer does not match its shape")
-    return np.frombuffer(data, dtype=dt, offset=pos, count=count).reshape(shape).copy()
+    arr = np.empty(shape, dtype=dt)  # a fresh, writable array of its own
+    if count:
+        memoryview(arr).cast("B")[:] = memoryview(data)[pos:]
+    return arr
 
 
 def decode(data: bytes | bytearray, resolve: Callable[[Tagged], Any] | None = None) -> Any:

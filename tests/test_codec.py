@@ -32,6 +32,35 @@ def test_arrays_and_numpy_scalars_keep_dtype_shape_and_are_writable():
     assert type(s) is np.float32 and s == 1.5
 
 
+def test_every_layout_and_byte_order_roundtrips_and_encodes_the_same_when_cached():
+    base = np.arange(24.0).reshape(2, 3, 4)
+    arrays = [np.asfortranarray(base), base.T, base[:, ::2, 1:], base.astype(">f8"), base.astype(np.float16),
+              (base + 1j).astype(np.complex64), np.zeros((3, 0, 2), dtype=np.int8), np.array(7, dtype=">i4"),
+              np.ones(5, dtype=np.uint64)[::-1]]
+    for arr in arrays:
+        first = codec.encode(arr)  # the dtype's header may be built here, then comes from the cache
+        assert codec.encode(arr) == first
+        out = codec.decode(first)
+        assert out.dtype == arr.dtype and out.shape == arr.shape and np.array_equal(out, arr)
+        assert out.flags.writeable and out.flags.owndata and out.flags.c_contiguous
+        out[...] = 0  # a decoded array is its own: the next decode of the same bytes is untouched
+        assert np.array_equal(codec.decode(first), arr)
+
+
+def test_refused_dtypes_stay_refused_once_allowed_ones_are_cached():
+    roundtrip(np.zeros(2))  # '<f8' now cached on both sides
+    for spec in (b"|O8", b"|V8", b"<M8[s]", b"<U1"):
+        payload = struct.pack("<BB", len(spec), 1) + spec + struct.pack("<Q", 1)
+        for _ in range(2):  # refusing a dtype must not cache it
+            with pytest.raises(codec.CodecError, match="not allowed"):
+                codec.decode(msgpack.packb(msgpack.ExtType(1, payload + b"\0" * 8)))
+    too_deep = struct.pack("<BB", 3, 33) + b"<f8" + struct.pack("<33Q", *[1] * 33) + b"\0" * 8
+    truncated = struct.pack("<BB", 3, 2) + b"<f8" + struct.pack("<Q", 1)  # the second dimension is missing
+    for payload, match in ((too_deep, "too many dimensions"), (truncated, "malformed array")):
+        with pytest.raises(codec.CodecError, match=match):
+            codec.decode(msgpack.packb(msgpack.ExtType(1, payload)))
+
+
 def test_ndarray_subclass_arrives_as_a_plain_ndarray():
     class Liar(np.ndarray):
         def __eq__(self, other):
