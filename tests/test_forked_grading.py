@@ -32,7 +32,7 @@ def _gone(pid: int, within: float = 10.0) -> bool:
             with open(f"/proc/{pid}/stat") as fh:
                 if fh.read().split(") ")[-1].startswith("Z"):
                     return True
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # gone before open, or between open and read
             return True
         time.sleep(0.02)
     return False
