@@ -229,13 +229,17 @@ def part_c(course, sizes: list[int], jobs: list[int], ids: list[str]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per timing in (a) and (b); the best is kept")
     ap.add_argument("--sizes", default="50,200,500", help="class sizes for (c), comma separated ('' skips)")
-    ap.add_argument("--jobs", default="1,2")
-    ap.add_argument("--batch-assignments", default="03_backprop,06_regularization")
-    ap.add_argument("--class-size", type=int, default=10, help="students per assignment in (b)'s class column")
+    ap.add_argument("--jobs", default="1,2", help="grade-all -j values for (c), comma separated")
+    ap.add_argument("--batch-assignments", default="03_backprop,06_regularization",
+                    help="assignments of (c)'s synthetic classes, comma separated")
+    ap.add_argument("--class-size", type=int, default=10,
+                    help="students per assignment in (b)'s class (2 or more also prints each further student)")
     ap.add_argument("--skip", default="", help="parts to skip, e.g. 'b,c'")
     args = ap.parse_args()
+    if args.repeat < 1 or args.class_size < 1:
+        ap.error("--repeat and --class-size must be at least 1")
     course = load_course(ROOT / "course.yaml")
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     # Time what an ordinary installation runs: bytecode compiled once. (Where PYTHONDONTWRITEBYTECODE
