@@ -45,14 +45,20 @@ def seconds(root: Path, aid: str, runs: int = 5) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("assignment")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("assignment", help="an assignment id of course.yaml, e.g. 03_backprop")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs after the warm-up; the best is printed")
     args = ap.parse_args(argv)
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
     sys.path.insert(0, str(ROOT))
     from grader.entry import _one_blas_thread
+    from grader.errors import UserError
 
     _one_blas_thread()  # one BLAS thread, as in the grader and its workers (before numpy is imported)
-    print(f"{seconds(ROOT, args.assignment, args.runs):.6f}")
+    try:
+        print(f"{seconds(ROOT, args.assignment, args.runs):.6f}")
+    except UserError as err:
+        ap.error(str(err))
 
 
 if __name__ == "__main__":
