@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -42,15 +43,23 @@ class Context:
         return self._course
 
 
+def check_writable(path: Path) -> None:
+    """Fail before the work, not after it: the directory that will hold ``path`` must exist and be
+    writable."""
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise UserError(f"cannot write {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {path}: directory {parent} is not writable")
+
+
 def write_output(text: str, out: str | None) -> None:
     """Write to a file atomically (a crash never leaves half a result), or to stdout."""
     if not out:
         click.echo(text, nl=False)
         return
-    path = Path(out)
-    if path.parent and not path.parent.exists():
-        raise UserError(f"cannot write {out}: directory {path.parent} does not exist")
-    write_atomic(path, text)
+    check_writable(Path(out))
+    write_atomic(Path(out), text)
 
 
 class _LazyGroup(click.Group):
@@ -124,7 +133,8 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
 @click.option("--journal", type=click.Path(dir_okay=False),
               help="Progress journal for resuming [default: next to the gradebook, <output>.journal].")
 @click.option("--force", is_flag=True, help="Regrade every student, even those already in the journal.")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Save score histograms and a pass-rate heatmap (PNG).")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Save score histograms and a pass-rate heatmap (.png, .pdf or .svg).")
 @click.pass_obj
 @user_errors
 def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | None, out: str,
@@ -139,9 +149,21 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
 
     chosen = list(ids) or [a.id for a in obj.course.assignments]
     out_path = Path(out)
-    if not out_path.parent.exists():
-        raise UserError(f"cannot write {out}: directory {out_path.parent} does not exist")
     journal_path = Path(journal) if journal else out_path.with_name(out_path.name + ".journal")
+    # Every output is checked before grading: a class can take an hour, and a typo must not cost it.
+    for path in (out_path, journal_path):
+        check_writable(path)
+    if plot:
+        from grader.plots import check_plot_path
+
+        check_plot_path(Path(plot))
+        check_writable(Path(plot))
+    if json_dir:
+        try:
+            Path(json_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UserError(f"cannot create --json-dir {json_dir}: {err.strerror or err}") from None
+        check_writable(Path(json_dir) / "student.json")
 
     def progress(iterable, length: int):
         with click.progressbar(iterable, length=length, label="grading", show_eta=True, show_pos=True,
@@ -150,15 +172,21 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
 
     outcome = run_batch(obj.root, obj.course, Path(directory), ids=chosen, jobs=jobs, journal_path=journal_path,
                         force=force, progress=progress)
-    write_atomic(out_path, gradebook_csv(outcome.results, obj.course, chosen))
-    if json_dir:
-        Path(json_dir).mkdir(parents=True, exist_ok=True)
-        for name, result in outcome.results.items():
-            write_atomic(Path(json_dir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    if plot:
-        from grader.plots import plot_class
+    try:
+        write_atomic(out_path, gradebook_csv(outcome.results, obj.course, chosen))
+        if json_dir:
+            for name, result in outcome.results.items():
+                write_atomic(Path(json_dir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        if plot:
+            from grader.plots import plot_class
 
-        plot_class(outcome.results, obj.course, chosen, Path(plot))
+            plot_class(outcome.results, obj.course, chosen, Path(plot))
+    except OSError as err:  # e.g. the disk filled up while grading
+        again = "the same command without --force" if force else "the same command"
+        raise UserError(f"every student is graded, but writing {err.filename or 'an output'} failed "
+                        f"({err.strerror or err}). The grades are kept in the journal {journal_path}: run "
+                        f"{again} (with -o, --json-dir or --plot changed if need be) and no one is graded "
+                        "again") from None
     click.echo(f"graded {outcome.graded} student(s), reused {outcome.reused} from the journal; wrote {out}")
     for line in summary(outcome.results, obj.course, chosen):
         click.echo(line)

@@ -6,6 +6,16 @@ from pathlib import Path
 
 from grader.batch import function_outcomes
 from grader.course import Course
+from grader.errors import UserError
+
+
+FORMATS = ("png", "pdf", "svg")  # what savefig writes with matplotlib alone, chosen by the file's suffix
+
+
+def check_plot_path(path: Path) -> None:
+    """Refuse, before any grading, a file name whose suffix matplotlib will not save as."""
+    if path.suffix.lower().lstrip(".") not in FORMATS:
+        raise UserError(f"--plot {path}: the file name must end in {', '.join('.' + f for f in FORMATS)}")
 
 
 def plot_class(results: dict[str, dict], course: Course, ids: list[str], path: Path) -> None:

@@ -1,6 +1,7 @@
 """Does grade-all grade a class deterministically, resume after a kill, and write a gradebook?"""
 
 import csv
+import errno
 import json
 import os
 from pathlib import Path
@@ -90,6 +91,38 @@ def test_changed_submission_and_force_are_regraded(klass, tmp_path, course):
 def test_bad_directory_is_a_clean_error(tmp_path):
     result = run("grade-all", str(tmp_path / "none"))
     assert result.exit_code != 0 and "Traceback" not in (result.output or "")
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_grading(klass, tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    cases = [(["--plot", str(tmp_path / "plot.txt")], "must end in .png, .pdf, .svg"),
+             (["--plot", str(tmp_path / "no" / "plot.png")], "does not exist"),
+             (["--json-dir", str(a_file / "json")], "cannot create --json-dir"),
+             (["--journal", str(tmp_path / "no" / "journal")], "does not exist"),
+             (["-o", str(tmp_path / "no" / "gb.csv")], "does not exist")]
+    for extra, message in cases:
+        result = run("grade-all", str(klass), "-a", AID, "-o", str(tmp_path / "gb.csv"), *extra)  # a later -o wins
+        assert result.exit_code == 1 and message in result.output, (extra, result.output)
+        assert "Traceback" not in result.output
+        assert not list(tmp_path.glob("gb.csv*")), f"{extra}: refused only after grading"
+
+
+def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monkeypatch):
+    import grader.cli as cli
+
+    def disk_full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    out = tmp_path / "gb.csv"
+    monkeypatch.setattr(cli, "write_atomic", disk_full)
+    failed = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(out))
+    assert failed.exit_code == 1 and "Traceback" not in failed.output
+    assert "No space left on device" in failed.output and f"journal {out}.journal" in failed.output
+    monkeypatch.undo()
+    again = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(out))
+    assert again.exit_code == 0 and "graded 0 student(s), reused 3 from the journal" in again.output
+    assert len(list(csv.reader(out.open()))) == 2 + 3
 
 
 # -- the grading processes (forks of the grader fed one student at a time) ----------------------
