@@ -138,7 +138,8 @@ def part_b(course, sub: Path, repeat: int, students: int) -> None:
         return
     print(f"    each further student of a class of {students} (the class's time less one student's), and the hidden")
     print("    tests' own work per student (in-process, no isolation: python -m benchmarks.inprocess ID, best of 5);")
-    print(f"    no grader running these tests on {cores} cores can beat nbgrader's further student by more than 'at most'")
+    print(f"    no grader running these tests on {cores} cores can beat nbgrader's further student by more than")
+    print("    'at most'")
     print(f"    {'':<20} {'nbgrader s':>10} {'-j 1 s':>8} {'faster':>7} {f'-j {cores} s':>8} {'faster':>7} | "
           f"{'tests s':>8} {'at most':>8}")
     for aid, nb, g1, gn, work in extra:
