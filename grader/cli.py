@@ -59,7 +59,10 @@ def write_output(text: str, out: str | None) -> None:
         click.echo(text, nl=False)
         return
     check_writable(Path(out))
-    write_atomic(Path(out), text)
+    try:
+        write_atomic(Path(out), text)
+    except OSError as err:  # a full disk, a read-only file system
+        raise UserError(f"cannot write {out}: {err.strerror or err}") from None
 
 
 class _LazyGroup(click.Group):
@@ -115,6 +118,8 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
     from grader.late import apply_late_penalties, resolve_times
     from grader.runner import grade_submission
 
+    if out:
+        check_writable(Path(out))  # before grading, not after
     result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
     times = resolve_times(Path(submission), result.submission, obj.course, submitted_at, times_file)
     if times:

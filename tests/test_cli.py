@@ -1,5 +1,6 @@
 """Does every command work through click, with clean messages for user mistakes?"""
 
+import errno
 import json
 import os
 
@@ -45,6 +46,18 @@ def test_grade_table_and_output_file(course, tmp_path):
     out = tmp_path / "r.json"
     assert run("grade", str(sub), "-a", AID, "--format", "json", "-o", str(out)).exit_code == 0
     assert json.loads(out.read_text())["submission"] == "bob"
+
+
+def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    import grader.cli as cli
+
+    def disk_full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(cli, "write_atomic", disk_full)
+    result = run("grade", str(tmp_path), "-a", "02_perceptron", "--format", "json", "-o", str(tmp_path / "r.json"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"cannot write {tmp_path / 'r.json'}: No space left on device" in result.output
 
 
 def test_user_mistakes_give_one_line_messages_not_tracebacks(tmp_path):
