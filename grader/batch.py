@@ -272,6 +272,10 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
     from grader.runner import load_suite
 
     ids = ids or [a.id for a in course.assignments]
+    if any((Path(directory) / "assignments" / aid).is_dir() for aid in ids):
+        raise UserError(f"{directory} looks like one submission (it has assignments/ itself), but grade-all grades a "
+                        "folder holding one submission per subdirectory: pass that folder, or grade this one "
+                        f"with `grader grade {directory}`")
     for aid in ids:  # fail fast, here, on a broken course rather than in every pool process
         load_suite(Path(course_root), course.assignment(aid))
     students = list_students(directory)

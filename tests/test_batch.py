@@ -93,6 +93,14 @@ def test_bad_directory_is_a_clean_error(tmp_path):
     assert result.exit_code != 0 and "Traceback" not in (result.output or "")
 
 
+def test_one_submission_given_as_the_class_is_refused_with_what_to_do(tmp_path, course):
+    sub = make_submission(tmp_path / "alice", course, {AID: reference_source(course, AID)})
+    result = run("grade-all", str(sub), "-o", str(tmp_path / "gb.csv"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "looks like one submission" in result.output and f"grader grade {sub}" in result.output
+    assert not (tmp_path / "gb.csv").exists()
+
+
 def test_outputs_that_cannot_be_written_are_refused_before_grading(klass, tmp_path):
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
