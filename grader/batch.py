@@ -323,8 +323,10 @@ def gradebook_csv(results: dict[str, dict], course: Course, ids: list[str]) -> s
     return buf.getvalue()
 
 
-def summary(results: dict[str, dict], course: Course, ids: list[str], top: int = 5) -> list[str]:
-    """Mean and median per assignment and overall, and the functions most students fail."""
+def summary(results: dict[str, dict], course: Course, ids: list[str], top: int = 5,
+            names_shown: int = 8) -> list[str]:
+    """Mean and median per assignment and overall, the functions most students fail, and who did
+    not submit an assignment or submitted one that could not be read."""
     lines = []
     if not results:
         return ["no submissions"]
@@ -351,6 +353,22 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
         for aid, fn in worst:
             lines.append(f"  {aid}.{fn}: {fails[(aid, fn)]}/{seen[(aid, fn)]} students "
                          f"({100 * fails[(aid, fn)] / seen[(aid, fn)]:.0f}%)")
+    # Students whose file was not found, or could not be read or parsed, score 0 without a test
+    # run; name them, since a whole class of zeros is more often a wrong layout than no work.
+    for aid in ids:
+        missing = [name for name, r in results.items() for a in r["assignments"]
+                   if a["id"] == aid and a["status"] == "missing"]
+        if missing:
+            more = f" and {len(missing) - names_shown} more" if len(missing) > names_shown else ""
+            lines.append(f"not submitted: {aid}, {len(missing)} student(s) without "
+                         f"assignments/{aid}/{course.assignment(aid).module}.py: {', '.join(missing[:names_shown])}{more}")
+        broken = [(name, a.get("message", "")) for name, r in results.items() for a in r["assignments"]
+                  if a["id"] == aid and a["status"] == "error"]
+        if broken:
+            lines.append(f"could not be graded: {aid}, {len(broken)} student(s):")
+            lines += [f"  {name}: {why}" for name, why in broken[:names_shown]]
+            if len(broken) > names_shown:
+                lines.append(f"  and {len(broken) - names_shown} more")
     return lines
 
 

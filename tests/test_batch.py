@@ -53,6 +53,16 @@ def test_gradebook_rows_columns_and_json(klass, tmp_path, course):
     assert "affine_backward" in result.output, "the summary names the function students fail"
 
 
+def test_summary_names_who_did_not_submit_and_whose_file_could_not_be_graded(klass, tmp_path, course):
+    make_submission(klass / "dave", course, {AID: "def affine_forward(x, W, b:\n"})
+    result = run("grade-all", str(klass), "-a", AID, "-j", "2", "-o", str(tmp_path / "gb.csv"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"not submitted: {AID}, 1 student(s) without assignments/{AID}/backprop.py: carol" in lines
+    at = lines.index(f"could not be graded: {AID}, 1 student(s):")
+    assert lines[at + 1].startswith("  dave: ") and "syntax error at line 1" in lines[at + 1]
+
+
 def test_output_is_the_same_whatever_the_parallelism(klass, tmp_path, course):
     one = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=tmp_path / "j1")
     two = grade_all(ROOT, course, klass, ids=[AID], jobs=2, journal_path=tmp_path / "j2")
