@@ -175,8 +175,17 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                                file=sys.stderr) as bar:
             yield from bar
 
-    outcome = run_batch(obj.root, obj.course, Path(directory), ids=chosen, jobs=jobs, journal_path=journal_path,
-                        force=force, progress=progress)
+    try:
+        outcome = run_batch(obj.root, obj.course, Path(directory), ids=chosen, jobs=jobs,
+                            journal_path=journal_path, force=force, progress=progress)
+    except KeyboardInterrupt:
+        from grader.batch import Journal
+
+        kept = len(Journal(journal_path).read())
+        click.echo(f"\ninterrupted: {kept} graded student(s) are kept in the journal {journal_path}; "
+                   "run the same command again to grade the rest"
+                   + (" (without --force, or they are graded again)" if force else ""), err=True)
+        sys.exit(130)
     try:
         write_atomic(out_path, gradebook_csv(outcome.results, obj.course, chosen))
         if json_dir:

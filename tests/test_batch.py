@@ -63,6 +63,27 @@ def test_summary_names_who_did_not_submit_and_whose_file_could_not_be_graded(kla
     assert lines[at + 1].startswith("  dave: ") and "syntax error at line 1" in lines[at + 1]
 
 
+def test_ctrl_c_says_what_is_kept_and_a_rerun_resumes(klass, tmp_path, monkeypatch):
+    import grader.batch as batch
+
+    real = batch.grade_all
+
+    def ctrl_c_after_one(iterable, length):
+        for item in iterable:
+            yield item
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "grade_all", lambda *a, **kw: real(*a, **{**kw, "progress": ctrl_c_after_one}))
+    out = tmp_path / "gb.csv"
+    stopped = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(out))
+    assert stopped.exit_code == 130 and "Traceback" not in stopped.output
+    assert f"interrupted: 1 graded student(s) are kept in the journal {out}.journal" in stopped.output
+    assert not out.exists()
+    monkeypatch.undo()
+    resumed = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(out))
+    assert resumed.exit_code == 0 and "graded 2 student(s), reused 1 from the journal" in resumed.output
+
+
 def test_output_is_the_same_whatever_the_parallelism(klass, tmp_path, course):
     one = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=tmp_path / "j1")
     two = grade_all(ROOT, course, klass, ids=[AID], jobs=2, journal_path=tmp_path / "j2")
