@@ -154,6 +154,7 @@ class _Forks:
         from grader import zygote
 
         self.jobs, self.grade = jobs, grade
+        self.owner = os.getpid()  # only this process may kill and reap the forks
         self.procs: list[_GradingProcess] = []
         self.forked = 0
         z = zygote.get()
@@ -244,7 +245,9 @@ class _Forks:
                         self._end(proc)
                     yield i, value
         finally:
-            for proc in list(self.procs):  # stopped early (an error, Ctrl-C): none outlives the batch
+            # Stopped early (an error, Ctrl-C): none outlives the batch. Not in a copy of this
+            # generator inherited by a later fork, though: those processes are not its to kill.
+            for proc in list(self.procs) if os.getpid() == self.owner else []:
                 try:
                     os.kill(proc.pid, signal.SIGKILL)
                 except OSError:
@@ -299,11 +302,17 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
             return grade_submission(course_root, course, todo[i][0], ids, jobs=1).to_dict()
 
         finished = _Forks(jobs, grade).run(len(todo))
-        for i, result in (progress(finished, len(todo)) if progress else finished):
-            path, fp = todo[i]
-            result["submission"] = path.name
-            journal.append({"student": path.name, "fingerprint": fp, "ids": ids, "result": result})
-            results[path.name] = result
+        try:
+            for i, result in (progress(finished, len(todo)) if progress else finished):
+                path, fp = todo[i]
+                result["submission"] = path.name
+                journal.append({"student": path.name, "fingerprint": fp, "ids": ids, "result": result})
+                results[path.name] = result
+        finally:
+            # Stop the forks now, whatever stopped the loop (Ctrl-C in the loop's body, an error
+            # writing the journal), not whenever the suspended generator is collected: perhaps
+            # much later, or inside a process forked meanwhile, which inherits it.
+            finished.close()
     ordered = {name: results[name] for name in sorted(results)}
     return BatchOutcome(ordered, graded=len(todo), reused=reused)
 

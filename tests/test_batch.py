@@ -227,3 +227,44 @@ def test_a_grader_bug_in_a_fork_is_raised_here():
 
     with pytest.raises(ZeroDivisionError, match="a bug in the grader"):
         list(_Forks(2, grade).run(5))
+
+
+def _grading_forks(before: set[int]) -> set[int]:
+    """Children started since ``before`` that are still running, other than the zygote."""
+    from grader import zygote
+
+    z = zygote.get()
+    return _children() - before - ({z.proc.pid} if z is not None and z.proc is not None else set())
+
+
+def test_a_batch_stopped_in_its_loop_stops_its_forks_at_once(klass, tmp_path, course):
+    """Ctrl-C can land in grade_all's own loop (journal, progress bar) rather than in the forks'
+    generator: the forks must stop then, not when the suspended generator is collected."""
+    before = _children()
+
+    def ctrl_c_after_one(iterable, length):
+        for item in iterable:
+            yield item
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:  # keeps the frames, and so the generator, alive
+        grade_all(ROOT, course, klass, ids=[AID], jobs=2, journal_path=tmp_path / "j", progress=ctrl_c_after_one)
+    assert caught.value is not None and not _grading_forks(before)
+
+
+def test_a_later_fork_that_inherits_the_batch_does_not_touch_its_processes():
+    forks = _Forks(2, lambda i: {"i": i})
+    batch = forks.run(6)
+    first = next(batch)
+    pids = [p.pid for p in forks.procs]
+    child = os.fork()
+    if child == 0:  # e.g. a grading process forked while the batch is suspended
+        try:
+            batch.close()  # as the garbage collector would, in the copy
+            os._exit(0)
+        except BaseException:  # noqa: B036
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert set(pids) <= _children(), "the batch's own processes are still running"
+    assert sorted([first, *batch]) == [(i, {"i": i}) for i in range(6)]
