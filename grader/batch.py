@@ -369,8 +369,9 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
                    if a["id"] == aid and a["status"] == "missing"]
         if missing:
             more = f" and {len(missing) - names_shown} more" if len(missing) > names_shown else ""
-            lines.append(f"not submitted: {aid}, {len(missing)} student(s) without "
-                         f"assignments/{aid}/{course.assignment(aid).module}.py: {', '.join(missing[:names_shown])}{more}")
+            path = f"assignments/{aid}/{course.assignment(aid).module}.py"
+            lines.append(f"not submitted: {aid}, {len(missing)} student(s) without {path}: "
+                         f"{', '.join(missing[:names_shown])}{more}")
         broken = [(name, a.get("message", "")) for name, r in results.items() for a in r["assignments"]
                   if a["id"] == aid and a["status"] == "error"]
         if broken:
