@@ -54,14 +54,14 @@ def check_writable(path: Path) -> None:
 
 
 def write_output(text: str, out: str | None) -> None:
-    """Write to a file atomically (a crash never leaves half a result), or to stdout."""
+    """Write to a file atomically (a crash never leaves half a result), or to stdout. The caller
+    checks the directory with :func:`check_writable` before its work."""
     if not out:
         click.echo(text, nl=False)
         return
-    check_writable(Path(out))
     try:
         write_atomic(Path(out), text)
-    except OSError as err:  # a full disk, a read-only file system
+    except OSError as err:  # a full disk, a read-only file system, a directory removed meanwhile
         raise UserError(f"cannot write {out}: {err.strerror or err}") from None
 
 
