@@ -76,8 +76,13 @@ def _assert_path(what, got, want):
 def _compare(student, ref, name, w0, grads, hp, what, want=None):
     want = _ref_path(getattr(ref, name), w0, grads, hp) if want is None else want
     got = _student_path(getattr(student, name), name, w0, grads, hp)
-    _assert_path(f"{name}: w over {len(want)} steps from an empty state ({what}, hyperparameters {sorted(hp)})",
+    _assert_path(f"{name}: w over {len(want)} steps from an empty state ({what}, {_hyperparameters(hp)})",
                  got, want)
+
+
+def _hyperparameters(hp):
+    """'default hyperparameters', or the keyword arguments given (inputs, so the student can rerun them)."""
+    return ", ".join(f"{k}={v!r}" for k, v in hp.items()) if hp else "default hyperparameters"
 
 
 def _random_grads(rng, shape):
