@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from grader.errors import StudentError
+from grader.loading import parameter_names
 from grader.steps import run_steps
 
 __all__ = [
@@ -221,6 +222,23 @@ def _same(before: Any, after: Any) -> bool:
     return True
 
 
+def _arguments(fn: Callable, labels: list[str]) -> str:
+    """"'x'" or "'x' and 'cache'" for the modified arguments: positional ones (labelled by index)
+    named by the signature (the reference's under the grader), "argument 3" where none is known."""
+    names = getattr(fn, "parameters", None)
+    if names is None:
+        names = parameter_names(fn)
+    words = []
+    for label in labels:
+        if not label.isdigit():
+            words.append(f"'{label}'")
+        elif int(label) < len(names):
+            words.append(f"'{names[int(label)]}'")
+        else:
+            words.append(f"argument {int(label) + 1}")
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def call_unchanged(fn: Callable, *args, **kwargs):
     """Call a student function and fail if it modified any array, list or dict argument.
 
@@ -237,8 +255,8 @@ def call_unchanged(fn: Callable, *args, **kwargs):
         result = fn(*args, **kwargs)
         mutated = [label for label, snap, value in before if not _same(snap, value)]
     if mutated:
-        which = ", ".join(f"argument {m}" if m.isdigit() else f"argument '{m}'" for m in mutated)
-        raise AssertionError(f"{name} modified its input ({which}); functions must not change their arguments")
+        raise AssertionError(f"{name} modified its input {_arguments(fn, mutated)}; "
+                             "functions must not change their arguments")
     return result
 
 

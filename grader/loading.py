@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import itertools
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from grader.errors import UserError
 
@@ -43,3 +45,12 @@ def import_path(path: Path, prefix: str) -> ModuleType:
 
 
 REF_PREFIX = "_grader_ref_"
+
+
+def parameter_names(fn: Any) -> tuple[str, ...]:
+    """Names of ``fn``'s positional parameters, in order; () when it has no readable signature."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return ()
+    return tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))

@@ -18,7 +18,7 @@ import numpy as np
 
 from grader import codec
 from grader.errors import BoundaryError, StudentCrash, StudentError, StudentTimeout
-from grader.loading import REF_PREFIX
+from grader.loading import REF_PREFIX, parameter_names
 from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 
 STARTUP_SECONDS = 30.0
@@ -290,9 +290,10 @@ class Selected(list):
 class StudentFunction:
     """A callable standing for one function of the student's module."""
 
-    def __init__(self, worker: Worker, name: str):
+    def __init__(self, worker: Worker, name: str, parameters: tuple[str, ...] = ()):
         self._worker = worker
         self.__name__ = name
+        self.parameters = parameters  # the reference's, for feedback that names an argument
 
     def __call__(self, *args, **kwargs):
         return self._worker.call(self.__name__, args, kwargs)[0]
@@ -316,12 +317,23 @@ class StudentFunction:
 
 
 class StudentModule:
-    """Stands for the student's module inside hidden tests: attribute access gives functions."""
+    """Stands for the student's module inside hidden tests: attribute access gives functions.
 
-    def __init__(self, worker: Worker):
+    ``ref``, the reference module, only lends its parameter names (fixed by the course spec) to
+    feedback, e.g. "adam modified its input 'config'"; nothing of the student's crosses for it.
+    """
+
+    def __init__(self, worker: Worker, ref: Any = None):
         self._worker = worker
+        self._ref = ref
+        self._functions: dict[str, StudentFunction] = {}
 
     def __getattr__(self, name: str) -> StudentFunction:
         if name.startswith("__"):
             raise AttributeError(name)
-        return StudentFunction(self._worker, name)
+        fn = self._functions.get(name)
+        if fn is None:
+            fn = self._functions[name] = StudentFunction(self._worker, name,
+                                                         parameter_names(getattr(self._ref, name, None)))
+        return fn
+

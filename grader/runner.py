@@ -188,7 +188,7 @@ def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: _Clo
         worker.close()
         return AssignmentResult(a.id, 0.0, rounded(a.max_score), "error",
                                 _truncate(f"your module failed to import: {e.get('type')}: {e.get('message')}{where}"))
-    student = StudentModule(worker)
+    student = StudentModule(worker, suite.ref)
     results = []
     score = 0.0  # summed unrounded: three tests of 1/3 point make exactly 1
     try:

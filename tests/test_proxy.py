@@ -28,6 +28,10 @@ def inplace(x):
     x += 1
     return x
 
+def inplace_all(*arrays, c):
+    for a in (*arrays, c):
+        a[:] = 1
+
 def draw(n, rng):
     return rng.random(n)
 
@@ -117,6 +121,26 @@ def test_mutation_of_inputs_is_reported(student):
     x = np.zeros(3)
     student.inplace(x)
     assert np.array_equal(x, np.zeros(3)), "the grader's copy never changes"
+
+
+def test_mutation_feedback_names_the_argument_as_the_reference_does(student):
+    """The reference (here a stand-in module) lends its parameter names; without one, or past
+    them, the argument is counted from 1; keyword arguments keep their own name. In-process,
+    the function's own signature names it."""
+    ref = types.SimpleNamespace(inplace=lambda weights: weights, inplace_all=lambda a: a)
+    named = StudentModule(student._worker, ref)
+    with pytest.raises(AssertionError, match=r"^inplace modified its input 'weights';"):
+        call_unchanged(named.inplace, np.zeros(3))
+    with pytest.raises(AssertionError, match=r"^inplace modified its input argument 1;"):
+        call_unchanged(student.inplace, np.zeros(3))
+    with pytest.raises(AssertionError, match=r"^inplace_all modified its input 'a', argument 2 and 'c';"):
+        call_unchanged(named.inplace_all, np.zeros(1), np.zeros(2), np.ones(1), c=np.zeros(2))
+
+    def local(x, cache):
+        cache.append(x)
+
+    with pytest.raises(AssertionError, match=r"^local modified its input 'cache';"):
+        call_unchanged(local, 1.0, [])
 
 
 def test_generators_advance_exactly_as_in_process(student):
