@@ -245,6 +245,13 @@ def bundle_command(obj, ids: tuple[str, ...], out: str | None, encrypt: bool, ke
     The bundle is secret: keep it in a private repository, or encrypt it (see docs/ci.md).
     """
     out = out or ("autograder.tar.gz.enc" if encrypt else "autograder.tar.gz")
+    if out.endswith(".enc") and not encrypt:
+        # the name tells whoever finds the file that it is safe to publish: it must not lie
+        raise UserError(f"{out} is named as an encrypted bundle, but --encrypt was not given: add --encrypt, "
+                        "or choose a name without .enc")
+    if out.lower().endswith(".zip"):
+        raise UserError(f"a bundle is a gzip-compressed tar, not a zip: name it e.g. autograder.tar.gz (got {out}); "
+                        "for Gradescope's autograder zip, use `grader gradescope build`")
     manifest = build_bundle(obj.root, obj.course, Path(out), list(ids) or None, encrypt, key_env)
     digest = hashlib.sha256(Path(out).read_bytes()).hexdigest()
     click.echo(f"wrote {out}: {len(manifest['assignments'])} assignment(s), {len(manifest['files'])} files"

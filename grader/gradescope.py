@@ -155,6 +155,9 @@ def gradescope_group() -> None:
 @user_errors
 def build_command(obj, ids, out, visibility, stdout_visibility) -> None:
     """Build the Gradescope autograder zip (setup.sh, run_autograder, bundle, grader)."""
+    if out.lower().endswith((".tar", ".gz", ".tgz", ".bz2", ".xz")):
+        raise UserError(f"Gradescope takes the autograder as a .zip: name it e.g. autograder.zip (got {out}); "
+                        "for the tar.gz bundle that CI uses, use `grader bundle`")
     members = build_autograder_zip(obj.root, obj.course, Path(out), list(ids) or None, visibility, stdout_visibility)
     click.echo(f"wrote {out} ({len(members)} files); upload it as the assignment's autograder (Ubuntu base image)")
 

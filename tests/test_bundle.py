@@ -223,6 +223,8 @@ def test_bundle_command_errors_are_clean_messages(toy, tmp_path):
         invoke(toy, "bundle", "--encrypt", "-o", str(tmp_path / "c.enc"), env={"GRADER_BUNDLE_KEY": ""}),
         invoke(toy, "bundle", "--encrypt", "-o", str(tmp_path / "c.enc"), env={"GRADER_BUNDLE_KEY": "short"}),
         invoke(toy, "bundle", "-o", str(tmp_path / "no" / "dir" / "b.tar.gz")),
+        invoke(toy, "bundle", "-o", str(tmp_path / "c.enc")),  # a plaintext bundle named as encrypted
+        invoke(toy, "bundle", "-o", str(tmp_path / "b.ZIP")),
     ]
     (toy / "solutions" / AID / "test_toy_hidden.py").unlink()
     cases.append(invoke(toy, "bundle", "-o", str(tmp_path / "b.tar.gz")))
@@ -231,8 +233,10 @@ def test_bundle_command_errors_are_clean_messages(toy, tmp_path):
     assert "unknown assignment '99_nothing'" in cases[0].output
     assert "GRADER_BUNDLE_KEY" in cases[1].output and "at least 16" in cases[2].output
     assert "does not exist" in cases[3].output
-    assert "01_toy: no hidden tests" in cases[4].output
+    assert "add --encrypt" in cases[4].output and "gzip-compressed tar" in cases[5].output
+    assert "01_toy: no hidden tests" in cases[6].output
     assert not (tmp_path / "b.tar.gz").exists() and not (tmp_path / "c.enc").exists()
+    assert not (tmp_path / "b.ZIP").exists()
 
 
 # -- Gradescope autograder ---------------------------------------------------------------------
@@ -305,9 +309,12 @@ def test_gradescope_errors_are_clean(toy, tmp_path):
     cases = [
         invoke(toy, "gradescope", "build", "-o", str(tmp_path / "no" / "x.zip")),
         invoke(toy, "gradescope", "build", "-a", "99_x", "-o", str(tmp_path / "x.zip")),
+        invoke(toy, "gradescope", "build", "-o", str(tmp_path / "x.tar.gz")),
         CliRunner().invoke(main, ["gradescope", "run", "--submission", str(tmp_path / "nothing"),
                                   "--bundle", str(tmp_path / "b.tar.gz"), "--results", str(tmp_path / "r.json")]),
     ]
     for r in cases:
         assert r.exit_code == 1 and r.output.startswith("Error:") and "Traceback" not in r.output, r.output
-    assert "does not exist" in cases[0].output and "99_x" in cases[1].output and "does not exist" in cases[2].output
+    assert "does not exist" in cases[0].output and "99_x" in cases[1].output
+    assert "takes the autograder as a .zip" in cases[2].output and not (tmp_path / "x.tar.gz").exists()
+    assert "does not exist" in cases[3].output
