@@ -258,5 +258,9 @@ def check(obj: Context, ids: tuple[str, ...]) -> None:
     """For students: run the public tests of your checkout (all assignments, or the IDs given)."""
     from grader.student import run_public_tests
 
-    code = run_public_tests(obj.root, obj.course, list(ids) or None, echo=click.echo)
+    try:
+        code = run_public_tests(obj.root, obj.course, list(ids) or None, echo=click.echo)
+    except KeyboardInterrupt:  # between two assignments' runs; within one, run_public_tests reports it
+        click.echo("\ninterrupted")
+        code = 130
     sys.exit(code)

@@ -3,6 +3,10 @@
 import errno
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -146,3 +150,87 @@ def test_the_console_script_keeps_exit_codes_and_output(course, tmp_path):
     failing = subprocess.run([sys.executable, "-m", "grader", "--course", str(ROOT), "validate", "-a", "nope"],
                              capture_output=True, text=True, timeout=120)
     assert failing.returncode == 1 and "unknown assignment 'nope'" in failing.stderr
+
+
+PUBLIC_TESTS = '''
+import perceptron as P
+
+def test_before():
+    assert P.fine() == 1
+
+def test_the_loop():
+    P.spin()
+
+def test_after():
+    assert P.fine() == 1
+'''
+
+
+def _checkout_with(tmp_path, module: str, seconds: float):
+    """A student checkout of 02_perceptron whose module is ``module`` and whose public tests are
+    PUBLIC_TESTS, with a per-test limit of ``seconds`` (and `signal` importable, to block alarms;
+    `open` is a builtin, not an import)."""
+    text = (ROOT / "course.yaml").read_text()
+    text = text.replace("  test_seconds: 60 ", f"  test_seconds: {seconds} ").replace(
+        "allowed_imports: [numpy, math, scipy.special]", "allowed_imports: [numpy, math, scipy.special, signal]")
+    assert f"test_seconds: {seconds} " in text and "signal]" in text
+    (tmp_path / "course.yaml").write_text(text)
+    folder = tmp_path / "assignments" / "02_perceptron"
+    folder.mkdir(parents=True)
+    (folder / "perceptron.py").write_text(module)
+    (folder / "test_perceptron.py").write_text(PUBLIC_TESTS)
+    return tmp_path
+
+
+def _check(root, interrupt_once=None) -> tuple[int, str]:
+    """`grader check 02_perceptron` in its own process group: a regression that hangs fails the
+    test after a minute instead of hanging the suite (the whole group is killed). With
+    ``interrupt_once`` (a path), Ctrl-C as soon as that file appears."""
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "--course", str(root), "check", "02_perceptron"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        if interrupt_once is not None:
+            deadline = time.monotonic() + 60
+            while not interrupt_once.exists() and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"grader check did not finish within 60 s:\n{out}")
+    return proc.returncode, out
+
+
+def test_check_stops_a_public_test_that_loops_forever(tmp_path):
+    """An endless loop fails its test at the course's limit, with a traceback into the loop, and
+    the run stops there instead of waiting as long again in every later test."""
+    root = _checkout_with(tmp_path, "def fine():\n    return 1\n\ndef spin():\n    while True:\n        pass\n", 1)
+    code, out = _check(root)
+    assert code == 1, out
+    assert "ran for more than 1 s, the grader's limit per test" in out
+    assert "perceptron.py:5: in spin" in out  # where the loop is
+    assert "test_the_loop ran out of time" in out
+    assert "1 failed, 1 passed in" in out  # test_after did not run
+
+
+def test_check_stops_a_call_that_never_returns_to_python(tmp_path):
+    """With the alarm blocked (as inside one long NumPy call) the process is ended a little after
+    the limit, and check names the frames it was stuck in."""
+    module = ("import signal\n\ndef fine():\n    return 1\n\ndef spin():\n"
+              "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n    while True:\n        pass\n")
+    code, out = _check(_checkout_with(tmp_path, module, 1))
+    assert code == 1, out
+    assert "stopped: a test ran for more than 1 s" in out
+    assert "test_perceptron.py:8 in test_the_loop\n     perceptron.py:8 in spin" in out
+    assert "public tests fail in: 02_perceptron" in out
+
+
+def test_ctrl_c_in_check_shows_where_the_tests_were(tmp_path):
+    started = tmp_path / "started"
+    module = (f"import signal\n\ndef fine():\n    return 1\n\ndef spin():\n    open({str(started)!r}, 'w').close()\n"
+              "    while True:\n        pass\n")
+    code, out = _check(_checkout_with(tmp_path, module, 60), interrupt_once=started)
+    assert code == 130, out
+    assert "perceptron.py:8: KeyboardInterrupt" in out and out.rstrip().endswith("interrupted")
+    assert "Traceback" not in out and "Aborted" not in out

@@ -1,0 +1,77 @@
+"""A time limit per public test for `grader check` (loaded with ``-p grader.public_timeout``).
+
+Without it, an infinite loop in a student's function leaves `grader check` silent forever. Each
+test gets the course's ``test_seconds`` (passed in $GRADER_TEST_SECONDS), the limit the grader
+enforces on a hidden test:
+
+- at the limit, SIGALRM raises :class:`TestTimeLimit` where the test's Python code is running, so
+  the test fails with a traceback pointing into the loop; the run stops there, since the next
+  tests most likely call the same function and would each wait as long;
+- a computation that never returns to Python (one huge NumPy call) cannot see that signal:
+  ``faulthandler`` then prints every thread's stack and ends the process a little later (5 s, or
+  the limit itself when shorter),
+  and `grader check` says which assignment's tests were stopped.
+
+It subclasses BaseException so that a student's ``except Exception`` inside the loop cannot
+swallow it.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import signal
+
+import pytest
+
+ENV = "GRADER_TEST_SECONDS"
+HARD_EXTRA_SECONDS = 5.0
+HARD_STOP_MARK = "Timeout ("  # how faulthandler's dump begins, on stderr
+
+# pytest captures fd 2 while a test runs, and a capture file is lost when faulthandler ends the
+# process: keep the real stderr (this module is imported with -p, before capturing starts)
+_STDERR = os.dup(2)
+
+
+class TestTimeLimit(BaseException):
+    """A public test ran past the per-test limit."""
+
+    __test__ = False  # not a test class, whatever pytest's collection rules
+
+
+def _seconds() -> float | None:
+    try:
+        value = float(os.environ.get(ENV, ""))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _alarm(seconds: float):
+    def handler(signum, frame):
+        __tracebackhide__ = True  # the traceback ends in the student's loop, not here
+        raise TestTimeLimit(f"this test ran for more than {seconds:g} s, the grader's limit per test "
+                            "(course.yaml limits.test_seconds): look for a loop that never ends where "
+                            "the traceback points")
+    return handler
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    seconds = _seconds()
+    if seconds is None or not hasattr(signal, "setitimer"):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm(seconds))
+    faulthandler.dump_traceback_later(seconds + min(HARD_EXTRA_SECONDS, seconds), exit=True, file=_STDERR)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        outcome = yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        faulthandler.cancel_dump_traceback_later()
+        signal.signal(signal.SIGALRM, previous)
+    if isinstance(outcome.excinfo and outcome.excinfo[1], TestTimeLimit):
+        # the loop is most likely in a function the next tests call too: each would wait as long
+        item.session.shouldstop = (f"{item.name} ran out of time; fix the loop and run again "
+                                   "(the tests after it did not run)")
