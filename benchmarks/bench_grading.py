@@ -8,9 +8,11 @@
     fresh commands, best of --repeat runs. Target: ratio <= 1.5. Then the whole 7-assignment
     submission in one `grader grade` command. Target: well under a second on 2 cores.
 (b) per assignment against nbgrader's `autograde` on the equivalent notebook assignment built by
-    `grader nbgrader export` (skipped, and said so, when nbgrader is not installed), two ways,
+    `grader nbgrader export` (skipped, and said so, when nbgrader is not installed), three ways,
     each like for like: one student as a fresh command (`nbgrader autograde ID --student S`
-    against `grader grade SUB -a ID`, interpreter start-up included on both sides), and a class
+    against `grader grade SUB -a ID`, interpreter start-up included on both sides), one student's
+    whole submission as a fresh command (`nbgrader autograde '*' --student S` against `grader
+    grade SUB`, every assignment), and a class
     of --class-size students in one command (`nbgrader autograde ID`, which grades one notebook
     at a time, against `grader grade-all DIR -a ID` with -j 1 and with one process per core),
     per student. Then what each further student of a class costs (the class's time less one
@@ -95,7 +97,7 @@ def part_b(course, sub: Path, repeat: int, students: int) -> None:
     if importlib.util.find_spec("nbgrader") is None or shutil.which("nbgrader", path=str(BIN)) is None:
         print("    skipped: nbgrader is not installed in this environment (pip install nbgrader)")
         return
-    from benchmarks.nbgrader_bench import autograde_seconds  # noqa: PLC0415 - optional dependency
+    from benchmarks.nbgrader_bench import autograde_seconds, whole_submission_seconds  # noqa: PLC0415
 
     grader = str(BIN / "grader")
     cores = os.cpu_count() or 1
@@ -131,6 +133,12 @@ def part_b(course, sub: Path, repeat: int, students: int) -> None:
             work = float(subprocess.run([sys.executable, "-m", "benchmarks.inprocess", a.id], cwd=ROOT, check=True,
                                         capture_output=True, text=True).stdout)
             extra.append((a.id, *further, work))
+    ids = [a.id for a in course.assignments]
+    nb_whole = whole_submission_seconds(ROOT, ids, repeat)
+    whole = timed([grader, "--course", str(ROOT), "grade", str(sub), "--format", "json"], repeat)
+    print(f"    one student's whole submission ({len(ids)} assignments), a fresh command each side, best of {repeat}:")
+    print(f"    nbgrader autograde '*' --student S {nb_whole:.2f} s; grader grade SUB {whole:.3f} s: "
+          f"{nb_whole / whole:.1f}x faster")
     floor = timed([sys.executable, "-c", "import numpy"], repeat)
     print(f"    (a fresh command pays interpreter start-up and `import numpy`, {floor:.3f} s here, every time: "
           f"1/{fastest / floor:.0f} of nbgrader's fastest notebook above, before any grading)")
