@@ -3,6 +3,7 @@
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -151,6 +152,28 @@ def test_the_console_script_keeps_exit_codes_and_output(course, tmp_path):
                              capture_output=True, text=True, timeout=120)
     assert failing.returncode == 1 and "unknown assignment 'nope'" in failing.stderr
 
+
+
+def test_check_reports_in_the_order_asked_while_running_ahead(course, tmp_path):
+    """Public tests of several assignments run side by side, but each report comes whole and in
+    the order asked, with a module that cannot be graded reported in its place."""
+    import shutil
+
+    shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    (tmp_path / "assignments" / "07_optimizers" / "optimizers.py").write_text(reference_source(course, "07_optimizers"))
+    (tmp_path / "assignments" / "03_backprop" / "backprop.py").write_text("def broken(:\n")
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "check", "07_optimizers", "03_backprop",
+                                       "01_regression", "02_perceptron"])
+    assert result.exit_code == 1, result.output
+    headers = [line.split(":")[0] for line in result.output.splitlines() if line.startswith("== ")]
+    assert headers == ["== 07_optimizers", "== 03_backprop", "== 01_regression", "== 02_perceptron"]
+    sections = re.split(r"^== ", result.output, flags=re.MULTILINE)[1:]
+    assert " passed in " in sections[0] and "failed" not in sections[0]
+    assert "cannot be graded" in sections[1] and "line 1" in sections[1]
+    assert "NotImplementedError" in sections[2] and "R.standardize_fit" in sections[2]  # 01's own report
+    assert "NotImplementedError" in sections[3] and "P.step" in sections[3]
+    assert "public tests fail in: 03_backprop, 01_regression, 02_perceptron" in result.output
 
 PUBLIC_TESTS = '''
 import perceptron as P
