@@ -320,7 +320,7 @@ class StudentModule:
     """Stands for the student's module inside hidden tests: attribute access gives functions.
 
     ``ref``, the reference module, only lends its parameter names (fixed by the course spec) to
-    feedback, e.g. "adam modified its input 'config'"; nothing of the student's crosses for it.
+    feedback, e.g. "adam modified its input 'state'"; nothing of the student's crosses for it.
     """
 
     def __init__(self, worker: Worker, ref: Any = None):
@@ -336,4 +336,3 @@ class StudentModule:
             fn = self._functions[name] = StudentFunction(self._worker, name,
                                                          parameter_names(getattr(self._ref, name, None)))
         return fn
-
