@@ -9,8 +9,8 @@ enforces on a hidden test:
   tests most likely call the same function and would each wait as long;
 - a computation that never returns to Python (one huge NumPy call) cannot see that signal:
   ``faulthandler`` then prints every thread's stack and ends the process a little later (5 s, or
-  the limit itself when shorter),
-  and `grader check` says which assignment's tests were stopped.
+  the limit itself when shorter), and `grader check` shows the frames of the test and the
+  student's module that it was stuck in.
 
 It subclasses BaseException so that a student's ``except Exception`` inside the loop cannot
 swallow it.
