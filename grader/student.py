@@ -26,26 +26,27 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
     """
     chosen = [course.assignment(i) for i in ids] if ids else course.assignments
     jobs = max(1, jobs or os.cpu_count() or 1)
-    runs: list[_Run | str] = []  # what to run for each assignment, or what to say instead
+    runs: list[_Run | tuple[str, bool]] = []  # what to run for each assignment, or (what to say, failed)
     for a in chosen:
         try:
             check_source(read_source(root, a.id, a.module), f"assignments/{a.id}/{a.module}.py",
                          course.allowed_imports)
         except SubmissionError as err:
-            runs.append(f"cannot be graded: {err.message}")
+            runs.append((f"cannot be graded: {err.message}", True))
             continue
         folder = root / "assignments" / a.id
         runs.append(_Run(folder, course.limits_for(a).test_seconds) if list(folder.glob("test_*.py"))
-                     else "(no public tests)")
+                    else ("(no public tests)", False))
     pending = [r for r in runs if isinstance(r, _Run)]
     failed = []
     current: _Run | None = None
     try:
         for a, run in zip(chosen, runs):
             echo(f"== {a.id}: {a.title}")
-            if isinstance(run, str):
-                echo(f"   {run}")
-                if run.startswith("cannot"):
+            if not isinstance(run, _Run):
+                message, failing = run
+                echo(f"   {message}")
+                if failing:
                     failed.append(a.id)
                 continue
             for ahead in pending[:jobs]:
