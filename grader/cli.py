@@ -260,7 +260,7 @@ def check(obj: Context, ids: tuple[str, ...]) -> None:
 
     try:
         code = run_public_tests(obj.root, obj.course, list(ids) or None, echo=click.echo)
-    except KeyboardInterrupt:  # between two assignments' runs; within one, run_public_tests reports it
+    except KeyboardInterrupt:  # while reading the modules; once the runs start, run_public_tests handles Ctrl-C
         click.echo("\ninterrupted")
         code = 130
     sys.exit(code)

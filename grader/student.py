@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -39,9 +42,16 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
                     else ("(no public tests)", False))
     pending = [r for r in runs if isinstance(r, _Run)]
     failed = []
-    current: _Run | None = None
+    # Ctrl-C reaches every pytest of the process group, which then prints where its tests were
+    # and exits. Here it only sets a flag: a KeyboardInterrupt raised at an arbitrary point inside
+    # subprocess's waiting code can leave a Popen unusable (once, a `check` hung on its lock).
+    interrupts: list[float] = []
+    main = threading.current_thread() is threading.main_thread()  # (signal handlers live there)
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupts.append(time.monotonic())) if main else None
     try:
         for a, run in zip(chosen, runs):
+            if interrupts:
+                break
             echo(f"== {a.id}: {a.title}")
             if not isinstance(run, _Run):
                 message, failing = run
@@ -52,19 +62,16 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
             for ahead in pending[:jobs]:
                 ahead.start()
             pending.remove(run)
-            current = run
-            if not run.report(echo):
+            if not run.report(echo, interrupts):
                 failed.append(a.id)
-            current = None
-    except KeyboardInterrupt:
-        # Ctrl-C reached every pytest too: the one being reported shows where its tests were
-        report = current.after_interrupt() if current is not None else ""
-        echo("\n".join("   " + line for line in report.splitlines()))
-        echo("\ninterrupted")
-        return 130
     finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
         for other in pending:
             other.stop()
+    if interrupts:
+        echo("\ninterrupted")
+        return 130
     echo("")
     echo("all public tests pass (hidden tests grade more cases: test edge cases yourself)" if not failed
          else f"public tests fail in: {', '.join(failed)}")
@@ -73,6 +80,8 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
 
 class _Run:
     """One assignment's public tests in a pytest process of their own."""
+
+    INTERRUPT_GRACE_SECONDS = 10.0  # for pytest to report after Ctrl-C, before it is killed
 
     def __init__(self, folder: Path, seconds: float):
         self.folder, self.seconds = folder, seconds
@@ -86,11 +95,22 @@ class _Run:
                 cwd=self.folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 env={**os.environ, public_timeout.ENV: f"{self.seconds:g}"})
 
-    def report(self, echo: Callable[[str], None]) -> bool:
-        """Wait for the tests, echo what a student needs, and say whether they all passed."""
+    def report(self, echo: Callable[[str], None], interrupts: list[float]) -> bool:
+        """Wait for the tests, echo what a student needs, and say whether they all passed. After
+        Ctrl-C (``interrupts`` not empty) pytest's own report is echoed as it is, and pytest is
+        killed if it has not finished INTERRUPT_GRACE_SECONDS later."""
         self.start()
-        stdout, stderr = self.proc.communicate()
+        while True:
+            try:
+                stdout, stderr = self.proc.communicate(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if interrupts and time.monotonic() - interrupts[0] > self.INTERRUPT_GRACE_SECONDS:
+                    self.proc.kill()
         out = stdout.strip().splitlines()
+        if interrupts:
+            echo("\n".join("   " + line for line in out))
+            return False
         if self.proc.returncode == 0:
             echo(f"   {out[-1] if out else 'passed'}")
             return True
@@ -106,21 +126,10 @@ class _Run:
             echo("   " + (stderr.strip().splitlines() or [f"pytest exited with status {self.proc.returncode}"])[-1])
         return False
 
-    def after_interrupt(self) -> str:
-        """pytest's report after Ctrl-C (it prints where the tests were), within 10 s."""
-        if self.proc is None:
-            return ""
-        try:
-            stdout, _ = self.proc.communicate(timeout=10)
-        except (subprocess.TimeoutExpired, KeyboardInterrupt):
-            self.stop()
-            stdout = ""
-        return (stdout or "").strip()
-
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
         if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
             self.proc.communicate()
 
 

@@ -257,3 +257,17 @@ def test_ctrl_c_in_check_shows_where_the_tests_were(tmp_path):
     assert code == 130, out
     assert "perceptron.py:8: KeyboardInterrupt" in out and out.rstrip().endswith("interrupted")
     assert "Traceback" not in out and "Aborted" not in out
+
+
+def test_ctrl_c_in_check_kills_public_tests_that_ignore_it(tmp_path):
+    """A pytest that does not stop on Ctrl-C (here the student's code blocks SIGINT) is killed
+    after the grace period: `check` still ends, with 130."""
+    started = tmp_path / "started"
+    module = (f"import signal\n\ndef fine():\n    return 1\n\ndef spin():\n"
+              "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})\n"
+              f"    open({str(started)!r}, 'w').close()\n    while True:\n        pass\n")
+    start = time.monotonic()
+    code, out = _check(_checkout_with(tmp_path, module, 60), interrupt_once=started)
+    assert code == 130 and out.rstrip().endswith("interrupted"), out
+    assert time.monotonic() - start < 40
+    assert "Traceback" not in out
