@@ -44,7 +44,7 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
     failed = []
     # Ctrl-C reaches every pytest of the process group, which then prints where its tests were
     # and exits. Here it only sets a flag: a KeyboardInterrupt raised at an arbitrary point inside
-    # subprocess's waiting code can leave a Popen unusable (once, a `check` hung on its lock).
+    # subprocess's waiting code can leave a Popen unusable (a CI run once saw `check` hang there).
     interrupts: list[float] = []
     main = threading.current_thread() is threading.main_thread()  # (signal handlers live there)
     previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupts.append(time.monotonic())) if main else None
