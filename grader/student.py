@@ -136,9 +136,9 @@ class _Run:
 def _frames_in(dump: str, folder: Path) -> list[str]:
     """The frames of faulthandler's stack dump that lie in ``folder`` (the test and the student's
     module), outermost first, as "test_x.py:15 in test_y"."""
-    frames = []
+    frames, folder = [], folder.resolve()
     for m in re.finditer(r'^\s*File "([^"]+)", line (\d+) in (\S+)', dump, re.MULTILINE):
         path = Path(m.group(1))
-        if path.parent.resolve() == folder.resolve():
+        if path.parent.resolve() == folder:
             frames.append(f"{path.name}:{m.group(2)} in {m.group(3)}")
     return frames[::-1]

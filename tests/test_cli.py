@@ -153,7 +153,6 @@ def test_the_console_script_keeps_exit_codes_and_output(course, tmp_path):
     assert failing.returncode == 1 and "unknown assignment 'nope'" in failing.stderr
 
 
-
 def test_check_reports_in_the_order_asked_while_running_ahead(course, tmp_path):
     """Public tests of several assignments run side by side, but each report comes whole and in
     the order asked, with a module that cannot be graded reported in its place."""
@@ -174,6 +173,7 @@ def test_check_reports_in_the_order_asked_while_running_ahead(course, tmp_path):
     assert "NotImplementedError" in sections[2] and "R.standardize_fit" in sections[2]  # 01's own report
     assert "NotImplementedError" in sections[3] and "P.step" in sections[3]
     assert "public tests fail in: 03_backprop, 01_regression, 02_perceptron" in result.output
+
 
 PUBLIC_TESTS = '''
 import perceptron as P
