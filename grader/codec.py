@@ -6,7 +6,8 @@ never runs code) with a few extension types, each validated on the way in:
 * arrays: dtype string, shape and raw bytes; the dtype must be a plain numeric type (never object
   or structured dtypes) and the byte count must match the shape exactly;
 * NumPy scalars, tuples, complex numbers, integers beyond 64 bits;
-* ``numpy.random.Generator``: its bit generator's state, rebuilt and checked by numpy itself;
+* ``numpy.random.Generator``: its bit generator's state, rebuilt and checked by numpy itself, and
+  its seed sequence (so that ``rng.spawn`` gives the same children on both sides);
 * references (:class:`Tagged`): handles to values kept in the worker, test callbacks, student
   functions.
 
@@ -115,7 +116,7 @@ def _default(value: Any) -> msgpack.ExtType:
         name = type(value.bit_generator).__name__
         if name not in _BITGENS:
             raise CodecError(f"unsupported bit generator {name}")
-        return _ext(_RNG, _pack(value.bit_generator.state))
+        return _ext(_RNG, _pack([value.bit_generator.state, _seed_state(value.bit_generator)]))
     fallback = _state.fallback
     if fallback is not None:
         return _default(fallback(value))
@@ -231,7 +232,10 @@ def decode(data: bytes | bytearray, resolve: Callable[[Tagged], Any] | None = No
                 raise CodecError("malformed complex")
             return complex(*struct.unpack("<dd", data))
         if code == _RNG:
-            return make_generator(unpack(data))
+            state = unpack(data)
+            if type(state) is not list or len(state) != 2:
+                raise CodecError("malformed generator")
+            return make_generator(*state)
         raise CodecError(f"unknown extension type {code}")
 
     def unpack(raw: bytes) -> Any:
@@ -246,11 +250,50 @@ def decode(data: bytes | bytearray, resolve: Callable[[Tagged], Any] | None = No
     return unpack(bytes(data) if isinstance(data, bytearray) else data)
 
 
-def make_generator(state: Any) -> np.random.Generator:
-    """Rebuild a Generator from a bit-generator state dict (validated by numpy itself)."""
+def _seed_state(bit_generator) -> dict | None:
+    """The seed sequence's parameters, when it has plain ones (not a seedless or custom one)."""
+    seq = getattr(bit_generator, "seed_seq", None)
+    if type(seq) is not np.random.SeedSequence:
+        return None
+    state = seq.state
+    entropy = state["entropy"]
+    if not (type(entropy) is int or (isinstance(entropy, (list, tuple)) and all(type(e) is int for e in entropy))):
+        return None
+    return {"entropy": entropy if type(entropy) is int else list(entropy), "spawn_key": list(state["spawn_key"]),
+            "pool_size": int(state["pool_size"]), "n_children_spawned": int(state["n_children_spawned"])}
+
+
+def _is_count(value: Any, bits: int = 64) -> bool:
+    return type(value) is int and 0 <= value < 2 ** bits
+
+
+def _seed_sequence(seed: Any) -> np.random.SeedSequence | None:
+    """Rebuild a seed sequence from :func:`_seed_state`'s dict; sizes are bounded so that a hostile
+    peer cannot make the rebuilding expensive."""
+    if seed is None:
+        return None
+    entropy = seed.get("entropy") if type(seed) is dict else None
+    spawn_key = seed.get("spawn_key") if type(seed) is dict else None
+    ok = (type(seed) is dict and set(seed) == {"entropy", "spawn_key", "pool_size", "n_children_spawned"}
+          and (_is_count(entropy, 4096) or (type(entropy) is list and 0 < len(entropy) <= 64
+                                             and all(_is_count(e) for e in entropy)))
+          and type(spawn_key) is list and len(spawn_key) <= 64 and all(_is_count(k) for k in spawn_key)
+          and _is_count(seed["pool_size"]) and 4 <= seed["pool_size"] <= 64
+          and _is_count(seed["n_children_spawned"]))
+    if not ok:
+        raise CodecError("malformed seed sequence")
+    return np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key), pool_size=seed["pool_size"],
+                                  n_children_spawned=seed["n_children_spawned"])
+
+
+def make_generator(state: Any, seed: Any = None) -> np.random.Generator:
+    """Rebuild a Generator from a bit-generator state dict (validated by numpy itself) and,
+    optionally, its seed sequence's parameters (see :func:`_seed_state`)."""
     if type(state) is not dict or state.get("bit_generator") not in _BITGENS:
         raise CodecError("malformed generator state")
-    bg = _BITGENS[state["bit_generator"]](0)  # a fixed seed: no OS entropy drawn, the state is replaced next
+    # Without a seed sequence, a fixed seed: no OS entropy is drawn, and the state is replaced next.
+    sequence = _seed_sequence(seed)
+    bg = _BITGENS[state["bit_generator"]](0 if sequence is None else sequence)
     try:
         bg.state = state
     except (TypeError, ValueError, KeyError, OverflowError):

@@ -77,6 +77,36 @@ def test_generator_state_roundtrips():
     assert out.random() == rng.random()
 
 
+@pytest.mark.parametrize("rng", [np.random.default_rng(42), np.random.default_rng([7, 8, 9]),
+                                 np.random.default_rng(3).spawn(2)[1], np.random.Generator(np.random.MT19937(5))],
+                         ids=["int seed", "list seed", "spawned child", "MT19937"])
+def test_generator_seed_sequence_roundtrips_so_spawn_matches(rng):
+    # A student may draw from rng.spawn(1)[0]; the children depend on the seed sequence, not on
+    # the bit generator's state, so generators seeded differently must spawn different children.
+    out = roundtrip(rng)
+    assert out.spawn(1)[0].random() == rng.spawn(1)[0].random()
+    assert roundtrip(np.random.default_rng(1)).spawn(1)[0].random() != roundtrip(np.random.default_rng(2)).spawn(1)[0].random()
+
+
+@pytest.mark.parametrize("seed", [
+    {"entropy": 2 ** 5000, "spawn_key": [], "pool_size": 4, "n_children_spawned": 0},
+    {"entropy": [1] * 1000, "spawn_key": [], "pool_size": 4, "n_children_spawned": 0},
+    {"entropy": 1, "spawn_key": [0] * 1000, "pool_size": 4, "n_children_spawned": 0},
+    {"entropy": 1, "spawn_key": [], "pool_size": 10 ** 9, "n_children_spawned": 0},
+    {"entropy": 1, "spawn_key": [], "pool_size": 4, "n_children_spawned": -1},
+    {"entropy": None, "spawn_key": [], "pool_size": 4, "n_children_spawned": 0},
+    {"entropy": 1.5, "spawn_key": [], "pool_size": 4, "n_children_spawned": 0},
+    {"entropy": 1, "spawn_key": [], "pool_size": 4},
+    [1, 2],
+], ids=["huge entropy", "long entropy", "long spawn key", "huge pool", "negative count", "no entropy",
+        "float entropy", "missing key", "not a dict"])
+def test_hostile_seed_sequence_is_refused(seed):
+    state = np.random.default_rng(0).bit_generator.state
+    forged = msgpack.packb(msgpack.ExtType(5, codec.encode([state, seed])))
+    with pytest.raises(codec.CodecError, match="seed sequence"):
+        codec.decode(forged)
+
+
 def test_object_and_structured_dtypes_are_refused_both_ways():
     with pytest.raises(codec.CodecError):
         codec.encode(np.array([object()], dtype=object))
