@@ -12,16 +12,31 @@ class StudentError(Exception):
     object created by student code ever reaches the grader's process.
     """
 
-    def __init__(self, function: str, type_name: str, mro: list[str], message: str):
+    def __init__(self, function: str, type_name: str, mro: list[str], message: str, raised_in: str = ""):
         self.function = function
         self.type_name = type_name
         self.mro = list(mro)
         self.message = message
+        self.raised_in = raised_in or function  # the student function whose line raised it
         super().__init__(f"{function} raised {type_name}: {message}" if message else f"{function} raised {type_name}")
 
     def is_a(self, name: str) -> bool:
         """True when the student's exception class is, or derives from, a class called ``name``."""
         return name in self.mro
+
+
+class GlobalRandomUsed(StudentError):
+    """A student call seeded or drew from numpy's global random state (the worker saw it change).
+
+    A StudentError, so a test that falls back to its own helper when a student function misbehaves
+    treats it like any other failure of that function.
+    """
+
+    def __init__(self, function: str):
+        super().__init__(function, "GlobalRandomUsed", ["GlobalRandomUsed"], "")
+        self.args = (f"{function} used numpy's global random state (np.random.seed, np.random.rand, "
+                     "np.random.permutation, ...), itself or in a function it calls: take every random "
+                     "number from the rng argument",)
 
 
 class StudentCrash(Exception):

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from grader import codec
-from grader.errors import BoundaryError, StudentCrash, StudentError, StudentTimeout
+from grader.errors import BoundaryError, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
 from grader.loading import REF_PREFIX, parameter_names
 from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 
@@ -36,6 +36,20 @@ class Handle:
 
     def __repr__(self) -> str:
         return "<opaque value kept in the worker>"
+
+
+class CallReply(NamedTuple):
+    value: Any
+    mutated: list[str]  # names (or positions) of the arguments the call modified, when checked
+    warnings: list[str]  # the warnings it emitted, when asked for
+
+
+def _warning_text(warning: dict) -> str:
+    """E.g. "RuntimeWarning: overflow encountered in exp (line 12)"; numpy's messages name the
+    operation, never a value."""
+    text = f"{str(warning.get('category', 'Warning'))[:100]}: {str(warning.get('message', ''))[:200]}"
+    where = str(warning.get("where", ""))[:40]
+    return f"{text} ({where})" if where else text
 
 
 class Worker:
@@ -106,12 +120,16 @@ class Worker:
                 self._discard()
 
     # -- calls ----------------------------------------------------------------------------------
-    def call(self, fn: str, args: tuple, kwargs: dict, *, check: bool = False) -> tuple[Any, list[str]]:
-        """Call student function ``fn``; returns (value, names of arguments it modified)."""
-        msg = self._request(fn, {"op": "call", "fn": fn, "args": list(args), "kwargs": kwargs, "check": check})
+    def call(self, fn: str, args: tuple, kwargs: dict, *, check: bool = False, quiet: bool = False) -> CallReply:
+        """Call student function ``fn``; with ``check`` the reply names the arguments it modified,
+        with ``quiet`` the warnings it emitted."""
+        msg = self._request(fn, {"op": "call", "fn": fn, "args": list(args), "kwargs": kwargs, "check": check,
+                                 "quiet": quiet})
         self._sync_generators(args, kwargs, msg.get("rngs"))
         mutated = msg.get("mutated") if isinstance(msg.get("mutated"), list) else []
-        return msg.get("value"), [m for m in mutated if isinstance(m, str)]
+        caught = msg.get("warnings") if isinstance(msg.get("warnings"), list) else []
+        return CallReply(msg.get("value"), [m for m in mutated if isinstance(m, str)],
+                         [_warning_text(w) for w in caught if isinstance(w, dict)])
 
     def call_many(self, fn: str, calls: list[tuple[tuple, dict]], output: int | None = None) -> list[Any]:
         """Call ``fn`` once per (args, kwargs) in one round trip; returns the values in order.
@@ -185,8 +203,11 @@ class Worker:
             text = str(err.get("message", ""))
             where = str(err.get("where", ""))
             mro = [m for m in err.get("mro", []) if isinstance(m, str)] if isinstance(err.get("mro"), list) else []
-            raise StudentError(fn, str(err.get("type", "Exception")), mro,
-                               f"{text} ({where})" if where else text)
+            raised_in = str(err.get("function") or "")
+            raise StudentError(fn, str(err.get("type", "Exception")), mro, f"{text} ({where})" if where else text,
+                               raised_in=raised_in if raised_in.isidentifier() and len(raised_in) <= 100 else "")
+        if msg.get("global_random") is True:
+            raise GlobalRandomUsed(fn)
         return msg
 
     def _outgoing(self, value: Any) -> codec.Tagged:
@@ -296,11 +317,17 @@ class StudentFunction:
         self.parameters = parameters  # the reference's, for feedback that names an argument
 
     def __call__(self, *args, **kwargs):
-        return self._worker.call(self.__name__, args, kwargs)[0]
+        return self._worker.call(self.__name__, args, kwargs).value
 
     def call_checked(self, args: tuple, kwargs: dict) -> tuple[Any, list[str]]:
         """Call and also report which arguments the function modified in place."""
-        return self._worker.call(self.__name__, args, kwargs, check=True)
+        reply = self._worker.call(self.__name__, args, kwargs, check=True)
+        return reply.value, reply.mutated
+
+    def call_quietly(self, args: tuple, kwargs: dict) -> tuple[Any, list[str]]:
+        """Call and also report the warnings the function emitted (see :func:`grader.checks.call_quietly`)."""
+        reply = self._worker.call(self.__name__, args, kwargs, quiet=True)
+        return reply.value, reply.warnings
 
     def map(self, calls: list[tuple[tuple, dict]], output: int | None = None) -> list[Any]:
         """Call once per (args, kwargs) pair, all in one round trip to the worker. With ``output``

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.course import Assignment, Course
-from grader.errors import BoundaryError, StudentCrash, StudentError, StudentTimeout, SubmissionError, UserError
+from grader.errors import BoundaryError, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout, SubmissionError, UserError
 from grader.loading import REF_PREFIX, import_path
 from grader.proxy import StudentModule, Worker
 from grader.results import AssignmentResult, SubmissionResult, TestResult, rounded
@@ -128,8 +128,13 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
         return "timeout", _truncate(str(err))
     except StudentCrash as err:
         return "error", _truncate(str(err))
+    except GlobalRandomUsed as err:
+        return "failed", _truncate(str(err))
     except StudentError as err:
         if err.type_name == "NotImplementedError":
+            if err.raised_in != err.function:
+                return "error", (f"{err.raised_in} is not implemented yet (it raised NotImplementedError "
+                                 f"when {err.function} called it)")
             return "error", f"{err.function} is not implemented yet (it raised NotImplementedError)"
         return "error", _truncate(str(err))
     except BoundaryError as err:

@@ -15,6 +15,7 @@ tests live in the course repository, outside the worker's reach).
 from __future__ import annotations
 
 import builtins
+import ctypes
 import importlib.util
 import itertools
 import json
@@ -22,6 +23,7 @@ import os
 import socket
 import sys
 import traceback
+import warnings
 
 import numpy as np
 
@@ -29,6 +31,30 @@ from grader import codec
 from grader.steps import run_steps
 
 _MAX_MESSAGE_TEXT = 400
+# numpy's default error handling, whatever the student's module set with np.seterr: underflow
+# (harmless, and common in stable formulas) stays silent.
+_NUMPY_DEFAULT_ERRORS = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
+_MAX_WARNINGS = 3
+
+
+class _GlobalRandom:
+    """Tells whether a call touched numpy's global RandomState (``np.random.seed``, ``np.random.rand``,
+    ``np.random.permutation``, ...), which the course forbids: randomness comes from ``rng``.
+
+    It compares the MT19937 state (624 key words and the position) before and after a call,
+    read straight from the bit generator's memory: 0.5 us, where ``get_state()`` copies it into
+    a new dict and array in ~20 us, on every call. Any seeding or draw changes those bytes,
+    whatever path the student's code took to the global generator.
+    """
+
+    _BYTES = 624 * 4 + 4  # struct mt19937_state {uint32_t key[624]; int pos;}
+
+    def __init__(self):
+        self._bit_generator = np.random.mtrand._rand._bit_generator  # keeps the memory alive
+        self._view = (ctypes.c_char * self._BYTES).from_address(self._bit_generator.ctypes.state_address)
+
+    def snapshot(self) -> bytes:
+        return bytes(self._view)
 
 
 class _Worker:
@@ -41,6 +67,7 @@ class _Worker:
         self.reader = codec.Reader(sock)
         self.handles: dict[int, object] = {}
         self._ids = itertools.count(1)
+        self.global_random = _GlobalRandom()
 
     # -- sending and receiving --------------------------------------------------------------
     def send(self, message: dict) -> None:
@@ -181,14 +208,21 @@ class _Worker:
             return
         labelled = [(str(i), a) for i, a in enumerate(args)] + list(kwargs.items())
         before = {k: _fingerprint(v) for k, v in labelled} if check else {}
+        global_before = self.global_random.snapshot()
+        caught: list = []
         try:
-            value = fn(*args, **kwargs)
+            if msg.get("quiet"):
+                value, caught = _quietly(fn, args, kwargs)
+            else:
+                value = fn(*args, **kwargs)
         except BaseException as err:  # noqa: B036 - SystemExit/KeyboardInterrupt only cost this call
             self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
             return
         mutated = [k for k, v in labelled if check and _fingerprint(v) != before[k]]
         rngs = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
-        reply = {"op": "result", "id": call_id, "ok": True, "value": value, "mutated": mutated, "rngs": rngs}
+        reply = {"op": "result", "id": call_id, "ok": True, "value": value, "mutated": mutated, "rngs": rngs,
+                 "global_random": self.global_random.snapshot() != global_before,
+                 "warnings": [_describe_warning(w, self.module_path) for w in caught[:_MAX_WARNINGS]]}
         try:
             payload = codec.encode(reply, fallback=self._keep)
         except BaseException as err:  # noqa: B036 - a hostile return value's hooks may raise anything
@@ -197,13 +231,13 @@ class _Worker:
                 "message": f"the returned value cannot be graded: {_safe_str(err)}"}})
         codec.send(self.sock, payload)
 
-
     def call_many(self, msg: dict) -> None:
         call_id = msg.get("id")
         name = msg.get("fn")
         fn = getattr(self.module, name, None) if self.module is not None and isinstance(name, str) else None
         calls = msg.get("calls")
         values = []
+        global_before = self.global_random.snapshot()
         try:
             if not callable(fn):
                 raise AttributeError(f"your module has no function {name!r}")
@@ -216,7 +250,8 @@ class _Worker:
         selected = type(k) is int and all(isinstance(v, (tuple, list)) and -len(v) <= k < len(v) for v in values)
         if selected:
             values = [v[k] for v in values]  # only what the test reads crosses back (not caches)
-        self.send({"op": "result", "id": call_id, "ok": True, "value": values, "selected": selected})
+        self.send({"op": "result", "id": call_id, "ok": True, "value": values, "selected": selected,
+                   "global_random": self.global_random.snapshot() != global_before})
 
     def iterate(self, msg: dict) -> None:
         """The step loop of :func:`grader.steps.run_steps` (``checks.iterate``), each output encoded
@@ -224,6 +259,7 @@ class _Worker:
         call_id = msg.get("id")
         name = msg.get("fn")
         fn = getattr(self.module, name, None) if self.module is not None and isinstance(name, str) else None
+        global_before = self.global_random.snapshot()
         try:
             if not callable(fn):
                 raise AttributeError(f"your module has no function {name!r}")
@@ -233,7 +269,27 @@ class _Worker:
         except BaseException as err:  # noqa: B036
             self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
             return
-        self.send({"op": "result", "id": call_id, "ok": True, "value": outputs})
+        self.send({"op": "result", "id": call_id, "ok": True, "value": outputs,
+                   "global_random": self.global_random.snapshot() != global_before})
+
+
+def _quietly(fn, args: list, kwargs: dict) -> tuple:
+    """Call ``fn`` recording every warning it emits, numpy's floating-point ones included (even
+    where the module turned them off with ``np.seterr``, or numpy would show each only once)."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(**_NUMPY_DEFAULT_ERRORS):
+        warnings.simplefilter("always")
+        value = fn(*args, **kwargs)
+    return value, list(caught)
+
+
+def _describe_warning(record, module_path: str) -> dict:
+    try:
+        category = str(record.category.__name__)
+        where = f"line {record.lineno}" if record.filename == module_path else ""
+        message = str(record.message)
+    except BaseException:  # noqa: B036 - a student's own Warning class may misbehave
+        category, where, message = "Warning", "", "<unprintable>"
+    return {"category": category[:100], "message": message[:_MAX_MESSAGE_TEXT], "where": where}
 
 
 def _fingerprint(value) -> bytes | None:
@@ -260,16 +316,17 @@ def _describe(err: BaseException, module_path: str) -> dict:
         mro = [c.__name__ for c in type(err).__mro__]
     except BaseException:  # noqa: B036
         mro = ["Exception"]
-    where = ""
+    where = function = ""
     try:
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == module_path]
         if isinstance(err, SyntaxError) and err.lineno:
             where = f"line {err.lineno}"
         elif frames:
             where = f"line {frames[-1].lineno}, in {frames[-1].name}"
+            function = frames[-1].name
     except BaseException:  # noqa: B036
         pass
-    return {"type": mro[0], "mro": mro, "message": _safe_str(err), "where": where}
+    return {"type": mro[0], "mro": mro, "message": _safe_str(err), "where": where, "function": function}
 
 
 def main(argv: list[str]) -> None:

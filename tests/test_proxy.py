@@ -8,9 +8,11 @@ import pytest
 
 import types
 
-from grader.checks import call_each, call_unchanged, expect_raises, iterate, numeric_grad, numeric_grad_call
-from grader.errors import BoundaryError, StudentCrash, StudentError, StudentTimeout
+from grader.checks import (call_each, call_quietly, call_unchanged, expect_raises, iterate, numeric_grad,
+                           numeric_grad_call)
+from grader.errors import BoundaryError, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
 from grader.proxy import Handle, StudentModule, Worker
+from grader.runner import HiddenTest, run_test
 from grader.sandbox import WorkerSpec
 
 TOY = '''
@@ -97,6 +99,33 @@ def fails_at(x, k):
 
 def loss_of_params(X, params, scale=1.0):
     return scale * float(np.sum((X @ params["W"] + params["b"]) ** 2))
+
+def global_draw(n):
+    return np.random.permutation(n)
+
+def global_seed(x):
+    np.random.seed(0)                  # a habit the course forbids, even without a draw
+    return x
+
+def via_mtrand(n):
+    return np.random.mtrand._rand.random_sample(n)
+
+def global_in_steps(x):
+    return x + np.random.random()
+
+np.seterr(all="ignore")                # silencing numpy does not hide a warning from call_quietly
+
+def naive_sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+def stable_sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+def helper_stub(x):
+    raise NotImplementedError
+
+def calls_helper_stub(x):
+    return helper_stub(x) + 1
 '''
 
 
@@ -291,6 +320,46 @@ def test_numeric_gradient_with_respect_to_a_dict_entry(student, local):
             assert fast.shape == params[key].shape and np.allclose(fast, slow, atol=1e-8)
     fast = numeric_grad_call(student.loss_of_params, (X,), ("params", "b"), kwargs={"params": params})
     assert np.allclose(fast, numeric_grad(lambda v: local.loss_of_params(X, {**params, "b": v}), params["b"]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.global_draw(5),
+    lambda s: s.global_seed(np.zeros(2)),
+    lambda s: s.via_mtrand(3),
+    lambda s: call_each(s.global_draw, [((4,), {}), ((4,), {})]),
+    lambda s: iterate(s.global_in_steps, (0.0,), [{}] * 3, {0: 0}),
+], ids=["draw", "seed only", "through mtrand", "call_each", "iterate"])
+def test_use_of_numpys_global_random_state_fails_the_call(student, call):
+    with pytest.raises(GlobalRandomUsed, match="global_|via_mtrand") as info:
+        call(student)
+    assert "take every random number from the rng argument" in str(info.value)
+    assert np.array_equal(student.square(np.ones(2)), 2.0), "the worker goes on serving"
+    rng = np.random.default_rng(3)
+    assert np.array_equal(student.draw(2, rng), np.random.default_rng(3).random(2)), "drawing from rng is fine"
+
+
+def test_call_quietly_fails_on_any_warning_in_the_worker_and_in_process(student, local):
+    z = np.array([-1e4, 0.0, 1e4])
+    for module in (student, local):
+        with pytest.raises(AssertionError, match=r"naive_sigmoid emitted a warning \(RuntimeWarning: overflow "
+                                                 r"encountered in exp"):
+            call_quietly(module.naive_sigmoid, z)
+        assert np.array_equal(call_quietly(module.stable_sigmoid, z), [0.0, 0.5, 1.0])
+    with pytest.raises(AssertionError, match=r"\(line \d+\)"):  # the worker names the student's line
+        call_quietly(student.naive_sigmoid, z)
+    assert np.array_equal(student.naive_sigmoid(z), [0.0, 0.5, 1.0]), "a plain call ignores warnings"
+
+
+def test_not_implemented_helper_is_named_not_its_caller(student):
+    def hidden(student):
+        student.calls_helper_stub(1)
+
+    test = HiddenTest("test_caller", "calls_helper_stub", 1.0, hidden, ("student",))
+    assert run_test(test, student, None, None, 5.0) == (
+        "error", "helper_stub is not implemented yet (it raised NotImplementedError when calls_helper_stub called it)")
+    test = HiddenTest("test_stub", "helper_stub", 1.0, lambda student: student.helper_stub(1), ("student",))
+    assert run_test(test, student, None, None, 5.0) == (
+        "error", "helper_stub is not implemented yet (it raised NotImplementedError)")
 
 
 def test_missing_function_is_an_attribute_error(student):
