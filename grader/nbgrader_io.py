@@ -226,6 +226,16 @@ class _Namespace:
             raise AssertionError(f"your notebook does not define {name}; run its cell") from None
 
 
+def _raised_in(err: BaseException, namespace: dict) -> str:
+    """The innermost function of the notebook's in the traceback (a stub called by ``function``)."""
+    name, tb = "", err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals is namespace:
+            name = tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return name
+
+
 def notebook_check(namespace: dict, assignment_id: str, function: str, course: str | None = None) -> float:
     """Run the hidden tests of ``function`` against the notebook's ``namespace``; return the points.
 
@@ -252,8 +262,10 @@ def notebook_check(namespace: dict, assignment_id: str, function: str, course: s
             continue
         except AssertionError as err:
             message = str(err) or f"a check of {function} failed"
-        except NotImplementedError:
-            message = f"{function} is not implemented yet (it raised NotImplementedError)"
+        except NotImplementedError as err:
+            raised_in = _raised_in(err, namespace) or function
+            message = (f"{raised_in} is not implemented yet (it raised NotImplementedError"
+                       + (f" when {function} called it)" if raised_in != function else ")"))
         except Exception as err:  # noqa: BLE001 - any student exception costs this test only
             message = f"{type(err).__name__}: {err}"
         lines.append(f"  {test.name}: {' '.join(message.split())[:500]}")

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.nbgrader_io import HELPERS_ID, module_source
+from grader.nbgrader_io import HELPERS_ID, module_source, notebook_check
 from grader.runner import grade_submission, hidden_test_files
 from grader.student_repo import find_leaks
 
@@ -290,3 +290,17 @@ def test_import_output_and_nbgrader_tools_keep_working(course, both_paths):
     assert any("tanh_forward is not implemented yet" in text for text in outputs)
     nobody = _cli("nbgrader", "import", str(by_kit), "-s", "nobody")
     assert nobody.exit_code == 1 and "no submission folder for nobody" in nobody.output
+
+
+def test_notebook_feedback_names_the_stub_a_graded_function_calls(capsys):
+    # train_two_layer is written, but the two_layer_init it calls is still a stub: the feedback
+    # must send the student to two_layer_init, not to the function being graded.
+    source = (ROOT / "solutions" / "03_backprop" / "backprop.py").read_text()
+    namespace = {"__name__": "notebook"}
+    exec(compile(source + "\ndef two_layer_init(*args, **kwargs):\n    raise NotImplementedError\n", "<cell>", "exec"),
+         namespace)
+    with pytest.raises(AssertionError, match="no points"):
+        notebook_check(namespace, "03_backprop", "train_two_layer", course=str(ROOT))
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert lines and all(line.endswith("two_layer_init is not implemented yet (it raised NotImplementedError "
+                                       "when train_two_layer called it)") for line in lines), lines
