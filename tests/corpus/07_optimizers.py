@@ -290,6 +290,65 @@ def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
     w0[...] = w_final
     return w_final, traj
 '''),
+    "minimize_stores_references": ("minimize", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w, state = np.array(w0, dtype=float), {}
+    traj = [w]
+    for _ in range(steps):
+        w_next, state = optimizer(w, grad_fn(w)[1], state, **hparams)
+        w[...] = w_next  # one buffer updated in place: every row of the trajectory is that buffer
+        traj.append(w)
+    return w, np.array(traj)
+'''),
+    "minimize_gradient_at_w0": ("minimize", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w, state = np.array(w0, dtype=float), {}
+    traj = [w]
+    for _ in range(steps):
+        w, state = optimizer(w, grad_fn(w0)[1], state, **hparams)
+        traj.append(w)
+    return w, np.array(traj)
+'''),
+    # Bugs of the functions minimize is run with: they must cost those functions only, since a
+    # right minimize is graded on test-defined callbacks where its own ones misbehave.
+    "momentum_in_place_w": ("sgd_momentum", '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state.get("v", np.zeros_like(w)) + dw
+    w -= lr * v  # CS231n-style in-place update
+    return w, {"v": v}
+'''),
+    "adam_modifies_w": ("adam", '''
+_adam_ref = adam
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    w_next, new = _adam_ref(w, dw, state, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    w[...] = w_next
+    return w, new
+'''),
+    "adam_global_step_count": ("adam", '''
+_T = [0]
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    _T[0] += 1  # the step count outside state: a second run carries on from the first
+    t = _T[0]
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw * dw
+    return w - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), {"m": m, "v": v}
+'''),
+    "adam_not_implemented": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    raise NotImplementedError
+'''),
+    "rosenbrock_grad_in_input_buffer": ("rosenbrock", '''
+def rosenbrock(w):
+    x, y = w
+    f = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+    w[0] = -2 * (1 - x) - 400 * x * (y - x ** 2)  # reuses the input as the gradient's storage
+    w[1] = 200 * (y - x ** 2)
+    return float(f), w
+'''),
+    "rosenbrock_not_implemented": ("rosenbrock", '''
+def rosenbrock(w):
+    raise NotImplementedError
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -358,5 +417,26 @@ def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
         w_new, st = optimizer(traj[k].copy(), g, st, **hparams)
         traj[k + 1] = w_new
     return traj[-1].copy(), traj
+''',
+    "minimize_copies_and_extra_evaluation": '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w = np.asarray(w0, dtype=float).copy()
+    state, traj, losses = {}, [w.copy()], []
+    for _ in range(steps):
+        f, g = grad_fn(w)
+        losses.append(f)
+        w, state = optimizer(w, g, state, **hparams)
+        traj.append(np.array(w, dtype=float))
+    losses.append(grad_fn(w)[0])  # the loss at the final point too: one call more than needed
+    return traj[-1], np.stack(traj)
+''',
+    "minimize_no_copy_of_w0": '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    # no copy needed: optimizers return new arrays and never write to w
+    w, state, traj = w0, {}, [w0]
+    for _ in range(steps):
+        w, state = optimizer(w, grad_fn(w)[1], state, **hparams)
+        traj.append(w)
+    return w, np.array(traj, dtype=float)
 ''',
 }
