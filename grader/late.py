@@ -17,7 +17,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import os
+import shutil
 import subprocess
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,19 +44,47 @@ def parse_time(text: str, source: str) -> dt.datetime:
 
 
 def git_commit_time(submission: Path) -> dt.datetime:
-    """The committer date of the checked-out commit of ``submission`` (``git log -1 --format=%cI``)."""
-    try:
-        proc = subprocess.run(["git", "-c", "safe.directory=*", "-C", str(submission), "log", "-1", "--format=%cI"],
-                              capture_output=True, text=True, timeout=30)
-    except FileNotFoundError:
-        raise UserError("git is not installed; pass --submitted-at TIME or --times FILE instead") from None
-    except subprocess.TimeoutExpired:
-        raise UserError(f"git log timed out in {submission}") from None
+    """The committer date of the checked-out commit of ``submission``, which must be the top of a
+    git checkout (``git log -1 --format=%cI``, without the submission's own git configuration)."""
+    git_dir = submission / ".git"
+    if not git_dir.is_dir() or git_dir.is_symlink():
+        raise UserError(f"cannot read the commit date of {submission}: it is not the top of a git checkout "
+                        "(no .git folder in it); pass --submitted-at TIME or --times FILE instead")
+    with tempfile.TemporaryDirectory(prefix="grader-git-") as shadow:
+        try:
+            proc = subprocess.run(["git", "log", "-1", "--format=%cI", "HEAD"], capture_output=True, text=True,
+                                  timeout=30, env=_shadow_git_dir(git_dir, Path(shadow)), cwd=shadow)
+        except FileNotFoundError:
+            raise UserError("git is not installed; pass --submitted-at TIME or --times FILE instead") from None
+        except subprocess.TimeoutExpired:
+            raise UserError(f"git log timed out in {submission}") from None
     if proc.returncode != 0 or not proc.stdout.strip():
         reason = (proc.stderr.strip().splitlines() or ["no commits"])[-1]
         raise UserError(f"cannot read the commit date of {submission} ({reason}); "
                         "pass --submitted-at TIME or --times FILE instead")
     return parse_time(proc.stdout, f"git log in {submission}")
+
+
+def _shadow_git_dir(git_dir: Path, shadow: Path) -> dict[str, str]:
+    """Fill ``shadow`` with a git directory that reads the submission's commits and refs but has a
+    configuration of ours, and return the environment that points git at it.
+
+    A submission is untrusted, and git obeys its repository's config file, which can name programs
+    to run (gpg.program with log.showSignature, core.fsmonitor, core.pager, ...): reading a date
+    from the student's own .git would run the student's code as the grader's user, outside the
+    sandbox. Objects and refs are only read, so links to them are enough.
+    """
+    for name in ("HEAD", "packed-refs", "shallow"):
+        source = git_dir / name
+        if source.is_file():
+            shutil.copyfile(source, shadow / name)
+    for name in ("objects", "refs"):
+        if (git_dir / name).is_dir():
+            (shadow / name).symlink_to((git_dir / name).absolute())
+    (shadow / "config").write_text("[core]\n\trepositoryformatversion = 0\n\tbare = true\n")
+    return {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(shadow), "LC_ALL": "C",
+            "GIT_DIR": str(shadow), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 
 
 def read_times(path: Path, course: Course) -> dict[str, Times]:

@@ -115,6 +115,48 @@ def test_git_commit_time(tmp_path):
         git_commit_time(tmp_path)
 
 
+def test_git_commit_time_ignores_the_submissions_git_config(tmp_path):
+    # A submission is untrusted data. Its .git/config can name programs for git to run (here the
+    # signature checker that log.showSignature calls on a signed commit): reading the date must
+    # never run them.
+    repo = toy_submission(tmp_path / "mallory")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "done")
+    head = subprocess.run(["git", "-C", str(repo), "cat-file", "commit", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout
+    headers, message = head.split("\n\n", 1)
+    signed = (f"{headers}\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n AAAA\n -----END PGP SIGNATURE-----\n"
+              f"\n{message}")
+    sha = subprocess.run(["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"], input=signed,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    _git(repo, "update-ref", "HEAD", sha)
+    marker = tmp_path / "ran"
+    evil = tmp_path / "evil.sh"
+    evil.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    evil.chmod(0o755)
+    for key, value in (("log.showSignature", "true"), ("gpg.program", str(evil)), ("core.pager", str(evil)),
+                       ("core.fsmonitor", str(evil))):
+        _git(repo, "config", key, value)
+    subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%cI"], capture_output=True)
+    assert marker.exists(), "the planted config must be live for plain git, or this test proves nothing"
+    marker.unlink()
+    assert git_commit_time(repo) == dt.datetime(2026, 10, 14, 9, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    assert not marker.exists(), "git ran a program named by the submission's .git/config"
+
+
+def test_git_commit_time_needs_the_submission_itself_to_be_a_checkout(tmp_path):
+    # A submission folder inside some other repository (the course's, say) must not be given
+    # that repository's commit date.
+    outer = tmp_path / "course"
+    repo = toy_submission(outer / "class" / "bob")
+    _git(outer, "init", "-q")
+    _git(outer, "add", ".")
+    _git(outer, "commit", "-q", "-m", "course")
+    with pytest.raises(UserError, match="not the top of a git checkout"):
+        git_commit_time(repo)
+
+
 def test_grade_command_applies_penalties_from_each_source(tmp_path):
     course = toy_course(tmp_path / "course")
     sub = toy_submission(tmp_path / "alice")
