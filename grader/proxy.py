@@ -23,6 +23,7 @@ from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 
 STARTUP_SECONDS = 30.0
 HUNG_RETRY_SECONDS = 1.0
+CALLBACK_REPLY_BYTES = 32 * 1024 * 1024  # a test helper's result sent to the worker: far above any test's need
 
 
 class Handle:
@@ -115,9 +116,9 @@ class Worker:
         self._callbacks.clear()
         if self.process is not None and self._ready:
             try:
-                codec.send(self.process.sock, codec.encode({"op": "reset"}))
-            except OSError:
-                self._discard()
+                self._send(codec.encode({"op": "reset"}), time.monotonic() + HUNG_RETRY_SECONDS, "reset", 0)
+            except (StudentTimeout, StudentCrash):
+                pass  # the worker was discarded; the next call starts a fresh one
 
     # -- calls ----------------------------------------------------------------------------------
     def call(self, fn: str, args: tuple, kwargs: dict, *, check: bool = False, quiet: bool = False) -> CallReply:
@@ -184,15 +185,12 @@ class Worker:
             deadline = max(self.test_deadline, now + 0.05)
             limit = deadline - now
         self.process.start_call(limit)  # the same budget in CPU seconds, checked from /proc
-        try:
-            codec.send(self.process.sock, payload)
-        except OSError:
-            self._crashed(fn)
+        self._send(payload, deadline, fn, limit)
         while True:
             msg = self._receive(deadline, fn, limit)
             op = msg.get("op")
             if op == "callback":
-                self._run_callback(msg)
+                self._run_callback(msg, deadline, fn, limit)
                 continue
             if op != "result" or msg.get("id") != call_id:
                 self._discard()
@@ -227,7 +225,26 @@ class Worker:
             return codec.Tagged("callback", cb)
         raise BoundaryError(f"a test passed a {type(value).__name__}, which cannot cross to the worker")
 
-    def _run_callback(self, msg: dict) -> None:
+    def _send(self, payload: bytes, deadline: float, what: str, limit: float) -> None:
+        """Send to the worker, giving up at ``deadline``: a worker that stops reading fills its
+        socket's buffer, and a plain send would then block the grader forever."""
+        sock = self.process.sock
+        try:
+            sock.settimeout(max(deadline - time.monotonic(), 0.01))
+            codec.send(sock, payload)
+            sock.settimeout(None)
+        except TimeoutError:
+            self._discard()
+            self._hung.add(what)
+            raise StudentTimeout(f"{what} did not finish within {limit:.3g} s (the worker stopped reading "
+                                 "the grader's messages)") from None
+        except OSError:
+            self._crashed(what)
+
+    def _run_callback(self, msg: dict, deadline: float, what: str, limit: float) -> None:
+        """Run a test helper the student's code called, and send its result back. The student
+        chooses the arguments, so the helper's time counts against the call's deadline and its
+        result's size is capped: neither can make the grader work without bound."""
         fn = self._callbacks.get(msg.get("cb"))
         args = msg.get("args") if isinstance(msg.get("args"), list) else []
         kwargs = msg.get("kwargs") if isinstance(msg.get("kwargs"), dict) else {}
@@ -239,7 +256,17 @@ class Worker:
             reply = {"op": "callback_result", "ok": False, "error": type(err).__name__}
         labelled = [(str(i), a) for i, a in enumerate(args)] + list(kwargs.items())
         reply["rngs"] = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
-        codec.send(self.process.sock, codec.encode(reply))
+        if time.monotonic() > deadline:
+            self._discard()
+            self._hung.add(what)
+            raise StudentTimeout(f"{what} did not finish within {limit:.3g} s (counting the test helpers it called)")
+        try:
+            payload = codec.encode(reply)
+        except codec.CodecError:
+            payload = None
+        if payload is None or len(payload) > CALLBACK_REPLY_BYTES:
+            payload = codec.encode({"op": "callback_result", "ok": False, "error": "ResultTooLarge"})
+        self._send(payload, deadline, what, limit)
 
     @staticmethod
     def _sync_generators(args: tuple, kwargs: dict, rngs: Any) -> None:

@@ -126,6 +126,15 @@ def helper_stub(x):
 
 def calls_helper_stub(x):
     return helper_stub(x) + 1
+
+def ask_helper_then_stop_reading(helper):
+    import os
+    cells = [c.cell_contents for c in helper.__closure__]     # the worker's own callback plumbing
+    worker = next(c for c in cells if hasattr(c, "sock"))
+    cb_id = next(c for c in cells if type(c) is int)
+    worker.send({"op": "callback", "cb": cb_id, "args": [], "kwargs": {}})
+    r, w = os.pipe()
+    os.read(r, 1)                      # never reads the helper's 8 MB reply
 '''
 
 
@@ -360,6 +369,14 @@ def test_not_implemented_helper_is_named_not_its_caller(student):
     test = HiddenTest("test_stub", "helper_stub", 1.0, lambda student: student.helper_stub(1), ("student",))
     assert run_test(test, student, None, None, 5.0) == (
         "error", "helper_stub is not implemented yet (it raised NotImplementedError)")
+
+
+def test_worker_that_stops_reading_cannot_block_the_grader(student):
+    start = time.monotonic()
+    with pytest.raises(StudentTimeout, match="stopped reading"):
+        student.ask_helper_then_stop_reading(lambda: np.zeros((1000, 1000)))
+    assert time.monotonic() - start < 10
+    assert student.square(np.ones(3)) == 3.0, "a fresh worker serves the next call"
 
 
 def test_missing_function_is_an_attribute_error(student):
