@@ -178,6 +178,13 @@ def csv_header(course: Course) -> list[str]:
     return ["student", *(a.id for a in course.assignments), "total"]
 
 
+def spreadsheet_safe(name: str) -> str:
+    """A student name (a folder name, so anything) that a spreadsheet shows as text: a cell starting
+    with = + - @ would be run as a formula when the gradebook is opened (CSV injection), so it gets
+    a leading apostrophe, as OWASP advises."""
+    return "'" + name if name[:1] in ("=", "+", "-", "@", "\t", "\r") else name
+
+
 def csv_row(result: SubmissionResult, course: Course) -> dict[str, object]:
     """One gradebook row keyed by :func:`csv_header` (for ``csv.DictWriter``).
 
@@ -185,7 +192,7 @@ def csv_row(result: SubmissionResult, course: Course) -> dict[str, object]:
     run cannot be mistaken for a missing submission.
     """
     scores = {a.id: a.score for a in result.assignments}
-    row: dict[str, object] = {"student": result.submission}
+    row: dict[str, object] = {"student": spreadsheet_safe(result.submission)}
     for a in course.assignments:
         row[a.id] = scores.get(a.id, "")
     row["total"] = result.score

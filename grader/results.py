@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+
+# Control characters (terminal escapes, which could paint a fake "ok" line or retitle the
+# instructor's terminal, and which make JUnit XML invalid) and the invisible Unicode marks that
+# reorder or hide text. Feedback, messages and submission names carry student-controlled text.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or bidirectional-override character replaced by U+FFFD."""
+    return _UNPRINTABLE.sub("\ufffd", text)
 
 
 @dataclass
@@ -14,6 +25,9 @@ class TestResult:
     status: str  # passed | failed | error | timeout
     feedback: str = ""
 
+    def __post_init__(self):
+        self.feedback = printable(self.feedback)
+
 
 @dataclass
 class AssignmentResult:
@@ -24,6 +38,9 @@ class AssignmentResult:
     message: str = ""
     tests: list[TestResult] = field(default_factory=list)
 
+    def __post_init__(self):
+        self.message = printable(self.message)
+
 
 @dataclass
 class SubmissionResult:
@@ -33,6 +50,9 @@ class SubmissionResult:
     assignments: list[AssignmentResult] = field(default_factory=list)
     # Which protections the workers ran under ("active") and which were unavailable, and why.
     isolation: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.submission = printable(" ".join(self.submission.split()))  # a folder name may hold a newline
 
     def to_dict(self) -> dict:
         return asdict(self)

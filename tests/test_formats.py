@@ -153,3 +153,23 @@ def test_grade_command_writes_each_format(tmp_path, fmt):
 
 def test_gradescope_output_text_is_valid_json():
     assert json.loads(to_gradescope(sample()))["tests"]
+
+
+def test_student_text_cannot_drive_the_terminal():
+    # A fake green "ok" line drawn with cursor movement, a window-title change, a right-to-left
+    # override: none of it may reach the instructor's terminal, whatever the format.
+    escapes = "\x1b[2K\x1b[1A\x1b[32m ok tanh_forward 1.00 / 1.00\x1b]0;pwned\x07\u202e"
+    result = SubmissionResult("mallory\x1b[31m\nbob", 0.0, 1.0, [
+        AssignmentResult("04_activations", 0.0, 1.0, "error", escapes, [
+            TR("test_tanh", "tanh_forward", 0.0, 1.0, "failed", escapes)])])
+    for fmt in FORMATS:
+        text = render(result, fmt)
+        assert not any(c in text for c in "\x1b\x07\u202e"), fmt
+    assert result.submission == "mallory\ufffd[31m bob"
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(1+9)"])
+def test_gradebook_student_names_are_never_formulas(tmp_path, name):
+    course = load_course(toy_course(tmp_path / "course") / "course.yaml")
+    assert csv_row(SubmissionResult(name, 0.0, 1.0, []), course)["student"] == "'" + name
+    assert csv_row(SubmissionResult("alice", 0.0, 1.0, []), course)["student"] == "alice"
