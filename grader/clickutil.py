@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 
 import click
 
@@ -10,7 +11,8 @@ from grader.errors import UserError
 
 
 def user_errors(fn):
-    """Turn UserError into ``click.ClickException``: a one-line message and exit status 1."""
+    """Turn UserError into ``click.ClickException``: a one-line message and exit status 1. Ctrl-C
+    exits 130, as shells expect of an interrupted command (click's own "Aborted!" exits 1)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -18,5 +20,8 @@ def user_errors(fn):
             return fn(*args, **kwargs)
         except UserError as err:
             raise click.ClickException(str(err)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
 
     return wrapper

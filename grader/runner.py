@@ -340,8 +340,9 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
 
 def grade_submission(course_root: Path, course: Course, submission: Path, ids: list[str] | None = None,
                      jobs: int | None = None, name: str | None = None) -> SubmissionResult:
-    """Grade ``submission`` on the assignments ``ids`` (all by default)."""
-    assignments = [course.assignment(i) for i in ids] if ids else list(course.assignments)
+    """Grade ``submission`` on the assignments ``ids`` (all by default; a repeated id counts once,
+    since each assignment has one worker)."""
+    assignments = [course.assignment(i) for i in dict.fromkeys(ids)] if ids else list(course.assignments)
     jobs = jobs or min(len(assignments), os.cpu_count() or 1)
     conns = _fork_connections(min(jobs, len(assignments)) - 1)
     costs = {a.id: expected_cost(course_root, a.id) for a in assignments}

@@ -53,6 +53,26 @@ def test_grade_table_and_output_file(course, tmp_path):
     assert json.loads(out.read_text())["submission"] == "bob"
 
 
+def test_a_repeated_assignment_is_graded_once(course, tmp_path):
+    # Both copies used to share one worker: the second killed the first's, and scores varied.
+    sub = make_submission(tmp_path / "carol", course, {"02_perceptron": reference_source(course, "02_perceptron")})
+    result = run("grade", str(sub), "-a", "02_perceptron", "-a", "02_perceptron", "--format", "json")
+    data = json.loads(result.output)
+    assert [a["id"] for a in data["assignments"]] == ["02_perceptron"]
+    assert data["score"] == data["max_score"] == course.assignment("02_perceptron").max_score
+
+
+def test_ctrl_c_during_grade_exits_130_not_aborted(tmp_path, monkeypatch):
+    import grader.runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grader.runner, "grade_submission", interrupted)
+    result = run("grade", str(tmp_path), "-a", "02_perceptron")
+    assert result.exit_code == 130 and "interrupted" in result.output and "Aborted" not in result.output
+
+
 def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     import grader.cli as cli
 
