@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -73,6 +74,21 @@ def expected_cost(course_root: Path, aid: str) -> int:
     return total
 
 
+def _import_course_file(path: Path, prefix: str):
+    """Import a reference or hidden-test file; a mistake in it is the instructor's, shown as one
+    line naming the file and line (a traceback would also print hidden-test code into students'
+    CI logs)."""
+    try:
+        return import_path(path, prefix)
+    except SyntaxError as err:
+        raise UserError(f"{path}:{err.lineno}: {err.msg}; fix this course file and run `grader validate`") from None
+    except Exception as err:  # an import error, a NameError at module level, ...
+        tb = traceback.extract_tb(err.__traceback__)
+        line = next((f.lineno for f in reversed(tb) if f.filename == str(path)), None)
+        where = f"{path}:{line}" if line else str(path)
+        raise UserError(f"{where}: {type(err).__name__}: {err}; fix this course file and run `grader validate`") from None
+
+
 def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
     """Import the reference and hidden tests of ``assignment`` (cached while files are unchanged)."""
     base = Path(course_root) / "solutions" / assignment.id
@@ -85,10 +101,10 @@ def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
     key = (assignment.id, assignment.module, tuple(sorted(assignment.points.items())), tuple((str(p), p.stat().st_mtime_ns) for p in [ref_path, *files]))
     if key in _suites:
         return _suites[key]
-    ref = import_path(ref_path, REF_PREFIX)
+    ref = _import_course_file(ref_path, REF_PREFIX)
     tests: list[HiddenTest] = []
     for path in files:
-        module = import_path(path, "_grader_hidden_")
+        module = _import_course_file(path, "_grader_hidden_")
         found = [v for k, v in vars(module).items() if k.startswith("test_") and hasattr(v, "grader_function")]
         found.sort(key=lambda f: f.__code__.co_firstlineno)
         for fn in found:

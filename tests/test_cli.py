@@ -291,3 +291,19 @@ def test_ctrl_c_in_check_kills_public_tests_that_ignore_it(tmp_path):
     assert code == 130 and out.rstrip().endswith("interrupted"), out
     assert time.monotonic() - start < 40
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("mistake, expected", [
+    ("\ndef broken(:\n", r"test_toy_hidden\.py:\d+: invalid syntax"),
+    ("\nundefined_helper()\n", r"test_toy_hidden\.py:\d+: NameError: name 'undefined_helper' is not defined"),
+])
+def test_a_mistake_in_a_hidden_test_file_is_one_line(tmp_path, mistake, expected):
+    from tests.test_bundle import AID as TOY_AID, invoke, toy_course, toy_submission
+
+    course = toy_course(tmp_path / "course")
+    hidden = course / "solutions" / TOY_AID / "test_toy_hidden.py"
+    hidden.write_text(hidden.read_text() + mistake)
+    for args in (["grade", str(toy_submission(tmp_path / "alice")), "--format", "json"], ["validate"]):
+        result = invoke(course, *args)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert re.search(expected, result.output) and "grader validate" in result.output, result.output
