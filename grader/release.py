@@ -80,11 +80,18 @@ def pairs(course_root: Path, course: Course) -> list[Pair]:
 
 
 def release(course_root: Path, course: Course) -> list[Path]:
-    """Regenerate every stub whose reference exists; returns the files that changed."""
+    """Regenerate every stub from its reference; returns the files that changed. A missing
+    reference is an error, not a stub left as it was: "up to date" would hide a typo in
+    course.yaml's ``module``, or that this is a student repository."""
+    missing = [p for p in pairs(course_root, course) if not p.reference.is_file()]
+    if missing and len(missing) == len(course.assignments):
+        raise UserError(f"no reference solutions under {Path(course_root) / 'solutions'}: run release in the "
+                        "course repository (a student repository has none)")
+    if missing:
+        raise UserError("; ".join(f"{p.assignment_id}: reference {p.reference} is missing (check `module:` in "
+                                  "course.yaml)" for p in missing))
     changed = []
     for p in pairs(course_root, course):
-        if not p.reference.is_file():
-            continue
         stub = make_stub(p.reference.read_text(encoding="utf-8"), str(p.reference))
         if not p.stub.is_file() or p.stub.read_text(encoding="utf-8") != stub:
             p.stub.parent.mkdir(parents=True, exist_ok=True)

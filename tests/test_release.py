@@ -71,3 +71,17 @@ def test_check_fails_when_a_stub_drifts(tmp_path, course):
     result = runner.invoke(main, ["--course", str(tmp_path), "release"])
     assert result.exit_code == 0 and "backprop.py" in result.output
     assert runner.invoke(main, ["--course", str(tmp_path), "release", "--check"]).exit_code == 0
+
+
+def test_release_refuses_a_missing_reference_instead_of_saying_up_to_date(tmp_path):
+    shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
+    course_yaml = (ROOT / "course.yaml").read_text()
+    (tmp_path / "course.yaml").write_text(course_yaml)
+    runner = CliRunner()
+    result = runner.invoke(main, ["--course", str(tmp_path), "release"])  # a student repository: no solutions/
+    assert result.exit_code == 1 and "no reference solutions" in result.output, result.output
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    (tmp_path / "course.yaml").write_text(course_yaml.replace("module: perceptron", "module: perceptrn"))
+    result = runner.invoke(main, ["--course", str(tmp_path), "release"])
+    assert result.exit_code == 1 and "perceptrn.py is missing (check `module:` in course.yaml)" in result.output
+    assert "up to date" not in result.output
