@@ -8,9 +8,12 @@ gain, bound from the std formula, normal vs uniform) land 15 or more standard er
 sample-size notes at DENSE / CONV.
 
 layer_activation_stats fixes its draw order, so it is compared with the reference exactly. Its
-``init`` callbacks are either test-defined functions that read ``rng``'s state without drawing from
-it (under the grader a callback receives a copy of the generator whose advancement would not reach
-the worker) or the student's own initializers, which run where the generator lives.
+``init`` callbacks are always test-defined, never the student's initializers (those are graded by
+their own tests, not charged again here). Most read ``rng``'s state without drawing from it, so they
+give the same weights on the generator or on a copy of it; the others draw from ``rng`` like a real
+initializer, which exposes a layer_activation_stats that hands ``init`` a copy or a generator of its
+own (under the grader such a callback draws from a copy of the worker's generator, and the worker
+takes over the copy's advanced state when the callback returns).
 """
 
 import math
@@ -149,12 +152,15 @@ def test_compute_fans_other_ranks_raise(student, ref):
 
 @graded("calculate_gain", weight=3)
 def test_calculate_gain_values(student, ref):
+    # A slope of 0 (plain ReLU) is a slope too: only param=None means the default (`param or 0.01` fails).
     cases = [(("linear",), 1.0), (("sigmoid",), 1.0), (("tanh",), 5.0 / 3), (("relu",), math.sqrt(2.0)),
              (("selu",), 0.75), (("leaky_relu",), math.sqrt(2.0 / (1 + 0.01 ** 2))),
-             (("leaky_relu", 0.2), math.sqrt(2.0 / 1.04)), (("leaky_relu", 0.35), math.sqrt(2.0 / (1 + 0.35 ** 2)))]
+             (("leaky_relu", 0.2), math.sqrt(2.0 / 1.04)), (("leaky_relu", 0.35), math.sqrt(2.0 / (1 + 0.35 ** 2))),
+             (("leaky_relu", 0.0), math.sqrt(2.0))]
     gains = call_each(student.calculate_gain, [(args, {}) for args, _ in cases])
     for (args, expected), gain in zip(cases, gains):
-        label = f"gain for {args[0]}" + (" with a given slope" if len(args) > 1 else "")
+        label = f"gain for {args[0]}" + (" with param set (only param=None means the default slope 0.01)"
+                                         if len(args) > 1 else "")
         assert_close(label, gain, expected, rtol=1e-12)
 
 
@@ -169,6 +175,17 @@ def test_calculate_gain_linear_layers(student, ref):
 def test_calculate_gain_unknown_raises(student, ref):
     for name in ["gelu", "softmax", "swish"]:
         expect_raises("ValueError", student.calculate_gain, name)
+
+
+@graded("calculate_gain", weight=1)
+def test_calculate_gain_non_numeric_slope_raises(student, ref):
+    # The docstring's promise, as in PyTorch; a numeric string is the case float(param) lets through.
+    for param in ("0.2", "slope"):
+        try:
+            expect_raises("ValueError", student.calculate_gain, "leaky_relu", param)
+        except AssertionError as err:
+            raise AssertionError(f"calculate_gain('leaky_relu', param) with a param that is not a number (a string): "
+                                 f"{err}") from None
 
 
 # ---------------------------------------------------------------------------- zeros / normal
@@ -196,7 +213,8 @@ def test_normal_init_uses_only_rng(student, ref):
 def _scheme_samples(student, name, value_of, gains=(None,)):
     """Draws for both shapes (and each gain), in one round trip: (label, Ws, shape, std or bound)."""
     cases = [(shape, (), {} if gain is None else {"gain": gain}) for gain in gains for shape in (DENSE, CONV)]
-    return [(f"{name} ({len(shape)}-D weight)", Ws, shape, kw.get("gain", 1.0) * value_of(*_fans(shape)))
+    return [(f"{name} ({len(shape)}-D weight{', gain set' if kw else ''})", Ws, shape,
+             kw.get("gain", 1.0) * value_of(*_fans(shape)))
             for (shape, _, kw), Ws in zip(cases, _draws(getattr(student, name), cases))]
 
 
@@ -315,18 +333,32 @@ def test_layer_activation_stats_matches_reference(student, ref):
         assert_close(f"stats ({act} activation)", s, _stats(ref, std, act, seed, **kw), rtol=STATS_RTOL, atol=1e-300)
 
 
+def _drawing_init(std, uniform=False):
+    """A test-defined init(shape, rng) that draws its weights from rng itself, normal or uniform with
+    the given std: the draws interleave with layer_activation_stats's own only when it passes its
+    rng on (a copy of the generator or a generator of its own gives other weights)."""
+    a = math.sqrt(3.0) * std
+
+    def init(shape, rng):
+        return rng.uniform(-a, a, size=tuple(shape)) if uniform else std * rng.standard_normal(tuple(shape))
+
+    return init
+
+
 @graded("layer_activation_stats", weight=2)
-def test_layer_activation_stats_with_own_initializers(student, ref):
-    # The student's initializer runs in both calls (the reference calls it too, one round trip per
-    # layer), so only layer_activation_stats itself is graded here, with an init that draws from rng.
-    cases = [("xavier_normal", "tanh"), ("he_normal", "relu"), ("lecun_normal", "sigmoid"), ("xavier_uniform", "linear")]
+def test_layer_activation_stats_with_init_drawing_from_rng(student, ref):
+    # Xavier / He / LeCun-like scales for each activation. The inits are the test's, not the
+    # student's xavier_normal etc., so only layer_activation_stats is graded here.
     kw = {"depth": 3, "width": 32, "batch_size": 30}
+    width = kw["width"]
+    cases = [(math.sqrt(1.0 / width), False, "tanh"), (math.sqrt(2.0 / width), False, "relu"),
+             (math.sqrt(1.0 / width), True, "sigmoid"), (math.sqrt(1.0 / width), True, "linear")]
     results = call_each(student.layer_activation_stats,
-                        [((getattr(student, name), act), {**kw, "rng": np.random.default_rng(seed)})
-                         for seed, (name, act) in zip((5, 6, 7, 8), cases)])
-    for seed, (name, act), s in zip((5, 6, 7, 8), cases, results):
-        r = ref.layer_activation_stats(getattr(student, name), act, rng=np.random.default_rng(seed), **kw)
-        assert_close(f"stats ({name} weights, {act} activation)", s, r, rtol=STATS_RTOL, atol=1e-300)
+                        [((_drawing_init(std, uniform), act), {**kw, "rng": np.random.default_rng(seed)})
+                         for seed, (std, uniform, act) in zip((5, 6, 7, 8), cases)])
+    for seed, (std, uniform, act), s in zip((5, 6, 7, 8), cases, results):
+        r = ref.layer_activation_stats(_drawing_init(std, uniform), act, rng=np.random.default_rng(seed), **kw)
+        assert_close(f"stats (an init that draws from rng, {act} activation)", s, r, rtol=STATS_RTOL, atol=1e-300)
 
 
 @graded("layer_activation_stats", weight=1)
@@ -334,16 +366,16 @@ def test_layer_activation_stats_small_weights_collapse_tanh(student, ref):
     # Each layer scales the std by about 0.01 * sqrt(64) = 0.08: after 4 more layers ~4e-5 of the first
     # (3.6e-5 to 4.7e-5 over 200 seeds), 20x below the threshold.
     stds = np.asarray(_stats(student, 0.01, "tanh", 11, depth=5), dtype=np.float64)[:, 1]
-    assert np.all(np.diff(stds) < 0), "tanh with std 0.01 weights: the activation std should shrink at every layer"
-    assert stds[-1] < 1e-3 * stds[0], "tanh with std 0.01 weights: activations should collapse towards 0"
+    assert np.all(np.diff(stds) < 0), "tanh with small random weights: the activation std should shrink at every layer"
+    assert stds[-1] < 1e-3 * stds[0], "tanh with small random weights: activations should collapse towards 0"
 
 
 @graded("layer_activation_stats", weight=1)
 def test_layer_activation_stats_large_weights_saturate_tanh(student, ref):
     stats = np.asarray(_stats(student, 1.0, "tanh", 12, depth=4), dtype=np.float64)
     assert np.all((stats[:, 1] > 0.9) & (stats[:, 1] <= 1.0)), \
-        "tanh with std 1 weights: every layer's outputs should saturate near -1 and +1 (std close to 1)"
-    assert np.all(np.abs(stats[:, 0]) < 0.1), "tanh with std 1 weights: the mean should stay near 0"
+        "tanh with large random weights: every layer's outputs should saturate near -1 and +1 (std close to 1)"
+    assert np.all(np.abs(stats[:, 0]) < 0.1), "tanh with large random weights: the mean should stay near 0"
 
 
 @graded("layer_activation_stats", weight=1)

@@ -1,17 +1,30 @@
 """Hidden tests for 06_regularization, part 2: batch, layer, group and instance normalization.
 
 Forward passes are compared with the reference. Backward passes are graded against the numerical
-gradient of the student's OWN forward (any correct backward formula passes) and exact shapes.
+gradient of the student's OWN forward (any correct backward formula passes) and exact shapes. Where
+the student's forward gives wrong outputs (graded by its own tests), the backward, which still reads
+its own forward's cache, passes when it is the gradient of either the correct forward or the
+student's: a forward bug is not charged again to the backward unless it corrupts the cache, and the
+feedback then says to fix the forward first.
 """
 
 import numpy as np
 
 from grader.checks import (assert_close, assert_equal, assert_shape, call_each, call_unchanged, expect_raises,
                            graded, iterate, unpack)
+from grader.errors import StudentError
 
 SEEDS = (0, 1, 2)
 FWD = dict(rtol=1e-7, atol=1e-10)   # closed-form forward: admits any float reordering
 NUM = dict(rtol=1e-5, atol=1e-6)    # backward against centred differences (h = 1e-6)
+
+
+def _label(what, kw):
+    """Names the case without revealing numbers: "out (eps set)", "out (training mode; momentum and eps set)"."""
+    if not kw:
+        return what
+    names = f"{' and '.join(kw)} set"
+    return f"{what[:-1]}; {names})" if what.endswith(")") else f"{what} ({names})"
 
 
 def _affine_params(rng, d):
@@ -56,18 +69,60 @@ def _numeric_grads(name, forward, args, dout, kwargs=None, h=1e-6):
     return [diffs[sizes[i]:sizes[i + 1]].reshape(np.shape(args[i])) for i in range(3)]
 
 
-def _check_backward(layer, grads, forward, args, dout, kwargs=None):
-    """grads from the student's ``<layer>_backward`` vs numerical gradients of their ``<layer>_forward``.
+def _agrees(out, out_ref):
+    """The forward's output matches the reference's within FWD, with the same shape."""
+    try:
+        a = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if a.shape != np.shape(out_ref):
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.all(np.abs(a - out_ref) <= FWD["atol"] + FWD["rtol"] * np.abs(out_ref)))
 
-    ``forward(*args, **kwargs)`` returns a tuple starting with the output, and ``args`` start with
-    (x, gamma, beta).
+
+def _all_close(grads, numeric):
+    """Whether assert_close would pass every gradient against ``numeric`` (NUM), without raising."""
+    try:
+        pairs = [(np.asarray(g, dtype=np.float64), n) for g, n in zip(grads, numeric)]
+    except (TypeError, ValueError):
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        return all(bool(np.all(np.abs(g - n) <= NUM["atol"] + NUM["rtol"] * (np.abs(g) + np.abs(n)))) for g, n in pairs)
+
+
+def _check_backward(layer, grads, student, ref, args, dout, out, kwargs=None):
+    """grads from the student's ``<layer>_backward`` vs numerical gradients of their ``<layer>_forward``,
+    or, where that forward's output ``out`` (at ``args``) is wrong, of the reference forward.
+
+    ``<layer>_forward(*args, **kwargs)`` returns a tuple starting with the output, and ``args`` start
+    with (x, gamma, beta).
     """
+    kwargs = dict(kwargs or {})
+    fwd = f"{layer}_forward"
     grads = unpack(grads, 3, f"{layer}_backward")
     for label, g, arg in zip(("dx", "dgamma", "dbeta"), grads, args):
         assert_shape(label, g, np.shape(arg))
-    numeric = _numeric_grads(f"{layer}_forward", forward, args, dout, kwargs)
-    for label, g, g_num in zip(("dx", "dgamma", "dbeta"), grads, numeric):
-        assert_close(f"{label} (vs numerical gradient of your forward)", g, g_num, **NUM)
+    ref_forward = getattr(ref, fwd)
+    if _agrees(out, ref_forward(*args, **kwargs)[0]):
+        numeric = _numeric_grads(fwd, getattr(student, fwd), args, dout, kwargs)
+        for label, g, g_num in zip(("dx", "dgamma", "dbeta"), grads, numeric):
+            assert_close(f"{label} (vs numerical gradient of your forward)", g, g_num, **NUM)
+        return
+    # A wrong forward: the gradient of the correct layer (computed here, no round trip) is right,
+    # and so is the gradient of the student's own forward (a backward consistent with it).
+    correct = _numeric_grads(fwd, ref_forward, args, dout, kwargs)
+    if _all_close(grads, correct):
+        return
+    try:
+        if _all_close(grads, _numeric_grads(fwd, getattr(student, fwd), args, dout, kwargs)):
+            return
+    except (AssertionError, StudentError):
+        pass  # the forward fails on the perturbed inputs: only the correct gradient is left
+    for label, g, g_num in zip(("dx", "dgamma", "dbeta"), grads, correct):
+        assert_close(f"{label} (your {fwd} gives wrong outputs, and this matches the numerical gradient of "
+                     f"neither the correct forward nor yours: fix {fwd} first, the values it caches may be "
+                     "wrong too)", g, g_num, **NUM)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -85,10 +140,19 @@ def test_batchnorm_forward_train_matches_reference(student, ref):
             out, new_state, _ = _bn_outputs(call_unchanged(student.batchnorm_forward, x, gamma, beta, state,
                                                            train=True, **kw))
             r_out, r_state, _ = ref.batchnorm_forward(x, gamma, beta, state, train=True, **kw)
-            assert_close("out (training mode)", out, r_out, **FWD)
-            assert_close("new_state['running_mean']", new_state["running_mean"], r_state["running_mean"], **FWD)
-            assert_close("new_state['running_var'] (biased batch variance)", new_state["running_var"],
+            assert_close(_label("out (training mode)", kw), out, r_out, **FWD)
+            assert_close(_label("new_state['running_mean']", kw), new_state["running_mean"],
+                         r_state["running_mean"], **FWD)
+            assert_close(_label("new_state['running_var'] (biased batch variance)", kw), new_state["running_var"],
                          r_state["running_var"], **FWD)
+    # training mode from an empty state: defaults written into the caller's dict would leak into its next
+    # call, and the non-empty states above cannot show that
+    out, new_state, _ = _bn_outputs(call_unchanged(student.batchnorm_forward, x, gamma, beta, {}, train=True))
+    r_out, r_state, _ = ref.batchnorm_forward(x, gamma, beta, {}, train=True)
+    assert_close("out (training mode, empty state)", out, r_out, **FWD)
+    for key in ("running_mean", "running_var"):
+        assert_close(f"new_state['{key}'] (training mode, empty state: running mean 0, running var 1)",
+                     new_state[key], r_state[key], **FWD)
 
 
 @graded("batchnorm_forward", weight=1)
@@ -130,12 +194,12 @@ def test_batchnorm_forward_inference(student, ref):
                          new_state[key], state[key])
         out, _, _ = unpack(call_unchanged(student.batchnorm_forward, x, gamma, beta, {}, train=False, eps=1e-2),
                            3, "batchnorm_forward")
-        assert_close("out (inference with an empty state: running mean 0, running var 1)", out,
+        assert_close("out (inference with an empty state: running mean 0, running var 1; eps set)", out,
                      ref.batchnorm_forward(x, gamma, beta, {}, train=False, eps=1e-2)[0], **FWD)
 
 
 @graded("batchnorm_backward", weight=3)
-def test_batchnorm_backward_numerical(student):
+def test_batchnorm_backward_numerical(student, ref):
     # a wrong backward formula shows on any generic input: small, non-square inputs keep the
     # 2 * (x.size + 2 * D) perturbed forward calls (one round trip) cheap
     for seed in SEEDS[:2]:
@@ -143,10 +207,9 @@ def test_batchnorm_backward_numerical(student):
         x = rng.normal(loc=1.0, scale=2.0, size=(4, 3))
         gamma, beta = _affine_params(rng, 3)
         dout = rng.normal(size=x.shape)
-        _, _, cache = _bn_outputs(student.batchnorm_forward(x.copy(), gamma, beta, {}, train=True))
+        out, _, cache = _bn_outputs(student.batchnorm_forward(x.copy(), gamma, beta, {}, train=True))
         grads = call_unchanged(student.batchnorm_backward, dout, cache)
-        _check_backward("batchnorm", grads, student.batchnorm_forward, (x, gamma, beta, {}), dout,
-                        {"train": True})
+        _check_backward("batchnorm", grads, student, ref, (x, gamma, beta, {}), dout, out, {"train": True})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -160,19 +223,19 @@ def test_layernorm_forward_matches_reference(student, ref):
         x = rng.normal(loc=rng.normal(size=(10, 1)) * 3, scale=rng.uniform(0.5, 3.0, size=(10, 1)), size=(10, 7))
         gamma, beta = _affine_params(rng, 7)
         out, _ = unpack(call_unchanged(student.layernorm_forward, x, gamma, beta, **kw), 2, "layernorm_forward")
-        assert_close("out", out, ref.layernorm_forward(x, gamma, beta, **kw)[0], **FWD)
+        assert_close(_label("out", kw), out, ref.layernorm_forward(x, gamma, beta, **kw)[0], **FWD)
 
 
 @graded("layernorm_backward", weight=2)
-def test_layernorm_backward_numerical(student):
+def test_layernorm_backward_numerical(student, ref):
     for seed in SEEDS[:2]:
         rng = np.random.default_rng(seed)
         x = rng.normal(loc=-1.0, scale=2.0, size=(3, 4))
         gamma, beta = _affine_params(rng, 4)
         dout = rng.normal(size=x.shape)
-        _, cache = unpack(student.layernorm_forward(x.copy(), gamma, beta), 2, "layernorm_forward")
+        out, cache = unpack(student.layernorm_forward(x.copy(), gamma, beta), 2, "layernorm_forward")
         grads = call_unchanged(student.layernorm_backward, dout, cache)
-        _check_backward("layernorm", grads, student.layernorm_forward, (x, gamma, beta), dout)
+        _check_backward("layernorm", grads, student, ref, (x, gamma, beta), dout, out)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -187,10 +250,10 @@ def test_groupnorm_forward_matches_reference(student, ref):
         gamma, beta = _affine_params(rng, C)
         out, _ = unpack(call_unchanged(student.groupnorm_forward, x, gamma, beta, groups),
                         2, "groupnorm_forward")
-        assert_close(f"out (groups={groups}, C={C})", out,
+        assert_close("out (a valid number of groups)", out,
                      ref.groupnorm_forward(x, gamma, beta, groups)[0], **FWD)
     out, _ = unpack(student.groupnorm_forward(x, gamma, beta, 2, eps=1e-2), 2, "groupnorm_forward")
-    assert_close("out (eps=1e-2)", out, ref.groupnorm_forward(x, gamma, beta, 2, eps=1e-2)[0], **FWD)
+    assert_close("out (eps set)", out, ref.groupnorm_forward(x, gamma, beta, 2, eps=1e-2)[0], **FWD)
 
 
 @graded("groupnorm_forward", weight=1)
@@ -204,7 +267,7 @@ def test_groupnorm_forward_rejects_indivisible_groups(student):
 
 
 @graded("groupnorm_backward", weight=2)
-def test_groupnorm_backward_numerical(student):
+def test_groupnorm_backward_numerical(student, ref):
     # C = 6 in 3 groups of 2 channels: catches groups and channels-per-group swapped (3 vs 2),
     # interleaved groups, per-channel (instance) or per-sample (layer) statistics; 1 group catches
     # the same swap the other way round and size-1 group axes
@@ -213,9 +276,9 @@ def test_groupnorm_backward_numerical(student):
         x = rng.normal(loc=0.5, scale=2.0, size=(2, 6, 1, 2))
         gamma, beta = _affine_params(rng, 6)
         dout = rng.normal(size=x.shape)
-        _, cache = unpack(student.groupnorm_forward(x.copy(), gamma, beta, groups), 2, "groupnorm_forward")
+        out, cache = unpack(student.groupnorm_forward(x.copy(), gamma, beta, groups), 2, "groupnorm_forward")
         grads = call_unchanged(student.groupnorm_backward, dout, cache)
-        _check_backward("groupnorm", grads, student.groupnorm_forward, (x, gamma, beta, groups), dout)
+        _check_backward("groupnorm", grads, student, ref, (x, gamma, beta, groups), dout, out)
 
 
 @graded("instancenorm_forward", weight=1)
@@ -226,16 +289,16 @@ def test_instancenorm_forward_equals_groupnorm_with_c_groups(student, ref):
         gamma, beta = _affine_params(rng, 3)
         out, _ = unpack(call_unchanged(student.instancenorm_forward, x, gamma, beta, **kw),
                         2, "instancenorm_forward")
-        assert_close("out (instance norm = group norm with one group per channel)", out,
+        assert_close(_label("out (instance norm = group norm with one group per channel)", kw), out,
                      ref.groupnorm_forward(x, gamma, beta, 3, **kw)[0], **FWD)
 
 
 @graded("instancenorm_backward", weight=1)
-def test_instancenorm_backward_numerical(student):
+def test_instancenorm_backward_numerical(student, ref):
     rng = np.random.default_rng(8)
     x = rng.normal(loc=-0.5, scale=2.0, size=(2, 3, 2, 2))
     gamma, beta = _affine_params(rng, 3)
     dout = rng.normal(size=x.shape)
-    _, cache = unpack(student.instancenorm_forward(x.copy(), gamma, beta), 2, "instancenorm_forward")
+    out, cache = unpack(student.instancenorm_forward(x.copy(), gamma, beta), 2, "instancenorm_forward")
     grads = call_unchanged(student.instancenorm_backward, dout, cache)
-    _check_backward("instancenorm", grads, student.instancenorm_forward, (x, gamma, beta), dout)
+    _check_backward("instancenorm", grads, student, ref, (x, gamma, beta), dout, out)

@@ -54,6 +54,21 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0)
     return _calculate_gain_ref(nonlinearity, param)
 '''),
+    "leaky_relu_gain_param_or": ("calculate_gain", '''
+_calculate_gain_ref = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    if nonlinearity == "leaky_relu":
+        slope = param or 0.01  # a given slope of 0 becomes the default
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    return _calculate_gain_ref(nonlinearity, param)
+'''),
+    "leaky_relu_gain_accepts_string": ("calculate_gain", '''
+_calculate_gain_ref = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    if nonlinearity == "leaky_relu" and param is not None:
+        return math.sqrt(2.0 / (1 + float(param) ** 2))
+    return _calculate_gain_ref(nonlinearity, param)
+'''),
     "unknown_gain_is_1": ("calculate_gain", '''
 _calculate_gain_ref = calculate_gain
 def calculate_gain(nonlinearity, param=None):
@@ -138,6 +153,16 @@ def xavier_uniform(shape, rng, gain=1.0):
     fan_in, fan_out = compute_fans(shape)
     return gain * math.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal(shape)
 '''),
+    # Initializers that layer_activation_stats must not be charged for (its tests use their own inits):
+    "he_normal_global_rng": ("he_normal", '''
+def he_normal(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    return math.sqrt(2.0 / fan_in) * np.random.standard_normal(shape)
+'''),
+    "xavier_normal_not_implemented": ("xavier_normal", '''
+def xavier_normal(shape, rng, gain=1.0):
+    raise NotImplementedError
+'''),
     "he_uses_fan_out": ("he_normal", '''
 def he_normal(shape, rng):
     _, fan_out = compute_fans(shape)
@@ -199,6 +224,19 @@ def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
     stats = np.empty((depth, 2))
     for layer in range(depth):
         h = acts[activation](h @ W)
+        stats[layer] = h.mean(), h.std()
+    return stats
+'''),
+    "stats_init_gets_rng_copy": ("layer_activation_stats", '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+            "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "linear": lambda z: z}
+    h = rng.standard_normal((batch_size, width))
+    stats = np.empty((depth, 2))
+    for layer in range(depth):
+        g = np.random.Generator(np.random.PCG64())
+        g.bit_generator.state = rng.bit_generator.state  # a copy: rng itself never advances
+        h = acts[activation](h @ init((width, width), g))
         stats[layer] = h.mean(), h.std()
     return stats
 '''),
@@ -301,7 +339,12 @@ for _n in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 
 def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float, np.number)) and not isinstance(param, bool):
+            slope = float(param)
+        else:
+            raise ValueError("negative_slope must be a number")
         return np.sqrt(2.0 / (1.0 + slope * slope))
     if nonlinearity not in _GAINS:
         raise ValueError("unsupported nonlinearity " + str(nonlinearity))
@@ -320,5 +363,43 @@ def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
         m = h.sum() / h.size
         rows.append((m, np.sqrt(np.mean((h - m) ** 2))))
     return np.array(rows)
+''',
+    "gain_if_chain_slope_type_check": '''
+def calculate_gain(nonlinearity, param=None):
+    if nonlinearity == "leaky_relu":
+        if param is not None and type(param) not in (int, float):
+            raise ValueError("the slope must be an int or a float")
+        slope = param if param is not None else 0.01
+        return (2.0 / (1.0 + slope ** 2)) ** 0.5
+    if nonlinearity == "tanh":
+        return 5 / 3
+    if nonlinearity == "relu":
+        return 2 ** 0.5
+    if nonlinearity == "selu":
+        return 3 / 4
+    if nonlinearity in ("linear", "sigmoid", "conv1d", "conv2d", "conv3d",
+                        "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+        return 1
+    raise ValueError("unsupported nonlinearity")
+''',
+    "stats_keyword_init_call": '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    h = rng.normal(size=(batch_size, width))
+    out = []
+    for _ in range(depth):
+        W = init(shape=(width, width), rng=rng)
+        z = (W.T @ h.T).T
+        if activation == "tanh":
+            h = np.tanh(z)
+        elif activation == "relu":
+            h = np.where(z > 0, z, 0.0)
+        elif activation == "sigmoid":
+            h = 1.0 / (1.0 + np.exp(-z))
+        elif activation == "linear":
+            h = z
+        else:
+            raise ValueError(activation)
+        out.append([np.mean(h), np.sqrt(np.var(h))])
+    return np.array(out)
 ''',
 }

@@ -124,6 +124,17 @@ def dropout_forward(x, drop_prob, train, rng):
     mask = (np.random.default_rng(0).random(x.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
     return x * mask, mask
 '''),
+    "dropout_fixed_drop_count": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    mask = np.ones(x.size)
+    mask[rng.permutation(x.size)[:int(round(drop_prob * x.size))]] = 0.0  # always the same number dropped
+    mask = mask.reshape(x.shape) / (1.0 - drop_prob)
+    return x * mask, mask
+'''),
     "dropout_backward_unscaled": ("dropout_backward", '''
 def dropout_backward(dout, cache):
     return dout.copy() if cache is None else dout * (cache != 0)
@@ -184,6 +195,21 @@ def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
     state.update(new_state)
     return out, state, cache
 '''),
+    "bn_fills_empty_state_in_training": ("batchnorm_forward", '''
+_bn_ref_forward = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    if train:
+        state.setdefault("running_mean", np.zeros(x.shape[1]))
+        state.setdefault("running_var", np.ones(x.shape[1]))
+    return _bn_ref_forward(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+'''),
+    # Forward bugs that leave the cache intact: the (reference) backward must keep its points.
+    "bn_train_ignores_beta": ("batchnorm_forward", '''
+_bn_ref_forward = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    out, new_state, cache = _bn_ref_forward(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+    return (out - beta if train else out), new_state, cache
+'''),
     "bn_empty_state_zero_var": ("batchnorm_forward", '''
 _bn_ref_forward = batchnorm_forward
 def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
@@ -216,6 +242,13 @@ def layernorm_forward(x, gamma, beta, *, eps=1e-5):
 
 def layernorm_backward(dout, cache):  # consistent with the batch-axis forward above
     return batchnorm_backward(dout, cache)
+'''),
+    "ln_shift_before_scale": ("layernorm_forward", '''
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    mu = x.mean(axis=1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    xhat = (x - mu) * inv_std
+    return gamma * (xhat + beta), (xhat, gamma, inv_std)
 '''),
     "ln_mutates_input": ("layernorm_forward", '''
 _ln_ref_forward = layernorm_forward
@@ -536,5 +569,76 @@ def mixup(x, y_onehot, rng, alpha=0.2):
     idx = np.arange(len(x))
     rng.shuffle(idx)
     return x[idx] + lam * (x - x[idx]), y_onehot[idx] + lam * (y_onehot - y_onehot[idx])
+''',
+    # Drop masks from other valid draws: their drop counts are binomial like rng.random's.
+    "dropout_child_generator_where": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if drop_prob < 0 or drop_prob >= 1:
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train:
+        return x, None
+    child = np.random.default_rng(rng.integers(0, 2 ** 63))
+    keep = child.random(x.shape) > drop_prob
+    return np.where(keep, x / (1 - drop_prob), 0.0), (keep, drop_prob)
+
+def dropout_backward(dout, cache):
+    if cache is None:
+        return dout
+    keep, p = cache
+    return np.where(keep, dout / (1 - p), 0.0)
+''',
+    "dropout_float32_uniforms_flat_draw": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0 <= drop_prob < 1:
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train or drop_prob == 0.0:
+        return x.copy(), np.ones_like(x)
+    keep = rng.random(x.size, dtype=np.float32).reshape(x.shape) < (1 - drop_prob)
+    return x * keep / (1 - drop_prob), keep / (1 - drop_prob)
+
+def dropout_backward(dout, cache):
+    return dout * cache
+''',
+    # Backward passes reading caches that hold closures (opaque handles under the grader).
+    "closure_caches": '''
+_bn_ref_fwd, _bn_ref_bwd = batchnorm_forward, batchnorm_backward
+_ln_ref_fwd, _ln_ref_bwd = layernorm_forward, layernorm_backward
+
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    out, new_state, cache = _bn_ref_fwd(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+    return out, new_state, (lambda dout: _bn_ref_bwd(dout, cache))
+
+def batchnorm_backward(dout, cache):
+    return cache(dout)
+
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    out, cache = _ln_ref_fwd(x, gamma, beta, eps=eps)
+    return out, (lambda dout: _ln_ref_bwd(dout, cache))
+
+def layernorm_backward(dout, cache):
+    return cache(dout)
+''',
+    "batchnorm_mean_of_squares_lerp": '''
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    N, D = x.shape
+    rm = state["running_mean"] if "running_mean" in state else np.zeros(D)
+    rv = state["running_var"] if "running_var" in state else np.ones(D)
+    if train:
+        mu = np.mean(x, axis=0)
+        var = np.mean(x ** 2, axis=0) - mu ** 2
+        std = np.sqrt(var + eps)
+        xhat = (x - mu) / std
+        new = dict(state)
+        new["running_mean"] = rm + (1 - momentum) * (mu - rm)
+        new["running_var"] = rv + (1 - momentum) * (var - rv)
+        return gamma * xhat + beta, new, (xhat, gamma, std)
+    return gamma * (x - rm) / np.sqrt(rv + eps) + beta, state, None
+
+def batchnorm_backward(dout, cache):
+    xhat, gamma, std = cache
+    N = dout.shape[0]
+    dbeta = dout.sum(0)
+    dgamma = (xhat * dout).sum(0)
+    return gamma / (N * std) * (N * dout - dbeta - xhat * dgamma), dgamma, dbeta
 ''',
 }
