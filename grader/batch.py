@@ -1,9 +1,11 @@
 """`grader grade-all`: a whole class, in parallel, resumable, with a gradebook.
 
 Order of work:
-1. list the immediate subdirectories of DIR (one student each; hidden ones skipped), sorted;
-2. read the journal: students whose submission fingerprint is unchanged since they were graded
-   are not graded again (``force`` regrades everyone);
+1. list the immediate subdirectories of DIR (one student each; hidden ones, and those holding the
+   batch's own outputs, skipped), sorted;
+2. read the journal: students whose submission fingerprint is unchanged since they were graded,
+   under the same course (course.yaml, hidden tests, references, grader version), are not graded
+   again (``force`` regrades everyone);
 3. grade the rest in N grading processes forked from this one once it has imported the hidden
    suites and booted the zygote (so nothing is imported or booted twice), each sent the next
    student as soon as it finishes one; every finished student is appended to the journal at once
@@ -31,20 +33,34 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
+import msgspec
+
+from grader import __version__
 from grader.course import Course
 from grader.errors import UserError
+from grader.formats import spreadsheet_safe
+from grader.results import printable
 
 JOURNAL_VERSION = 1
 
 
-def list_students(directory: Path) -> list[Path]:
-    """Immediate subdirectories of ``directory``, one per student, in a stable order."""
+class JournalError(UserError):
+    """The journal cannot be read or written: shown as one line (a UserError), never a traceback."""
+
+
+def list_students(directory: Path, outputs: Iterable[Path] = ()) -> list[Path]:
+    """Immediate subdirectories of ``directory``, one per student, in a stable order; those that
+    hold (or are) one of ``outputs``, files and folders the batch writes, are not students."""
     directory = Path(directory)
     if not directory.is_dir():
         raise UserError(f"{directory} is not a directory of submissions")
-    return sorted((p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")),
+    # Resolved, so that `cls/json` and `./cls/../cls/json` are one folder. The CLI creates
+    # --json-dir before the batch starts: inside DIR it would otherwise be graded as a student.
+    written = [Path(p).resolve() for p in outputs]
+    return sorted((p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")
+                   and not any(w.is_relative_to(p.resolve()) for w in written)),
                   key=lambda p: p.name)
 
 
@@ -64,6 +80,24 @@ def fingerprint(submission: Path, course: Course, ids: list[str]) -> str:
     return h.hexdigest()
 
 
+def course_fingerprint(course_root: Path, course: Course, ids: list[str]) -> str:
+    """A hash of what grades a submission besides its own files: the course settings and the
+    chosen assignments' entries (points, limits), their references and hidden tests, and the
+    grader's version. A journal entry graded under another one is stale: its scores may be wrong."""
+    from grader.runner import hidden_test_files
+
+    h = hashlib.sha256(f"grader {__version__}\0".encode())
+    # The parsed course, not course.yaml's bytes: it is what grades (the caller may have adjusted
+    # it), and a comment edited in course.yaml must not cost an hour of regrading.
+    h.update(msgspec.json.encode(course.replace(assignments=[course.assignment(aid) for aid in ids])))
+    for aid in ids:
+        base = Path(course_root) / "solutions" / aid
+        for path in [base / f"{course.assignment(aid).module}.py", *hidden_test_files(course_root, aid)]:
+            h.update(f"\0{aid}/{path.name}\0".encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())  # fixed size: no two files hash alike
+    return h.hexdigest()
+
+
 class Journal:
     """Append-only JSON lines: one finished student each. A torn last line is ignored."""
 
@@ -71,30 +105,63 @@ class Journal:
         self.path = Path(path)
 
     def read(self) -> dict[str, dict]:
+        """{student: latest entry}; raises JournalError when the journal exists but cannot be read."""
         entries: dict[str, dict] = {}
         if not self.path.exists():
             return entries
-        with open(self.path, "rb") as fh:
-            for raw in fh:
-                try:
-                    entry = json.loads(raw)
-                except ValueError:
-                    continue  # a line cut short by a kill
-                if isinstance(entry, dict) and entry.get("v") == JOURNAL_VERSION and "student" in entry:
-                    entries[entry["student"]] = entry  # a later line supersedes an earlier one
+        try:
+            with open(self.path, "rb") as fh:
+                for raw in fh:
+                    try:
+                        entry = json.loads(raw)
+                    except ValueError:
+                        continue  # a line cut short by a kill
+                    if isinstance(entry, dict) and entry.get("v") == JOURNAL_VERSION and "student" in entry:
+                        entries[entry["student"]] = entry  # a later line supersedes an earlier one
+        except OSError as err:
+            raise self._unusable(err, "read") from None
         return entries
 
+    def check(self) -> None:
+        """Create the journal if need be, before anyone is graded: a directory that passes
+        os.access but takes no file (/proc, say) must not cost the first student's grading."""
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+        except OSError as err:
+            raise self._unusable(err, "write") from None
+
+    def _unusable(self, err: OSError, verb: str) -> JournalError:
+        """The error for a journal path that cannot work at all, and what to do about it."""
+        where = "(it defaults to <output>.journal, next to -o)"
+        if isinstance(err, IsADirectoryError) or self.path.is_dir():
+            return JournalError(f"the journal {self.path} is a directory: move it away, or pass --journal with a "
+                                f"file path {where}")
+        todo = "make it readable, or pass --journal with another file" if verb == "read" else \
+            "pass --journal with a file in a writable directory"
+        return JournalError(f"cannot {verb} the journal {self.path} ({err.strerror or err}): {todo} {where}")
+
     def append(self, entry: dict) -> None:
-        line = json.dumps({"v": JOURNAL_VERSION, **entry}, separators=(",", ":")) + "\n"
-        with open(self.path, "ab+") as fh:
-            fh.seek(0, os.SEEK_END)
-            if fh.tell():
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    fh.write(b"\n")  # end a line torn by a kill, so it cannot swallow this one
-            fh.write(line.encode())
-            fh.flush()
-            os.fsync(fh.fileno())
+        """Add one line, on disk when this returns. On failure (a full disk) the journal is cut
+        back to its previous size, so a half line cannot hide the next one, and the OSError raised."""
+        line = (json.dumps({"v": JOURNAL_VERSION, **entry}, separators=(",", ":")) + "\n").encode()
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # end a line torn by a kill, so it cannot swallow this one
+            try:
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except OSError:
+                try:
+                    os.ftruncate(fd, size)
+                except OSError:
+                    pass  # the torn line is ignored on reading, and ended by the next append
+                raise
+        finally:
+            os.close(fd)
 
 
 # -- the grading processes --------------------------------------------------------------------
@@ -266,37 +333,53 @@ class BatchOutcome:
     results: dict[str, dict]  # student -> result dict (GRADER.md JSON), sorted by student
     graded: int
     reused: int
+    stale: int = 0  # journal entries not reused because the course changed since they were graded
+
+    def reuse_note(self) -> str:
+        """"reused N from the journal", and why entries were not reused when the course changed."""
+        why = f" (the course changed since it was written: {self.stale} regraded)" if self.stale else ""
+        return f"reused {self.reused} from the journal{why}"
 
 
 def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[str] | None = None,
               jobs: int | None = None, journal_path: Path, force: bool = False,
-              progress: Callable[[Iterator, int], Iterator] | None = None) -> BatchOutcome:
-    """Grade every student under ``directory``; see the module docstring for the order of work."""
+              progress: Callable[[Iterator, int], Iterator] | None = None,
+              outputs: Iterable[Path] = ()) -> BatchOutcome:
+    """Grade every student under ``directory``; see the module docstring for the order of work.
+    ``outputs`` are the other files and folders the caller writes (gradebook, JSON folder, plot):
+    inside ``directory`` they are not students."""
     from grader.runner import load_suite
 
-    ids = ids or [a.id for a in course.assignments]
+    # An assignment chosen twice (-a X -a X) is graded, journaled and listed once.
+    ids = list(dict.fromkeys(ids or [a.id for a in course.assignments]))
     if any((Path(directory) / "assignments" / aid).is_dir() for aid in ids):
         raise UserError(f"{directory} looks like one submission (it has assignments/ itself), but grade-all grades a "
                         "folder holding one submission per subdirectory: pass that folder, or grade this one "
                         f"with `grader grade {directory}`")
     for aid in ids:  # fail fast, here, on a broken course rather than in every pool process
         load_suite(Path(course_root), course.assignment(aid))
-    students = list_students(directory)
+    students = list_students(directory, [journal_path, *outputs])
     journal = Journal(journal_path)
     done = {} if force else journal.read()
+    course_fp = course_fingerprint(course_root, course, ids)  # once per batch, not per student
     todo = []
     results: dict[str, dict] = {}
+    stale = 0
     for path in students:
         fp = fingerprint(path, course, ids)
         entry = done.get(path.name)
         if entry and entry.get("fingerprint") == fp and entry.get("ids") == ids:
-            results[path.name] = entry["result"]
-        else:
-            todo.append((path, fp))
+            if entry.get("course") == course_fp:
+                results[path.name] = entry["result"]
+                continue
+            stale += 1  # graded under other points, hidden tests or references: its score may be wrong
+        todo.append((path, fp))
     reused = len(results)
     jobs = max(1, jobs or os.cpu_count() or 1)
     if todo:
         from grader.runner import grade_submission
+
+        journal.check()
 
         def grade(i: int) -> dict:
             return grade_submission(course_root, course, todo[i][0], ids, jobs=1).to_dict()
@@ -306,7 +389,11 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
             for i, result in (progress(finished, len(todo)) if progress else finished):
                 path, fp = todo[i]
                 result["submission"] = path.name
-                journal.append({"student": path.name, "fingerprint": fp, "ids": ids, "result": result})
+                entry = {"student": path.name, "fingerprint": fp, "ids": ids, "course": course_fp, "result": result}
+                try:
+                    journal.append(entry)
+                except OSError as err:
+                    raise _journal_failed(journal, err, len(results), force) from None
                 results[path.name] = result
         finally:
             # Stop the forks now, whatever stopped the loop (Ctrl-C in the loop's body, an error
@@ -314,13 +401,23 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
             # much later, or inside a process forked meanwhile, which inherits it.
             finished.close()
     ordered = {name: results[name] for name in sorted(results)}
-    return BatchOutcome(ordered, graded=len(todo), reused=reused)
+    return BatchOutcome(ordered, graded=len(todo), reused=reused, stale=stale)
+
+
+def _journal_failed(journal: Journal, err: OSError, kept: int, force: bool) -> JournalError:
+    """The one-line error for a journal that stopped taking lines mid-batch (a full disk, say):
+    what is in it stays valid, so the same command resumes once the cause is fixed."""
+    again = "the same command again without --force" if force else "the same command again"
+    return JournalError(f"cannot write the journal {journal.path} ({err.strerror or err}); the {kept} graded "
+                        f"student(s) before are kept in it: fix that (free some disk space, say) and run {again} "
+                        "to grade the rest")
 
 
 # -- outputs ----------------------------------------------------------------------------------
 
 def gradebook_csv(results: dict[str, dict], course: Course, ids: list[str]) -> str:
     """One row per student, one column per assignment, and the total (imports into Canvas/Moodle)."""
+    ids = list(dict.fromkeys(ids))  # a column per assignment, even if one was chosen twice
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["Student", *ids, "Total"])
@@ -328,7 +425,8 @@ def gradebook_csv(results: dict[str, dict], course: Course, ids: list[str]) -> s
                      f"{sum(course.assignment(i).max_score for i in ids):g}"])
     for name, result in results.items():
         by_id = {a["id"]: a["score"] for a in result["assignments"]}
-        writer.writerow([name, *(f"{by_id.get(i, 0.0):g}" for i in ids), f"{result['score']:g}"])
+        writer.writerow([spreadsheet_safe(printable(name)), *(f"{by_id.get(i, 0.0):g}" for i in ids),
+                         f"{result['score']:g}"])
     return buf.getvalue()
 
 
@@ -337,6 +435,7 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
     """Mean and median per assignment and overall, the functions most students fail, and who did
     not submit an assignment or submitted one that could not be read."""
     lines = []
+    ids = list(dict.fromkeys(ids))  # a line per assignment, even if one was chosen twice
     if not results:
         return ["no submissions"]
     totals = [r["score"] for r in results.values()]
@@ -365,14 +464,14 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
     # Students whose file was not found, or could not be read or parsed, score 0 without a test
     # run; name them, since a whole class of zeros is more often a wrong layout than no work.
     for aid in ids:
-        missing = [name for name, r in results.items() for a in r["assignments"]
+        missing = [printable(name) for name, r in results.items() for a in r["assignments"]
                    if a["id"] == aid and a["status"] == "missing"]
         if missing:
             more = f" and {len(missing) - names_shown} more" if len(missing) > names_shown else ""
             path = f"assignments/{aid}/{course.assignment(aid).module}.py"
             lines.append(f"not submitted: {aid}, {len(missing)} student(s) without {path}: "
                          f"{', '.join(missing[:names_shown])}{more}")
-        broken = [(name, a.get("message", "")) for name, r in results.items() for a in r["assignments"]
+        broken = [(printable(name), a.get("message", "")) for name, r in results.items() for a in r["assignments"]
                   if a["id"] == aid and a["status"] == "error"]
         if broken:
             lines.append(f"could not be graded: {aid}, {len(broken)} student(s):")

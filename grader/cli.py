@@ -175,9 +175,11 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                                file=sys.stderr) as bar:
             yield from bar
 
+    # What the batch writes inside DIRECTORY (--json-dir, created above) is not a student.
+    outputs = [out_path, *(Path(p) for p in (json_dir, plot) if p)]
     try:
         outcome = run_batch(obj.root, obj.course, Path(directory), ids=chosen, jobs=jobs,
-                            journal_path=journal_path, force=force, progress=progress)
+                            journal_path=journal_path, force=force, progress=progress, outputs=outputs)
     except KeyboardInterrupt:
         from grader.batch import Journal
 
@@ -197,11 +199,13 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
             plot_class(outcome.results, obj.course, chosen, Path(plot))
     except OSError as err:  # e.g. the disk filled up while grading
         again = "the same command without --force" if force else "the same command"
+        # The default journal sits next to -o: a new -o alone would look for it there, and regrade all.
+        keep = "" if journal else f"; to change -o, also pass --journal {journal_path}"
         raise UserError(f"every student is graded, but writing {err.filename or 'an output'} failed "
                         f"({err.strerror or err}). The grades are kept in the journal {journal_path}: run "
-                        f"{again} (with -o, --json-dir or --plot changed if need be) and no one is graded "
+                        f"{again} (with --json-dir or --plot changed if need be{keep}) and no one is graded "
                         "again") from None
-    click.echo(f"graded {outcome.graded} student(s), reused {outcome.reused} from the journal; wrote {out}")
+    click.echo(f"graded {outcome.graded} student(s), {outcome.reuse_note()}; wrote {out}")
     for line in summary(outcome.results, obj.course, chosen):
         click.echo(line)
 

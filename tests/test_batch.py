@@ -4,13 +4,15 @@ import csv
 import errno
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from grader.batch import Journal, _Forks, grade_all
+from grader.batch import Journal, _Forks, grade_all, gradebook_csv, summary
 from grader.cli import main
+from grader.course import load_course
 from grader.errors import UserError
 from tests.conftest import ROOT, make_submission, reference_source
 
@@ -164,6 +166,150 @@ def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monk
     assert len(list(csv.reader(out.open()))) == 2 + 3
 
 
+# -- the journal: reused only under the same course, never lost, never graded as a student ----------
+SMALL = "02_perceptron"  # the quickest assignment to grade: these tests exercise the batch, not grading
+
+
+@pytest.fixture
+def own_course(tmp_path):
+    """A copy of the course (course.yaml and SMALL's solutions) that a test may edit."""
+    root = tmp_path / "course"
+    (root / "solutions").mkdir(parents=True)
+    shutil.copy(ROOT / "course.yaml", root / "course.yaml")
+    shutil.copytree(ROOT / "solutions" / SMALL, root / "solutions" / SMALL,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+@pytest.fixture
+def small_class(tmp_path, course):
+    base = tmp_path / "small"
+    make_submission(base / "alice", course, {SMALL: reference_source(course, SMALL)})
+    make_submission(base / "carol", course, {})
+    return base
+
+
+def test_a_journal_written_under_another_course_is_regraded_and_says_why(own_course, small_class, tmp_path):
+    journal = tmp_path / "journal"
+
+    def batch():
+        return grade_all(own_course, load_course(own_course / "course.yaml"), small_class, ids=[SMALL], jobs=1,
+                         journal_path=journal)
+
+    first = batch()
+    assert (first.graded, first.reused, first.stale) == (2, 0, 0)
+    yaml = own_course / "course.yaml"
+    yaml.write_text(yaml.read_text().replace("      step: 1\n", "      step: 7\n", 1))
+    new_points = batch()
+    assert (new_points.graded, new_points.reused, new_points.stale) == (2, 0, 2)
+    assert new_points.results["alice"]["score"] == first.results["alice"]["score"] + 6, "graded under the new points"
+    assert new_points.reuse_note() == "reused 0 from the journal (the course changed since it was written: 2 regraded)"
+    unchanged = batch()
+    assert (unchanged.graded, unchanged.reused) == (0, 2) and unchanged.reuse_note() == "reused 2 from the journal"
+    for edited in (own_course / "solutions" / SMALL / "test_perceptron_hidden.py",  # a fixed hidden test
+                   own_course / "solutions" / SMALL / "perceptron.py"):  # a fixed reference
+        edited.write_text(edited.read_text() + "\n# fixed\n")
+        regraded, then = batch(), batch()
+        assert (regraded.graded, regraded.stale, then.reused) == (2, 2, 2), edited.name
+
+
+def test_a_journal_that_cannot_be_written_stops_the_batch_cleanly_and_keeps_its_grades(small_class, tmp_path,
+                                                                                        monkeypatch):
+    real = Journal.append
+    calls = []
+
+    def full_after_one(self, entry):
+        calls.append(entry["student"])
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, entry)
+
+    out = tmp_path / "gb.csv"
+    monkeypatch.setattr(Journal, "append", full_after_one)
+    failed = run("grade-all", str(small_class), "-a", SMALL, "-j", "1", "-o", str(out))
+    assert failed.exit_code == 1 and "Traceback" not in failed.output, failed.output
+    assert f"cannot write the journal {out}.journal (No space left on device)" in failed.output
+    assert "run the same command again" in failed.output
+    assert [line.startswith("Error: ") for line in failed.output.splitlines()][-1:] == [True], "one line, last"
+    monkeypatch.undo()
+    again = run("grade-all", str(small_class), "-a", SMALL, "-j", "1", "-o", str(out))
+    assert again.exit_code == 0 and "graded 1 student(s), reused 1 from the journal" in again.output
+
+
+def test_a_failed_journal_write_leaves_the_journal_as_it_was(tmp_path, monkeypatch):
+    from grader import batch
+
+    journal = Journal(tmp_path / "journal")
+    journal.append({"student": "alice", "result": {}})
+    before = journal.path.read_bytes()
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, bytes(data)[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(batch.os, "write", half_then_full)
+    with pytest.raises(OSError):
+        journal.append({"student": "bob", "result": {}})
+    monkeypatch.undo()
+    assert journal.path.read_bytes() == before, "no half line left behind"
+    journal.append({"student": "carol", "result": {}})
+    assert sorted(journal.read()) == ["alice", "carol"]
+
+
+def test_a_journal_path_that_is_a_directory_or_unwritable_is_refused_before_grading(small_class, tmp_path,
+                                                                                    course, monkeypatch):
+    from grader import batch
+
+    out = tmp_path / "gb.csv"
+    (tmp_path / "gb.csv.journal").mkdir()
+    result = run("grade-all", str(small_class), "-a", SMALL, "-o", str(out))
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"{out}.journal is a directory" in result.output and "--journal" in result.output
+    # A path whose directory passes os.access but where no file can be created (-o /proc/g.csv as
+    # root): refused when the journal is first opened, before anyone is graded.
+    monkeypatch.setattr(batch._Forks, "run", lambda *a: pytest.fail("graded before opening the journal"))
+    with pytest.raises(UserError, match="cannot write the journal /proc/g.csv.journal .*--journal"):
+        grade_all(ROOT, course, small_class, ids=[SMALL], jobs=1, journal_path=Path("/proc/g.csv.journal"))
+
+
+def test_changing_the_output_after_a_failure_is_advised_with_the_journal_to_keep(small_class, tmp_path,
+                                                                                  monkeypatch):
+    from grader import cli
+
+    def disk_full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    out = tmp_path / "gb.csv"
+    monkeypatch.setattr(cli, "write_atomic", disk_full)
+    failed = run("grade-all", str(small_class), "-a", SMALL, "-j", "1", "-o", str(out))
+    assert failed.exit_code == 1 and f"--journal {out}.journal" in failed.output, failed.output
+    monkeypatch.undo()
+    elsewhere = tmp_path / "other.csv"
+    again = run("grade-all", str(small_class), "-a", SMALL, "-o", str(elsewhere), "--journal", f"{out}.journal")
+    assert again.exit_code == 0 and "graded 0 student(s), reused 2 from the journal" in again.output
+
+
+def test_what_the_batch_writes_inside_the_class_is_not_graded_as_a_student(small_class, course):
+    (small_class / "reports").mkdir()
+    out = small_class / "reports" / "gb.csv"  # and the journal beside it
+    result = run("grade-all", str(small_class), "-a", SMALL, "-o", str(out), "--json-dir", str(small_class / "json"))
+    assert result.exit_code == 0, result.output
+    assert [row[0] for row in csv.reader(out.open())][2:] == ["alice", "carol"]
+    (small_class / "pictures").mkdir()
+    found = grade_all(ROOT, course, small_class, ids=[SMALL], jobs=1, journal_path=small_class / "reports" / "j",
+                      outputs=[small_class / "json", small_class / "pictures" / "plot.png"])
+    assert list(found.results) == ["alice", "carol"]
+
+
+def test_an_assignment_chosen_twice_is_graded_and_listed_once(small_class, tmp_path, course):
+    once = grade_all(ROOT, course, small_class, ids=[SMALL, SMALL], jobs=1, journal_path=tmp_path / "j")
+    assert [a["id"] for a in once.results["alice"]["assignments"]] == [SMALL]
+    assert gradebook_csv(once.results, course, [SMALL, SMALL]).splitlines()[0] == f"Student,{SMALL},Total"
+    assert summary(once.results, course, [SMALL, SMALL])[0].startswith("2 students;")
+    assert sum(line.startswith(f"  {SMALL} ") for line in summary(once.results, course, [SMALL, SMALL])) == 1
+
+
 # -- the grading processes (forks of the grader fed one student at a time) ----------------------
 
 
@@ -271,3 +417,14 @@ def test_a_later_fork_that_inherits_the_batch_does_not_touch_its_processes():
     assert os.waitstatus_to_exitcode(status) == 0
     assert set(pids) <= _children(), "the batch's own processes are still running"
     assert sorted([first, *batch]) == [(i, {"i": i}) for i in range(6)]
+
+
+def test_gradebook_names_are_text_not_formulas_or_escapes(course):
+    # Student folder names are the student's choice; a spreadsheet must not run one as a formula
+    # and the summary must not send escape sequences to the instructor's terminal.
+    result = {"score": 0.0, "max_score": 1.0, "assignments": [
+        {"id": SMALL, "score": 0.0, "max_score": 1.0, "status": "missing", "message": "", "tests": []}]}
+    results = {"=HYPERLINK(\"http://x\")": result, "eve\x1b]0;pwned\x07": result}
+    rows = list(csv.reader(gradebook_csv(results, course, [SMALL]).splitlines()))
+    assert [r[0] for r in rows[2:]] == ["'=HYPERLINK(\"http://x\")", "eve\ufffd]0;pwned\ufffd"]
+    assert not any("\x1b" in line or "\x07" in line for line in summary(results, course, [SMALL]))
