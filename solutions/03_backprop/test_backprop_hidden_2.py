@@ -5,7 +5,8 @@ Network backward and loss gradients are checked against the reference and agains
 differences of the student's own forward / loss (when that agrees with the reference; a wrong
 forward is graded by its own tests). ReLU networks for numerical checks keep every hidden
 pre-activation at least 1e-3 away from the kink. Training is graded by outcome (accuracy and
-regularized loss of the returned parameters), so any valid use of rng passes.
+regularized loss of the returned parameters) and, step by step, on tiny data sets where every valid
+visiting order takes the same steps, or where only a repeated order shows: any valid use of rng passes.
 
 Every student call is a round trip to the worker, so a test sends its first input through
 call_unchanged (which also proves the inputs are left alone: a function that scribbles on its
@@ -453,7 +454,8 @@ def _blobs(seed=0, n=30):
     return np.concatenate([m + 0.5 * rng.standard_normal((n, 2)) for m in centers]), np.repeat(np.arange(3), n)
 
 
-def _check_history(history, epochs):
+def _history(history, epochs):
+    """history's "loss" and "train_acc" as float arrays of one entry per epoch."""
     if not isinstance(history, dict) or not {"loss", "train_acc"} <= set(history):
         raise AssertionError(f"history must be a dict with keys 'loss' and 'train_acc', got {describe(history)}")
     values = {}
@@ -462,15 +464,43 @@ def _check_history(history, epochs):
         if not isinstance(seq, (list, tuple, np.ndarray)) or len(seq) != epochs:
             raise AssertionError(f"history[{key!r}] must hold one entry per epoch ({epochs}), got {describe(seq)}")
         values[key] = np.array([as_float(f"history[{key!r}] entry", v) for v in seq])
-    loss, acc = values["loss"], values["train_acc"]
+    return values["loss"], values["train_acc"]
+
+
+def _close(name, actual, expected, hint, rtol, atol=0.0):
+    """assert_close, with what the quantity must be added to its feedback."""
+    try:
+        assert_close(name, actual, expected, rtol=rtol, atol=atol)
+    except AssertionError as err:
+        raise AssertionError(f"train_two_layer: {err}: {hint}") from None
+
+
+def _expect_history(name, loss, acc, want_loss, want_data_loss, want_acc, when):
+    """history entries against the whole training set's loss and accuracy of the parameters after the
+    epochs, computed here by the reference: a history taken before the epoch's updates, or from its
+    last mini-batch only, is off. The docstring's "the full training set's loss" leaves open whether
+    the L2 term is in, so the loss without it (want_data_loss(), computed only when needed) passes too."""
+    hint = f"the whole training set's {{}} of the parameters after {when}'s updates"
+    if not (np.allclose(loss, want_loss, rtol=1e-8, atol=0) or np.allclose(loss, want_data_loss(), rtol=1e-8, atol=0)):
+        _close(f"history['loss']{name}", loss, want_loss, hint.format("loss (L2 term included)"), rtol=1e-8)
+    wrong = int(np.sum(np.abs(np.asarray(acc) - want_acc) > 1e-9))
+    if wrong:
+        raise AssertionError(f"train_two_layer: history['train_acc']{name}: {wrong} of {np.size(acc)} entries are "
+                             f"wrong: {hint.format('accuracy')}")
+
+
+def _check_history(history, epochs, loss_of, final_acc):
+    """history is well formed and its last entries are the returned parameters' loss and accuracy on the
+    whole training set: loss_of(None) is that loss with the run's reg, loss_of(0.0) without the L2 term."""
+    loss, acc = _history(history, epochs)
     assert np.all(np.isfinite(loss)) and loss[-1] < loss[0], "history['loss'] must be finite and decrease overall"
     assert np.all((acc >= 0) & (acc <= 1)), "history['train_acc'] entries must be accuracies in [0, 1]"
-    return loss, acc
+    _expect_history("[-1]", loss[-1], acc[-1], loss_of(None), lambda: loss_of(0.0), final_acc, "the last epoch")
 
 
-def _trained(result, X, hidden_dim):
+def _trained(result, X, hidden_dim, classes=3):
     params, history = unpack(result, 2, "train_two_layer")
-    _check_params_dict("params", params, _shapes(X.shape[1], hidden_dim, 3))
+    _check_params_dict("params", params, _shapes(X.shape[1], hidden_dim, classes))
     return params, history
 
 
@@ -488,8 +518,8 @@ def test_train_two_layer_fits_spiral(student, ref):
                                               batch_size=30, reg=1e-4, rng=np.random.default_rng(3)), X, 50)
     acc = float(np.mean(ref.predict(X, params) == y))
     assert acc >= 0.9, f"train_two_layer: the trained network classifies {acc:.0%} of the spiral, expected >= 90%"
-    _, train_acc = _check_history(history, 40)
-    assert train_acc[-1] >= 0.85, "history['train_acc'] must track the training accuracy (last epoch too low)"
+    _check_history(history, 40, lambda reg: ref.two_layer_loss(X, y, params, reg=1e-4 if reg is None else reg)[0],
+                   acc)
 
 
 @graded("train_two_layer", weight=1)
@@ -506,13 +536,14 @@ def test_train_two_layer_sigmoid_hidden(student, ref):
     (params, history), (relu_params, _) = (_trained(r, X, 10) for r in runs)
     acc = float(np.mean(ref.predict(X, params, hidden_activation="sigmoid") == y))
     assert acc >= 0.95, f"train_two_layer (sigmoid hidden layer): classifies {acc:.0%} of three separated blobs"
-    _check_history(history, 12)
     params_ref, _ = ref.train_two_layer(X, y, rng=np.random.default_rng(4), hidden_activation="sigmoid", **kw)
     objective, objective_ref = (ref.two_layer_loss(X, y, p, hidden_activation="sigmoid", reg=kw["reg"])[0]
                                 for p in (params, params_ref))
     assert objective <= 1.25 * objective_ref, (
         "train_two_layer (sigmoid hidden layer): the trained network's loss + 0.5 * reg * (sum(W1**2) + sum(W2**2)) "
         "is too high: train on the regularized loss, with the hidden_activation given")
+    _check_history(history, 12, lambda reg: objective if reg is None else ref.two_layer_loss(
+        X, y, params, hidden_activation="sigmoid", reg=reg)[0], acc)
     # the same run with a ReLU hidden layer follows other gradients, so it must end elsewhere
     assert not all(np.allclose(relu_params[k], params[k]) for k in KEYS), \
         "train_two_layer must train with the hidden_activation it is given (relu and sigmoid gave the same network)"
@@ -528,3 +559,73 @@ def test_train_two_layer_draws_only_from_rng(student, ref):
         assert_close(f"params[{k!r}] from an identically seeded rng", again[k], first[k], rtol=1e-12, atol=0)
     assert not all(np.allclose(other[k], first[k]) for k in ("W1", "W2")), \
         "train_two_layer must draw its randomness from rng: differently seeded generators gave the same weights"
+
+
+def _sgd_steps(ref, X, y, init, *, lr, epochs, batch_size, reg, hidden_dim):
+    """test_train_two_layer_exact_steps's run from init, by the reference: the parameters after each
+    epoch. All examples are the same, so the batches can be taken in order."""
+    params, after = {k: np.asarray(v, dtype=np.float64) for k, v in init.items()}, []
+    for _ in range(epochs):
+        for start in range(0, len(y), batch_size):
+            _, grads = ref.two_layer_loss(X[start:start + batch_size], y[start:start + batch_size], params, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in KEYS}
+        after.append(params)
+    return after
+
+
+@graded("train_two_layer", weight=2)
+def test_train_two_layer_exact_steps(student, ref):
+    # Two copies of one example (label 2: C = max(y) + 1 = 3 even though classes 0 and 1 have no
+    # example) and batch_size 2: every mini-batch has the same gradient, so every valid visiting order
+    # (a permutation per epoch, rng.shuffle, batches drawn with replacement, a dropped last batch)
+    # takes the same 2 steps and the run can be followed exactly: the update rule (the mini-batch's
+    # mean gradient, L2 on W1 and W2 but not the biases) and each history entry (on the whole training
+    # set, after the epoch's updates). The start is the student's own: the same call with lr = 0
+    # returns the initial parameters untouched, and rng is drawn the same way whatever lr, so any valid
+    # draw order of the initialization passes. Over 300 seeds of x and rng, equivalent loops (weight
+    # decay as a shrink of W, orders drawn before the init, in-place updates, init by rng.spawn) end
+    # within 3e-14 of the reference's steps (1e-8 allowed); decaying the biases too ends at least 4e-2
+    # off, a history taken before the epoch's updates, from the last mini-batch or as the mean of the
+    # epoch's mini-batch losses 0.16 off, and error rates in place of accuracies are caught.
+    n, x = 2, np.random.default_rng(800).standard_normal(3)
+    X, y = np.tile(x, (n, 1)), np.full(n, 2)
+    kw = {"hidden_dim": 5, "epochs": 2, "batch_size": n, "reg": 0.3}
+    (init, _), (params, history) = (unpack(r, 2, "train_two_layer") for r in call_each(
+        student.train_two_layer, [((X, y), dict(kw, lr=lr, rng=np.random.default_rng(801))) for lr in (0.0, 0.5)]))
+    _check_params_dict("params (lr=0)", init, _shapes(3, 5, 3))
+    _check_params_dict("params", params, _shapes(3, 5, 3))
+    after = _sgd_steps(ref, X, y, init, lr=0.5, **kw)
+    rule = ("each step must be params[k] - lr * grads[k] with grads of two_layer_loss on the mini-batch with reg "
+            "(L2 on W1 and W2 only, never on the biases), N / batch_size steps per epoch, from the parameters "
+            "two_layer_init drew")
+    for k in KEYS:
+        _close(f"params[{k!r}] after a short run", params[k], after[-1][k], rule, rtol=1e-8, atol=1e-12)
+    loss, acc = _history(history, kw["epochs"])
+    _expect_history("", loss, acc, [ref.two_layer_loss(X, y, p, reg=kw["reg"])[0] for p in after],
+                    lambda: [ref.two_layer_loss(X, y, p)[0] for p in after],
+                    [np.mean(ref.predict(X, p) == y) for p in after], "each epoch")
+
+
+@graded("train_two_layer", weight=1)
+def test_train_two_layer_new_order_every_epoch(student, ref):
+    # All-zero inputs: the ReLU hidden layer outputs 0 and learns nothing (b1 = 0 and ReLU'(0) = 0), so
+    # only b2 learns, from which labels each mini-batch holds. 24 examples of 24 classes in mini-batches
+    # of 12, 2 epochs: if the second epoch repeats the first one's batches, the classes of the first
+    # batch end with one value of b2 and the others with another, the same two values whichever the
+    # batches (the classes are symmetric), which sorted(b2) shows. By that symmetry the second epoch's
+    # b2 depends only on how many classes its first batch shares with the first epoch's: every other
+    # count ends at least 0.12 away in some entry (1e-9 allowed). A new uniformly random order each
+    # epoch repeats the first one's batches with probability 1 / C(24, 12) = 3.7e-7, batches drawn
+    # with replacement far less. Loops with wrong steps end elsewhere and pass here: the other tests
+    # charge them.
+    n, batch_size, lr = 24, 12, 10.0
+    X = np.zeros((n, 2))
+    params, _ = _trained(student.train_two_layer(X, np.arange(n), hidden_dim=2, lr=lr, epochs=2, batch_size=batch_size,
+                                                 reg=0.0, rng=np.random.default_rng(802)), X, 2, classes=n)
+    b2, first = np.zeros(n), np.arange(n) < batch_size
+    for batch in (first, ~first) * 2:  # the first epoch's batches, twice
+        p = np.exp(b2 - b2.max())
+        b2 = b2 - lr * (p / p.sum() - batch / batch_size)
+    repeated = np.max(np.abs(np.sort(np.asarray(params["b2"], dtype=np.float64)) - np.sort(b2))) <= 1e-9
+    assert not repeated, ("train_two_layer must visit the examples in a new random order every epoch (a new "
+                          "permutation from rng each epoch): the second epoch repeated the first one's mini-batches")

@@ -335,6 +335,143 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
     return params, history
 '''),  # sums the batch gradient instead of averaging it
+    # ------------------------------------------------------------------ schedule and history (from an audit)
+    "train_shuffle_once": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    order = rng.permutation(n)                      # once, not every epoch
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_never_shuffles": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):
+            batch = np.arange(start, min(start + batch_size, n))
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_bias_regularized": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * (grads[k] + (reg * params[k] if k.startswith("b") else 0)) for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # weight decay on the biases too
+    "train_history_before_epoch": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+    return params, history
+'''),
+    "train_history_from_last_batch": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            loss, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X[batch], params, hidden_activation) == y[batch])))
+    return params, history
+'''),  # the last mini-batch's loss and accuracy instead of the whole training set's
+    "train_history_epoch_mean_batch_loss": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        losses = []
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            loss, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            losses.append(loss)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        history["loss"].append(float(np.mean(losses)))
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # the mean of the mini-batch losses met during the epoch, not the whole set's loss after it
+    "train_history_wrong_but_last": ("train_two_layer", '''
+_train_two_layer_ref = train_two_layer
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    params, history = _train_two_layer_ref(X, y, hidden_dim=hidden_dim, lr=lr, epochs=epochs, batch_size=batch_size,
+                                           reg=reg, rng=rng, hidden_activation=hidden_activation)
+    history["train_acc"] = [1.0 - a for a in history["train_acc"]][:-1] + history["train_acc"][-1:]
+    return params, history
+'''),  # error rates instead of accuracies, except the last entry that other checks read
+    "train_classes_from_unique_labels": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, len(np.unique(y)), rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # C = number of distinct labels: too few classes when one has no example (the docstring: max(y) + 1)
+    "train_seeds_global_shuffle": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    np.random.seed(0)                               # "for reproducibility": global state
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = np.random.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # the grader fails any call that changes numpy's global RandomState
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -483,25 +620,25 @@ def predict(X, params, hidden_activation="relu"):
     scores, _ = two_layer_forward(X, params, hidden_activation=hidden_activation)
     return scores.argmax(axis=-1).astype(np.int32)
 ''',
-    "train_rng_shuffle_batch_mean_history": '''
+    "train_rng_shuffle_in_place_updates": '''
 def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
     n, d = X.shape
-    params = two_layer_init(d, hidden_dim, len(np.unique(y)), rng)
+    params = two_layer_init(d, hidden_dim, int(y.max()) + 1, rng)
     idx = np.arange(n)
     history = {"loss": [], "train_acc": []}
     for _ in range(epochs):
         rng.shuffle(idx)
-        losses = []
         for start in range(0, n, batch_size):
             b = idx[start:start + batch_size]
-            loss, grads = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
-            losses.append(loss)
+            _, grads = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
             for k in params:
-                params[k] = params[k] - lr * grads[k]
-        history["loss"].append(float(np.mean(losses)))
+                params[k] -= lr * grads[k]
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
         history["train_acc"].append(np.mean(predict(X, params, hidden_activation=hidden_activation) == y))
     return params, history
-''',
+''',  # (this entry used to record the epoch's mean mini-batch loss and take C from np.unique(y): both
+    # contradict the docstring, and are now the mutants train_history_epoch_mean_batch_loss and
+    # train_classes_from_unique_labels)
     "train_rng_choice_with_replacement": '''
 def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
     n, d = X.shape
@@ -533,5 +670,43 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         history["loss"].append(loss)
         history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
     return params, history
+''',
+    "train_orders_before_init_weight_decay_as_shrink": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    orders = [np.argsort(rng.random(n)) for _ in range(epochs)]   # every epoch's order, drawn before the init
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": np.zeros(epochs), "train_acc": np.zeros(epochs)}
+    for epoch, order in enumerate(orders):
+        for batch in np.array_split(order, range(batch_size, n, batch_size)):
+            _, g = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation)
+            # weight decay as a shrink of W, then the data gradient's step
+            params = {k: (1.0 - lr * reg) * v - lr * g[k] if k[0] == "W" else v - lr * g[k]
+                      for k, v in params.items()}
+        history["loss"][epoch] = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0]
+        history["train_acc"][epoch] = np.mean(predict(X, params, hidden_activation) == y)
+    return params, history
+''',
+    "train_history_loss_without_l2": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        perm = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            b = perm[start:start + batch_size]
+            _, grads = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        # "the full training set's loss": the data loss, without the L2 term (the docstring leaves it open)
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+''',
+    "init_rng_spawn": '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    g1, g2 = rng.spawn(2)              # one child stream per layer
+    return {"W1": weight_scale * g1.standard_normal((input_dim, hidden_dim)), "b1": np.zeros(hidden_dim),
+            "W2": weight_scale * g2.standard_normal((hidden_dim, output_dim)), "b2": np.zeros(output_dim)}
 ''',
 }
