@@ -285,7 +285,7 @@ def call_quietly(fn: Callable, *args, **kwargs):
         caught = [f"{r.category.__name__}: {r.message}" for r in records]
     if caught:
         raise AssertionError(f"{name} emitted a warning ({caught[0]}): a numerically stable version emits "
-                             "none, e.g. it never takes exp of a large positive number")
+                             "none (no overflow, no division by zero, no log of 0)")
     return result
 
 
