@@ -5,10 +5,12 @@ first through call_unchanged (which also proves the inputs are left alone) and t
 through call_each; a numerical gradient is one numeric_grad_call.
 """
 
+import itertools
+
 import numpy as np
 
-from grader.checks import (as_float, assert_close, assert_scalar, assert_shape, call_each, call_unchanged, graded,
-                           numeric_grad_call, unpack)
+from grader.checks import (as_float, assert_close, assert_scalar, assert_shape, call_each, call_quietly, call_unchanged,
+                           graded, numeric_grad_call, unpack)
 
 SEEDS = (0, 1, 2)
 
@@ -195,10 +197,9 @@ def test_linear_regression_gd_minibatch_converges_to_least_squares(student, ref)
     # inside the 1.5x allowed. One mini-batch per epoch (6 steps) ends at 2.8x to 5.4x, a bias that is never
     # updated at 8x to 13x, a batch gradient averaged over all N at 3.1x to 4.8x, no update at 20x to 40x.
     data = [_regression_data(seed) for seed in SEEDS]
-    rngs = [np.random.default_rng(50 + seed) for seed in SEEDS]
-    before = rngs[0].bit_generator.state
-    results = _each(student.linear_regression_gd,
-                    [((X, y), dict(lr=0.08, epochs=6, batch_size=20, rng=rng)) for (X, y), rng in zip(data, rngs)])
+    results = _each(student.linear_regression_gd, [((X, y), dict(lr=0.08, epochs=6, batch_size=20,
+                                                                 rng=np.random.default_rng(50 + seed)))
+                                                   for seed, (X, y) in zip(SEEDS, data)])
     for (X, y), result in zip(data, results):
         w_opt, b_opt = ref.linear_regression_closed_form(X, y)
         best = _mse(X, w_opt, b_opt, y)
@@ -209,8 +210,89 @@ def test_linear_regression_gd_minibatch_converges_to_least_squares(student, ref)
                                      "the least-squares optimum; it is not")
         losses = _vector("losses", losses, 6)
         _close("losses[-1]", losses[-1], final, "losses[e] is the full-data MSE after epoch e", rtol=1e-6)
-    # the first call ran directly, so its rng advanced as the student's code drew from it
-    assert rngs[0].bit_generator.state != before, "rng was not used: shuffle the samples every epoch with rng"
+
+
+def _visit_orders(n, batch_size):
+    """One visiting order per distinct way an epoch can split n samples into mini-batches of ``batch_size``
+    consecutive samples of a shuffled order (the last batch smaller): orders putting the same samples in the
+    same batches give the same step, whatever the order inside a batch."""
+    orders = {}
+    for order in itertools.permutations(range(n)):
+        orders.setdefault(tuple(frozenset(order[s:s + batch_size]) for s in range(0, n, batch_size)), order)
+    return np.array(list(orders.values()))
+
+
+def _every_sgd_run(X, y, *, lr, epochs, batch_size):
+    """Mini-batch SGD on the MSE from w = 0, b = 0 as the docstring specifies, for every possible sequence of
+    per-epoch visiting orders at once: returns w (S, D), b (S,) and losses (S, epochs), one row per sequence."""
+    n, d = X.shape
+    orders = _visit_orders(n, batch_size)
+    w, b, losses = np.zeros((1, d)), np.zeros(1), np.zeros((1, 0))
+    for _ in range(epochs):
+        runs = len(w)
+        w, b, losses = (np.repeat(a, len(orders), axis=0) for a in (w, b, losses))
+        order = np.tile(orders, (runs, 1))  # run r visits its samples in order[r] this epoch
+        for start in range(0, n, batch_size):
+            idx = order[:, start:start + batch_size]
+            dy = 2.0 * (np.einsum("rbd,rd->rb", X[idx], w) + b[:, None] - y[idx]) / idx.shape[1]
+            w, b = w - lr * np.einsum("rbd,rb->rd", X[idx], dy), b - lr * dy.sum(axis=1)
+        losses = np.column_stack([losses, np.mean((w @ X.T + b[:, None] - y) ** 2, axis=1)])
+    return w, b, losses
+
+
+def _which_run(result, runs, epochs):
+    """The index of the run of _every_sgd_run that the student's (w, b, losses) reproduces; fails if none does."""
+    w, b, losses = unpack(result, 3, "linear_regression_gd")
+    assert_shape("w", w, (runs[0].shape[1],))
+    theta = np.append(np.asarray(w, dtype=np.float64), assert_scalar("b", b))
+    thetas = np.column_stack(runs[:2])
+    same = np.all(np.abs(thetas - theta) <= 1e-9 * (np.abs(thetas) + np.abs(theta)) + 1e-12, axis=1)
+    if not np.any(same):
+        raise AssertionError("w, b: no order of visiting the samples gives this result. Every epoch must visit "
+                             "each sample exactly once, taking one step per mini-batch of batch_size consecutive "
+                             "samples of a shuffled order; when batch_size does not divide N the last mini-batch "
+                             "is smaller, and its gradient is averaged over its own samples")
+    run = int(np.argmax(same))
+    _close("losses", _vector("losses", losses, epochs), runs[2][run], "losses[e] is the full-data MSE after epoch e",
+           rtol=1e-8)
+    return run
+
+
+# Three and five samples: few enough that every order of visiting them can be tried. Different sequences of
+# orders end at least 5e-4 apart (checked offline), far beyond the tolerance of _which_run.
+_TINY = (np.array([[1.0, 0.3], [-0.5, 2.0], [0.7, -1.2]]), np.array([1.0, -2.0, 0.5]))
+_SMALL = (np.array([[0.4, -1.1], [1.3, 0.2], [-0.9, 0.8], [0.1, 1.5], [-1.2, -0.6]]),
+          np.array([0.7, 2.1, -1.3, 0.4, -0.8]))
+
+
+@graded("linear_regression_gd", weight=1)
+def test_linear_regression_gd_visits_every_sample_once_per_epoch(student):
+    # N not divisible by batch_size: the last mini-batch is smaller. Dropping it, dividing its gradient by
+    # batch_size, or shuffling X and y separately gives a result no order of visiting the samples gives.
+    cases = [(_TINY, dict(lr=0.15, epochs=3, batch_size=2)), (_SMALL, dict(lr=0.12, epochs=2, batch_size=2)),
+             (_SMALL, dict(lr=0.1, epochs=2, batch_size=3))]
+    calls = [(data, dict(kw, rng=np.random.default_rng(seed))) for data, kw in cases for seed in (0, 1, 2)]
+    results = _each(student.linear_regression_gd, calls)
+    for i, ((X, y), kw) in enumerate(cases):
+        runs = _every_sgd_run(X, y, **kw)
+        for result in results[3 * i:3 * i + 3]:
+            _which_run(result, runs, kw["epochs"])
+
+
+@graded("linear_regression_gd", weight=1)
+def test_linear_regression_gd_reshuffles_every_epoch(student):
+    # 3 samples visited one at a time for 3 epochs: 6**3 = 216 equally likely sequences of orders, each with its
+    # own result. 20 runs with a fresh order every epoch give 10 or more distinct results except with probability
+    # 2.1e-13 (whatever valid way rng draws the orders: permutation, shuffle, choice, argsort of random numbers);
+    # shuffling once before training gives at most 6 (one per order), never shuffling 1.
+    X, y = _TINY
+    kw = dict(lr=0.15, epochs=3, batch_size=1)
+    runs = _every_sgd_run(X, y, **kw)
+    results = call_each(student.linear_regression_gd, [((X, y), dict(kw, rng=np.random.default_rng(seed)))
+                                                      for seed in range(20)])
+    distinct = len({_which_run(result, runs, 3) for result in results})
+    assert distinct >= 10, (f"20 runs with different rng seeds gave only {distinct} different results: draw a "
+                            "new random order of the samples with rng at the start of every epoch")
 
 
 # ---------------------------------------------------------------- sigmoid and binary cross-entropy
@@ -226,7 +308,7 @@ def test_sigmoid_matches_reference(student, ref):
 @graded("sigmoid", weight=1)
 def test_sigmoid_large_logits_exact_limits(student, ref):
     z = np.array([1e4, -1e4, 800.0, -800.0, 710.0, -710.0, 40.0, -40.0, 0.0, -5e3])
-    out = student.sigmoid(z)
+    out = call_quietly(student.sigmoid, z)  # the spec: no overflow warning (e.g. exp(1e4) in one branch of np.where)
     assert_shape("sigmoid(z)", out, z.shape)
     out = np.asarray(out, dtype=np.float64)
     assert np.all(np.isfinite(out)), "sigmoid returned NaN or inf for large |z| (e.g. exp overflowing)"
@@ -253,7 +335,7 @@ def test_bce_with_logits_matches_reference(student, ref):
 def test_bce_with_logits_large_logits_stay_finite(student, ref):
     z = np.array([1e4, -1e4, 1e4, -1e4, 800.0, -750.0, 35.0, -35.0])
     y = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0])
-    loss, dz = unpack(student.bce_with_logits(z, y), 2, "bce_with_logits")
+    loss, dz = unpack(call_quietly(student.bce_with_logits, z, y), 2, "bce_with_logits")  # no overflow warning
     loss = as_float("loss", loss)
     hint = "compute the loss from the logits (e.g. max(z, 0) - z*y + log1p(exp(-|z|))), not log(sigmoid(z))"
     assert np.isfinite(loss), f"loss is not finite for logits of magnitude 1e4; {hint}"

@@ -5,10 +5,12 @@ first through call_unchanged (which also proves the inputs are left alone) and t
 through call_each; a numerical gradient is one numeric_grad_call.
 """
 
+import itertools
+
 import numpy as np
 
-from grader.checks import (as_float, assert_close, assert_scalar, assert_shape, call_each, call_unchanged, graded,
-                           numeric_grad_call, unpack)
+from grader.checks import (as_float, assert_close, assert_scalar, assert_shape, call_each, call_quietly, call_unchanged,
+                           graded, numeric_grad_call, unpack)
 
 SEEDS = (0, 1, 2)
 
@@ -64,7 +66,8 @@ def test_softmax_large_logits_are_stable(student, ref):
                   [-1e4, -1e4, -1e4],
                   [1e4, 1e4, 0.0],
                   [3.0, -1e4, 2.0]])
-    P = student.softmax(Z)
+    # the module's docstring asks for no overflow at these logits: an overflow masked in the output still fails
+    P = call_quietly(student.softmax, Z)
     assert_shape("softmax(Z)", P, Z.shape)
     hint = "subtract each row's max before exp (softmax is unchanged by a shift); exp(1e4) overflows"
     assert np.all(np.isfinite(np.asarray(P, dtype=np.float64))), f"softmax(Z) has NaN or inf entries; {hint}"
@@ -89,7 +92,8 @@ def test_softmax_cross_entropy_matches_reference(student, ref):
 def test_softmax_cross_entropy_large_logits(student, ref):
     Z = np.array([[1e4, -1e4, 3.2], [-1e4, 1e4, 0.0], [5e3, 5e3, -5e3], [1.0, 2.0, 3.0]])
     y = np.array([2, 1, 0, 0])
-    loss, dZ = unpack(student.softmax_cross_entropy(Z, y), 2, "softmax_cross_entropy")
+    # no overflow and no log(0) (the module's docstring), even where the output would hide it
+    loss, dZ = unpack(call_quietly(student.softmax_cross_entropy, Z, y), 2, "softmax_cross_entropy")
     loss = as_float("loss", loss)
     hint = "use log-softmax via log-sum-exp with the max shift, not log(softmax(Z))"
     assert np.isfinite(loss), f"loss is not finite for logits of magnitude 1e4; {hint}"
@@ -237,3 +241,168 @@ def test_softmax_regression_train_history(student, ref):
         'history["loss"] should decrease over training'
     obj = _objective(X, y, np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64), 0.01, ref)
     assert abs(loss[-1] - obj) <= 0.1 * obj, 'history["loss"] should track the regularized training loss'
+
+
+# ---- every way mini-batch SGD can visit a few samples
+
+def _visit_orders(n, batch_size):
+    """One visiting order per distinct way an epoch can split n samples into mini-batches of ``batch_size``
+    consecutive samples of a shuffled order (the last batch smaller): orders putting the same samples in the
+    same batches give the same step, whatever the order inside a batch."""
+    orders = {}
+    for order in itertools.permutations(range(n)):
+        orders.setdefault(tuple(frozenset(order[s:s + batch_size]) for s in range(0, n, batch_size)), order)
+    return np.array(list(orders.values()))
+
+
+def _log_softmax(Z):
+    shifted = Z - np.max(Z, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def _every_sgd_run(X, y, num_classes, *, lr, epochs, batch_size, reg):
+    """Mini-batch SGD on softmax cross-entropy + 0.5*reg*sum(W**2) from W = 0, b = 0, for every possible
+    sequence of per-epoch visiting orders at once. Returns, one row per sequence: theta (S, D*C + C), W
+    flattened then b; the objective after each epoch (S, epochs); and each epoch's mean over its mini-batches
+    of the mini-batch objective before the step (S, epochs), the other history accepted."""
+    n, d = X.shape
+    orders, onehot = _visit_orders(n, batch_size), np.eye(num_classes)[y]
+    W, b = np.zeros((1, d, num_classes)), np.zeros((1, num_classes))
+    after, mean = np.zeros((1, 0)), np.zeros((1, 0))
+    for _ in range(epochs):
+        runs = len(W)
+        W, b, after, mean = (np.repeat(a, len(orders), axis=0) for a in (W, b, after, mean))
+        order = np.tile(orders, (runs, 1))  # run r visits its samples in order[r] this epoch
+        batch_objectives = []
+        for start in range(0, n, batch_size):
+            idx = order[:, start:start + batch_size]
+            log_p = _log_softmax(np.einsum("rbd,rdc->rbc", X[idx], W) + b[:, None, :])
+            batch_objectives.append(-np.mean(np.sum(onehot[idx] * log_p, axis=-1), axis=1)
+                                    + 0.5 * reg * np.sum(W ** 2, axis=(1, 2)))
+            dZ = (np.exp(log_p) - onehot[idx]) / idx.shape[1]
+            W, b = W - lr * (np.einsum("rbd,rbc->rdc", X[idx], dZ) + reg * W), b - lr * dZ.sum(axis=1)
+        log_p = _log_softmax(np.einsum("nd,rdc->rnc", X, W) + b[:, None, :])
+        objective = -np.mean(np.sum(onehot * log_p, axis=-1), axis=1) + 0.5 * reg * np.sum(W ** 2, axis=(1, 2))
+        after, mean = np.column_stack([after, objective]), np.column_stack([mean, np.mean(batch_objectives, 0)])
+    return np.column_stack([W.reshape(len(W), -1), b]), after, mean
+
+
+def _lr(X, reg, *, full_batch=False):
+    """1.5 / L, where L bounds the curvature of every mini-batch objective: softmax cross-entropy's Hessian in the
+    logits is at most 1/2, so L = max_i ||(x_i, 1)||^2 / 2 + reg, or the largest eigenvalue of (X, 1)^T (X, 1) / N
+    over 2, plus reg, for the full batch. With lr < 2 / L every SGD step is nonexpansive (the objectives are
+    convex), so runs from two starting points end no farther apart than they began."""
+    X1 = np.column_stack([X, np.ones(len(X))])
+    curvature = np.linalg.eigvalsh(X1.T @ X1 / len(X))[-1] if full_batch else np.max(np.sum(X1 ** 2, axis=1))
+    return 1.5 / (0.5 * curvature + reg)
+
+
+# The docstring starts from W = 0, b = 0; a tiny random start (the corpus's 0.001 * standard normal W) is
+# accepted too. SGD steps being nonexpansive, such a start ends within 0.001 * ||N(0, I_DC)|| of the zero
+# start's run: below PARAM_TOL unless a chi-square with D*C <= 12 degrees of freedom exceeds 100 (probability
+# below 1e-15). Its history moves by about the objective's gradient times that: 1e-3 at most here.
+PARAM_TOL, HISTORY_TOL = 0.01, 0.04
+
+
+def _theta(result, d, c):
+    W, b, history = unpack(result, 3, "softmax_regression_train")
+    assert_shape("W", W, (d, c))
+    assert_shape("b", b, (c,))
+    theta = np.append(np.asarray(W, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64))
+    assert np.all(np.isfinite(theta)), "W or b has NaN or infinite entries"
+    return theta, history
+
+
+def _history(history, epochs):
+    """history["loss"] as a float array of one entry per epoch."""
+    assert isinstance(history, dict) and "loss" in history, 'history must be a dict with the key "loss"'
+    loss = history["loss"]
+    assert isinstance(loss, (list, tuple, np.ndarray)), 'history["loss"] must be a list or array'
+    loss = np.asarray(loss)
+    assert loss.shape == (epochs,), \
+        f'history["loss"] must have one entry per epoch ({epochs}), got shape {loss.shape}'
+    assert loss.dtype.kind in "iuf", 'history["loss"] must hold numbers'
+    return loss.astype(np.float64)
+
+
+_NOT_A_RUN = ("W, b: no order of visiting the samples gives this result. Every epoch must visit each sample exactly "
+              "once, taking one step per mini-batch of batch_size consecutive samples of a shuffled order; when "
+              "batch_size does not divide N the last mini-batch is smaller, and its gradient is averaged over its "
+              "own samples; the step is lr * (gradient of the mini-batch loss + reg * W), and b is not regularized")
+_TINY = (np.array([[1.5, 0.2], [-0.8, 1.9], [0.6, -1.4]]), np.array([0, 1, 2]))
+_FOUR = (np.array([[0.9, -0.4], [-1.3, 0.7], [0.2, 1.6], [-0.5, -1.1]]), np.array([2, 0, 1, 0]))
+
+
+def _skewed_blobs(seed, n=60, classes=4, dim=3):
+    """Overlapping Gaussian blobs with unequal class priors, so that the bias matters."""
+    rng = np.random.default_rng(400 + seed)
+    y = rng.choice(classes, n, p=[0.6, 0.25, 0.1, 0.05])
+    return rng.standard_normal((classes, dim))[y] + rng.standard_normal((n, dim)), y
+
+
+@graded("softmax_regression_train", weight=1)
+def test_softmax_regression_train_full_batch_matches_reference(student, ref):
+    # With batch_size >= N every epoch is one full-batch step whatever the shuffle, so the run is deterministic.
+    # A regularized bias, a reg gradient scaled wrongly or an epoch without its step end 0.08 or more from the
+    # reference (PARAM_TOL is 0.01), a history without the L2 term 0.07 or more off (HISTORY_TOL is 0.04); a
+    # 0.001 * standard normal start ends 2e-4 or less away, its history 5e-5 or less.
+    cases = []
+    for seed, reg, batch_size in zip(SEEDS, (0.5, 1.0, 2.0), (60, 60, 75)):
+        X, y = _skewed_blobs(seed)
+        cases.append(((X, y, 4), dict(lr=_lr(X, reg, full_batch=True), epochs=4, batch_size=batch_size, reg=reg)))
+    calls = [(args, dict(kw, rng=np.random.default_rng(seed))) for seed, (args, kw) in zip(SEEDS, cases)]
+    for seed, ((X, y, c), kw), result in zip(SEEDS, cases, _each(student.softmax_regression_train, calls)):
+        theta, history = _theta(result, X.shape[1], c)
+        W_ref, b_ref, history_ref = ref.softmax_regression_train(X, y, c, rng=np.random.default_rng(seed), **kw)
+        assert np.linalg.norm(theta - np.append(W_ref.ravel(), b_ref)) <= PARAM_TOL, (
+            "W, b differ from the reference's after full-batch steps (batch_size >= N); the step is "
+            "lr * (gradient of the softmax loss + reg * W) for W and lr * (gradient of the loss) for b")
+        loss = _history(history, kw["epochs"])
+        # with one mini-batch per epoch, its objective before the step is the objective before the epoch
+        before = np.append(np.log(c), history_ref["loss"][:-1])
+        assert min(np.max(np.abs(loss - history_ref["loss"])), np.max(np.abs(loss - before))) <= HISTORY_TOL, \
+            'history["loss"][e] is the softmax loss + 0.5*reg*sum(W**2) on all the data after epoch e'
+
+
+@graded("softmax_regression_train", weight=1)
+def test_softmax_regression_train_visits_every_sample_once_per_epoch(student):
+    # N not divisible by batch_size: the last mini-batch is smaller. Dropping it, regularizing b, scaling the reg
+    # gradient wrongly (also by dividing it by the batch size) or recording the history before each epoch gives
+    # a result no visiting order gives: on at least one seed each ends 0.1 or more from every run (PARAM_TOL is
+    # 0.01) or its history 0.2 or more off (HISTORY_TOL is 0.04); a 0.001 * standard normal start ends 7e-4 or
+    # less from its run, its history 3e-4 or less.
+    cases = [(_TINY, dict(epochs=3, batch_size=2, reg=0.5)), (_FOUR, dict(epochs=2, batch_size=3, reg=0.3))]
+    cases = [((X, y, 3), dict(kw, lr=_lr(X, kw["reg"]))) for (X, y), kw in cases]
+    calls = [(args, dict(kw, rng=np.random.default_rng(seed))) for args, kw in cases for seed in range(4)]
+    results = _each(student.softmax_regression_train, calls)
+    for i, ((X, y, c), kw) in enumerate(cases):
+        thetas, after, mean = _every_sgd_run(X, y, c, **kw)
+        for result in results[4 * i:4 * i + 4]:
+            theta, history = _theta(result, X.shape[1], c)
+            distance = np.linalg.norm(thetas - theta, axis=1)
+            assert distance.min() <= PARAM_TOL, _NOT_A_RUN
+            run = int(np.argmin(distance))  # runs of different orders end more than 2 * PARAM_TOL apart here
+            loss = _history(history, kw["epochs"])
+            assert min(np.max(np.abs(loss - after[run])), np.max(np.abs(loss - mean[run]))) <= HISTORY_TOL, \
+                'history["loss"][e] is the softmax loss + 0.5*reg*sum(W**2) on all the data after epoch e'
+
+
+@graded("softmax_regression_train", weight=1)
+def test_softmax_regression_train_reshuffles_every_epoch(student):
+    # 3 samples visited one at a time for 3 epochs: 6**3 = 216 equally likely sequences of orders, each ending
+    # at least 6e-3 from the others (checked offline). 20 runs with a fresh order every epoch give 10 or more
+    # distinct results except with probability 2.1e-13, whatever valid way rng draws the orders (a random start
+    # only makes results more distinct); shuffling once before training gives at most 6, never shuffling 1.
+    X, y = _TINY
+    kw = dict(lr=_lr(X, 0.5), epochs=3, batch_size=1, reg=0.5)
+    thetas, _, _ = _every_sgd_run(X, y, 3, **kw)
+    results = call_each(student.softmax_regression_train,
+                        [((X, y, 3), dict(kw, rng=np.random.default_rng(seed))) for seed in range(20)])
+    distinct = []
+    for result in results:
+        theta, _ = _theta(result, 2, 3)
+        assert np.min(np.linalg.norm(thetas - theta, axis=1)) <= PARAM_TOL, _NOT_A_RUN
+        if all(np.linalg.norm(theta - other) > 1e-6 for other in distinct):
+            distinct.append(theta)
+    assert len(distinct) >= 10, (f"20 runs with different rng seeds gave only {len(distinct)} different results: "
+                                 "draw a new random order of the samples with rng at the start of every epoch")

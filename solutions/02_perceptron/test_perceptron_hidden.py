@@ -122,6 +122,7 @@ def test_gate_params_nor(student):
 @graded("xor", weight=1)
 def test_xor_truth_table(student):
     out = student.xor(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]))
+    _integer("xor(x1, x2)", out)  # like step and perceptron, xor returns an integer array (not bool or float)
     assert_equal("xor(x1, x2)", out, XOR)
 
 
@@ -131,8 +132,10 @@ def test_xor_random_arrays(student):
         rng = np.random.default_rng(seed)
         x1, x2 = rng.integers(0, 2, 11 + seed), rng.integers(0, 2, 11 + seed)
         out = call_unchanged(student.xor, x1, x2)
+        _integer("xor(x1, x2) for integer inputs", out)
         assert_equal("xor(x1, x2) for integer inputs", out, x1 ^ x2)
         out = call_unchanged(student.xor, x1.astype(np.float64), x2.astype(np.float64))
+        _integer("xor(x1, x2) for float 0./1. inputs", out)
         assert_equal("xor(x1, x2) for float 0./1. inputs", out, x1 ^ x2)
 
 

@@ -416,6 +416,277 @@ def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, 
         losses.append(softmax_cross_entropy(X @ W + b, y)[0] + 0.5 * reg * np.sum(W**2))
     return W, b, {"loss": np.array(losses)}
 '''),
+    # ---- stability: right values, but a warning on the way (the spec: no overflow warning)
+    "sigmoid_naive_overflow_warning": ("sigmoid", '''
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))   # exp(1e4) overflows to inf with a RuntimeWarning; the values stay right
+'''),
+    "sigmoid_where_both_branches": ("sigmoid", '''
+def sigmoid(z):
+    # np.where evaluates both branches everywhere: exp overflows, and inf / inf warns too
+    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
+'''),
+    "bce_sigmoid_inline_overflows": ("bce_with_logits", '''
+def bce_with_logits(z, y):
+    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+    return float(loss), (1.0 / (1.0 + np.exp(-z)) - y) / z.size
+'''),
+    "softmax_overflow_then_fallback": ("softmax", '''
+def softmax(Z):
+    e = np.exp(Z)                      # the plain formula first (overflows, with a warning) ...
+    if not np.all(np.isfinite(e)):     # ... and the shifted one only once it did
+        e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+'''),
+    "ce_log_of_softmax_where_fallback": ("softmax_cross_entropy", '''
+def softmax_cross_entropy(Z, y):
+    N = Z.shape[0]
+    P = softmax(Z)
+    shifted = Z - np.max(Z, axis=1, keepdims=True)
+    # log(P) where P > 0, log-softmax where P underflowed: right values, but np.where takes log(0) anyway
+    log_p = np.where(P > 0, np.log(P), shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True)))
+    dZ = P.copy()
+    dZ[np.arange(N), y] -= 1.0
+    return float(-np.mean(log_p[np.arange(N), y])), dZ / N
+'''),
+    # ---- mini-batch SGD: shuffling, the last smaller batch
+    "gd_shuffle_once": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    order = rng.permutation(N)            # shuffled once, not every epoch
+    for _ in range(epochs):
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(linear_forward(X[idx], w, b), y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(linear_forward(X, w, b), y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_drops_last_batch": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N - batch_size + 1, batch_size):   # the smaller last batch is skipped
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_grad_divided_by_batch_size": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            err = X[idx] @ w + b - y[idx]
+            w = w - lr * 2.0 * (X[idx].T @ err) / batch_size     # wrong for a smaller last batch
+            b = b - lr * 2.0 * float(np.sum(err)) / batch_size
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_separate_perms_X_y": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        Xs, ys = rng.permutation(X), rng.permutation(y)   # X and y shuffled independently
+        for start in range(0, N, batch_size):
+            _, dy = mse_loss(Xs[start:start + batch_size] @ w + b, ys[start:start + batch_size])
+            w = w - lr * (Xs[start:start + batch_size].T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    # ---- softmax regression: update, history and shuffling bugs an outcome-only test let through
+    "softmax_train_shuffle_once": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    order = rng.permutation(N)            # shuffled once, not every epoch
+    for _ in range(epochs):
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
+    "softmax_train_never_shuffles": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        for start in range(0, N, batch_size):
+            idx = np.arange(start, min(start + batch_size, N))   # always in the given order
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
+    "softmax_train_drop_last": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N - batch_size + 1, batch_size):   # the smaller last batch is skipped
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
+    "softmax_train_bias_regularized": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * (np.sum(dZ, axis=0) + reg * b)   # the bias regularized too
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * (float(np.sum(W**2)) + float(np.sum(b**2))))
+    return W, b, history
+'''),
+    "softmax_train_history_before_epoch": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))   # BEFORE the epoch
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+    return W, b, history
+'''),
+    "softmax_train_history_no_reg": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss)          # the L2 term is missing from the objective
+    history["loss"] = np.array(history["loss"])
+    return W, b, history
+'''),
+    "softmax_train_one_epoch_short": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for e in range(epochs):
+        order = rng.permutation(N)
+        if e > 0:   # off by one: the first epoch only records the loss
+            for start in range(0, N, batch_size):
+                idx = order[start:start + batch_size]
+                _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+                W = W - lr * (X[idx].T @ dZ + reg * W)
+                b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
+    "softmax_train_reg_grad_divided_by_batch": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W / len(idx))   # reg averaged like the loss: wrong
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
+    "softmax_train_reg_grad_double": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + 2 * reg * W)   # gradient of 0.5*reg*W^2 taken as 2*reg*W
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
+    "softmax_train_reg_grad_half": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + 0.5 * reg * W)     # gradient of 0.5*reg*W^2 taken as 0.5*reg*W
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
+    "softmax_train_global_np_random": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = np.random.permutation(N)   # global state, not rng
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -605,5 +876,118 @@ def cross_entropy(p, q):
 
 def kl_divergence(p, q):
     return np.sum(scipy.special.rel_entr(p, q), axis=-1)
+''',
+    "sigmoid_logaddexp": '''
+def sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=np.float64)))   # exp(-1e4) underflows silently
+''',
+    "bce_log_expit": '''
+import scipy.special  # the reference no longer imports it; students may
+def bce_with_logits(z, y):
+    loss = -np.mean(y * scipy.special.log_expit(z) + (1 - y) * scipy.special.log_expit(-z))
+    return loss, (scipy.special.expit(z) - y) / len(y)
+''',
+    "softmax_exp_over_sum_keepdims_last": '''
+def softmax(Z):
+    Z = np.asarray(Z, dtype=float)
+    m = Z.max(axis=-1)[..., None]
+    e = np.exp(Z - m)
+    return e / e.sum(axis=-1)[..., None]
+
+def softmax_cross_entropy(Z, y):
+    N = len(y)
+    m = Z.max(axis=1, keepdims=True)
+    lse = (m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True))).ravel()
+    loss = np.mean(lse - np.take_along_axis(Z, y[:, None], axis=1).ravel())
+    dZ = softmax(Z)
+    dZ[np.arange(N), y] -= 1
+    return loss, dZ / N
+''',
+    "gd_argsort_random": '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w = np.zeros(D); b = np.zeros(())
+    losses = np.empty(epochs)
+    for e in range(epochs):
+        order = np.argsort(rng.random(N))      # a uniformly random order, drawn another way
+        Xs, ys = X[order], y[order]
+        for s in range(0, N, batch_size):
+            xb, yb = Xs[s:s + batch_size], ys[s:s + batch_size]
+            g = 2.0 * (xb @ w + b - yb) / len(yb)
+            w = w - lr * np.einsum("n,nd->d", g, xb)
+            b = b - lr * g.sum()
+        losses[e] = np.mean((X @ w + b - y) ** 2)
+    return w, b, losses
+''',
+    "gd_joint_shuffle_rows": '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    data = np.column_stack([X, y])
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        rng.shuffle(data)            # in place on a private copy, rows stay aligned
+        for s in range(0, N, batch_size):
+            xb, yb = data[s:s + batch_size, :D], data[s:s + batch_size, D]
+            _, dy = mse_loss(xb @ w + b, yb)
+            w = w - lr * xb.T @ dy
+            b = b - lr * dy.sum()
+        losses.append(float(np.mean((X @ w + b - y) ** 2)))
+    return w, b, losses
+''',
+    "gd_rng_spawn_child": '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    (child,) = rng.spawn(1)            # an independent child stream (NumPy's recommended way)
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = child.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+''',
+    "softmax_train_rng_spawn": '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    (child,) = rng.spawn(1)
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = child.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+''',
+    "softmax_train_permuted_copies": '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    N, D = X.shape
+    W, b = np.zeros((D, num_classes)), np.zeros(num_classes)
+    Y = np.eye(num_classes)[y]
+    losses = []
+    for _ in range(epochs):
+        perm = rng.permuted(np.arange(N))
+        Xs, Ys = X[perm], Y[perm]
+        for s in range(0, N, batch_size):
+            xb, yb = Xs[s:s + batch_size], Ys[s:s + batch_size]
+            Z = xb @ W + b
+            P = np.exp(Z - Z.max(axis=1, keepdims=True))
+            P /= P.sum(axis=1, keepdims=True)
+            G = (P - yb) / len(xb)
+            W -= lr * (xb.T @ G + reg * W)
+            b -= lr * G.sum(axis=0)
+        Z = X @ W + b
+        lse = Z.max(axis=1) + np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1))
+        losses.append(np.mean(lse - np.sum(Z * Y, axis=1)) + 0.5 * reg * np.sum(W * W))
+    return W, b, {"loss": losses}
 ''',
 }

@@ -69,6 +69,20 @@ def xor(x1, x2):
     x1[...] = 0
     return perceptron(np.stack([s1, s2], axis=-1), *gate_params("AND"))
 '''),
+    "xor_returns_bool": ("xor", '''
+def xor(x1, x2):
+    x = np.stack([x1, x2], axis=-1)
+    s1 = perceptron(x, *gate_params("NAND"))
+    s2 = perceptron(x, *gate_params("OR"))
+    return perceptron(np.stack([s1, s2], axis=-1), *gate_params("AND")).astype(bool)
+'''),
+    "xor_returns_float": ("xor", '''
+def xor(x1, x2):
+    x = np.stack([x1, x2], axis=-1)
+    s1 = perceptron(x, *gate_params("NAND"))
+    s2 = perceptron(x, *gate_params("OR"))
+    return perceptron(np.stack([s1, s2], axis=-1), *gate_params("AND")) * 1.0
+'''),
     "xor_mlp_output_or": ("xor_mlp_params", '''
 def xor_mlp_params():
     W1 = np.array([[-0.5, 0.5], [-0.5, 0.5]])
@@ -215,6 +229,12 @@ def xor(x1, x2):
     W1, b1, W2, b2 = xor_mlp_params()
     x = np.column_stack([x1, x2])
     return step(step(x @ W1 + b1) @ W2 + b2)
+''',
+    "xor_uint8": '''
+def xor(x1, x2):
+    x = np.column_stack([x1, x2])
+    hidden = np.column_stack([perceptron(x, *gate_params("NAND")), perceptron(x, *gate_params("OR"))])
+    return perceptron(hidden, *gate_params("AND")).astype(np.uint8)   # any integer dtype is an integer array
 ''',
     "xor_mlp_other_weights": '''
 def xor_mlp_params():
