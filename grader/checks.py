@@ -22,18 +22,13 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
 from typing import Any, Callable
 
 import numpy as np
 
 from grader.errors import GlobalRandomUsed, StudentError
 from grader.loading import parameter_names
-from grader.steps import run_steps
-
-# numpy's default error handling, whatever the student's module set with np.seterr: underflow
-# (harmless, and common in stable formulas) stays silent.
-_NUMPY_DEFAULT_ERRORS = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
+from grader.steps import call_recording_warnings, run_steps
 
 __all__ = [
     "graded",
@@ -279,9 +274,7 @@ def call_quietly(fn: Callable, *args, **kwargs):
     if quietly is not None:
         result, caught = quietly(args, kwargs)
     else:
-        with warnings.catch_warnings(record=True) as records, np.errstate(**_NUMPY_DEFAULT_ERRORS):
-            warnings.simplefilter("always")
-            result = fn(*args, **kwargs)
+        result, records = call_recording_warnings(fn, args, kwargs)
         caught = [f"{r.category.__name__}: {r.message}" for r in records]
     if caught:
         raise AssertionError(f"{name} emitted a warning ({caught[0]}): a numerically stable version emits "

@@ -1,13 +1,31 @@
-"""The step loop behind ``checks.iterate``, shared by the worker and plain pytest.
+"""What the worker and plain pytest both run: the step loop behind ``checks.iterate`` and the
+warning recorder behind ``checks.call_quietly``.
 
-Imported by the worker, so it imports nothing (the worker carries only the standard library, numpy
-and grader.codec); keeping one copy means a loop graded in the worker and the same loop run
-in-process under plain pytest cannot drift apart.
+Imported by the worker, so it imports only the standard library and numpy (all the worker
+carries besides grader.codec); keeping one copy means a call graded in the worker and the same
+call run in-process under plain pytest cannot drift apart.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
+
+import numpy as np
+
+# numpy's default error handling, whatever the student's module set with np.seterr: underflow
+# (harmless, and common in stable formulas) stays silent.
+_NUMPY_DEFAULT_ERRORS = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
+
+
+def call_recording_warnings(fn: Callable, args, kwargs: dict) -> tuple[Any, list]:
+    """``fn(*args, **kwargs)`` and every warning it emitted (``warnings.WarningMessage`` records),
+    numpy's floating-point ones included, even where the module silenced them with ``np.seterr``
+    or numpy would show each only once per line."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(**_NUMPY_DEFAULT_ERRORS):
+        warnings.simplefilter("always")
+        value = fn(*args, **kwargs)
+    return value, list(caught)
 
 
 def run_steps(fn: Callable, args: list, kwargs: dict, steps: list, carry: list,

@@ -23,17 +23,13 @@ import os
 import socket
 import sys
 import traceback
-import warnings
 
 import numpy as np
 
 from grader import codec
-from grader.steps import run_steps
+from grader.steps import call_recording_warnings, run_steps
 
 _MAX_MESSAGE_TEXT = 400
-# numpy's default error handling, whatever the student's module set with np.seterr: underflow
-# (harmless, and common in stable formulas) stays silent.
-_NUMPY_DEFAULT_ERRORS = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
 _MAX_WARNINGS = 3
 
 
@@ -212,7 +208,7 @@ class _Worker:
         caught: list = []
         try:
             if msg.get("quiet"):
-                value, caught = _quietly(fn, args, kwargs)
+                value, caught = call_recording_warnings(fn, args, kwargs)
             else:
                 value = fn(*args, **kwargs)
         except BaseException as err:  # noqa: B036 - SystemExit/KeyboardInterrupt only cost this call
@@ -271,15 +267,6 @@ class _Worker:
             return
         self.send({"op": "result", "id": call_id, "ok": True, "value": outputs,
                    "global_random": self.global_random.snapshot() != global_before})
-
-
-def _quietly(fn, args: list, kwargs: dict) -> tuple:
-    """Call ``fn`` recording every warning it emits, numpy's floating-point ones included (even
-    where the module turned them off with ``np.seterr``, or numpy would show each only once)."""
-    with warnings.catch_warnings(record=True) as caught, np.errstate(**_NUMPY_DEFAULT_ERRORS):
-        warnings.simplefilter("always")
-        value = fn(*args, **kwargs)
-    return value, list(caught)
 
 
 def _describe_warning(record, module_path: str) -> dict:
