@@ -120,7 +120,7 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
 
     if out:
         check_writable(Path(out))  # before grading, not after
-    result = grade_submission(obj.root, obj.course, Path(submission), list(dict.fromkeys(ids)) or None)
+    result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
     times = resolve_times(Path(submission), result.submission, obj.course, submitted_at, times_file)
     if times:
         result = apply_late_penalties(result, obj.course, times)
@@ -152,7 +152,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     from grader.batch import grade_all as run_batch
     from grader.batch import gradebook_csv, summary
 
-    chosen = list(dict.fromkeys(ids)) or [a.id for a in obj.course.assignments]  # -a X -a X: one column
+    chosen = list(dict.fromkeys(ids)) or [a.id for a in obj.course.assignments]  # -a X -a X: one column, one plot
     out_path = Path(out)
     journal_path = Path(journal) if journal else out_path.with_name(out_path.name + ".journal")
     # Every output is checked before grading: a class can take an hour, and a typo must not cost it.

@@ -76,7 +76,7 @@ def _shadow_git_dir(git_dir: Path, shadow: Path) -> dict[str, str]:
     """
     for name in ("HEAD", "packed-refs", "shallow"):
         source = git_dir / name
-        if source.is_file():
+        if source.is_file() and not source.is_symlink():  # a link could make git print what it points at
             shutil.copyfile(source, shadow / name)
     for name in ("objects", "refs"):
         if (git_dir / name).is_dir():
