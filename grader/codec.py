@@ -30,6 +30,11 @@ import msgpack
 import numpy as np
 
 MAX_MESSAGE = 512 * 1024 * 1024  # bytes: far above any legitimate test value
+# Values (containers, numbers, strings, arrays...) in one message. Each costs the decoder 30 to 120
+# bytes of Python objects for as little as 1 byte of message, so a message of MAX_MESSAGE bytes of
+# empty lists would cost about 30 GB; this bound keeps any message below about 120 MB of objects.
+# A legitimate message holds a few thousand at most (arrays are one value each, whatever their size).
+MAX_VALUES = 1_000_000
 _ALLOWED_KINDS = set("biufc")
 _BITGENS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM, "Philox": np.random.Philox,
             "SFC64": np.random.SFC64, "MT19937": np.random.MT19937}
@@ -247,7 +252,65 @@ def decode(data: bytes | bytearray, resolve: Callable[[Tagged], Any] | None = No
         except (ValueError, TypeError, msgpack.UnpackException, RecursionError, struct.error) as err:
             raise CodecError(f"malformed message ({type(err).__name__})") from None
 
-    return unpack(bytes(data) if isinstance(data, bytearray) else data)
+    data = bytes(data) if isinstance(data, bytearray) else data
+    if len(data) > MAX_VALUES:  # a message holds at most one value per byte: only a longer one can exceed it
+        try:
+            _count_values(memoryview(data))
+        except RecursionError:
+            raise CodecError("malformed message (nested too deeply)") from None
+    return unpack(data)
+
+
+# MessagePack headers: first byte -> (bytes of length field or fixed payload, kind). Kinds: "fixed"
+# (payload of the given size), "bin"/"str" (length field, then that many bytes), "ext" (length
+# field, type byte, payload), "array"/"map" (count field, then that many values or pairs).
+_FIXED = {0xc0: 0, 0xc2: 0, 0xc3: 0, 0xca: 4, 0xcb: 8, 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8,
+          0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8, 0xd4: 2, 0xd5: 3, 0xd6: 5, 0xd7: 9, 0xd8: 17}
+_SIZED = {0xc4: (1, "bin"), 0xc5: (2, "bin"), 0xc6: (4, "bin"), 0xd9: (1, "bin"), 0xda: (2, "bin"),
+          0xdb: (4, "bin"), 0xc7: (1, "ext"), 0xc8: (2, "ext"), 0xc9: (4, "ext"),
+          0xdc: (2, "array"), 0xdd: (4, "array"), 0xde: (2, "map"), 0xdf: (4, "map")}
+_NESTED = (_TUPLE, _REF, _RNG)  # extension types whose payload is itself MessagePack
+
+
+def _count_values(data: memoryview, budget: list | None = None) -> None:
+    """Walk ``data``'s MessagePack headers without building anything and raise CodecError when it
+    holds more than MAX_VALUES values (counting those inside nested extension payloads). Malformed
+    data is left for the real decoder to reject."""
+    budget = [MAX_VALUES] if budget is None else budget
+    pos, pending, end = 0, 1, len(data)
+    while pending and pos < end:
+        pending -= 1
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise CodecError(f"the message holds more than {MAX_VALUES:,} values")
+        head = data[pos]
+        pos += 1
+        if head <= 0x7f or head >= 0xe0:
+            continue
+        if head <= 0x8f:
+            pending += 2 * (head & 0x0f)
+        elif head <= 0x9f:
+            pending += head & 0x0f
+        elif head <= 0xbf:
+            pos += head & 0x1f
+        elif head in _FIXED:
+            if 0xd4 <= head <= 0xd8 and data[pos] in _NESTED:
+                _count_values(data[pos + 1:pos + _FIXED[head]], budget)
+            pos += _FIXED[head]
+        elif head in _SIZED:
+            width, kind = _SIZED[head]
+            size = int.from_bytes(data[pos:pos + width], "big")
+            pos += width
+            if kind == "bin":
+                pos += size
+            elif kind == "ext":
+                if pos < end and data[pos] in _NESTED:
+                    _count_values(data[pos + 1:pos + 1 + size], budget)
+                pos += 1 + size
+            else:
+                pending += 2 * size if kind == "map" else size
+        else:
+            return  # 0xc1 (never used): malformed
 
 
 def _seed_state(bit_generator) -> dict | None:

@@ -127,6 +127,53 @@ def test_garbage_and_unknown_extensions_are_codec_errors_not_crashes():
             codec.decode(raw)
 
 
+def _values(obj) -> int:
+    """How many MessagePack values ``obj`` (decoded with raw ExtTypes) holds, nested payloads included."""
+    if isinstance(obj, msgpack.ExtType):
+        return 1 + (_values(_raw(obj.data)) if obj.code in (codec._TUPLE, codec._REF, codec._RNG) else 0)
+    if isinstance(obj, dict):
+        return 1 + sum(_values(k) + _values(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return 1 + sum(_values(v) for v in obj)
+    return 1
+
+
+def _raw(data):
+    return msgpack.unpackb(data, ext_hook=msgpack.ExtType, raw=True, strict_map_key=False)
+
+
+def test_value_count_reads_every_kind_of_header(monkeypatch):
+    # Every MessagePack header the packer can write, at each size class, and nested extension
+    # payloads: the header walk must count exactly what a full decode builds.
+    nested = [codec._TUPLE, 2, codec._RNG]
+    message = [0, -1, 127, 128, 255, 256, 65536, 2 ** 32, 2 ** 63, -33, -129, -40000, -2 ** 31 - 1, -2 ** 40,
+               1.5, None, True, False, "", "a" * 40, "a" * 300, "a" * 70000, b"", b"x" * 300, b"x" * 70000,
+               list(range(20)), {i: [i] for i in range(20)}, [0] * 70000, {i: None for i in range(70000)},
+               *[msgpack.ExtType(code, msgpack.packb(list(range(n)))) for code in nested for n in (0, 3, 100, 300, 30000)],
+               *[msgpack.ExtType(2, b"x" * n) for n in (1, 2, 4, 8, 16, 5, 300, 70000)],
+               codec.encode((np.arange(3.0), (1, [2, {"k": 3}]))), np.random.default_rng(1)]
+    message[-2] = _raw(message[-2])
+    message[-1] = _raw(codec.encode(message[-1]))
+    data = msgpack.packb(message, use_bin_type=True)
+    expected = _values(_raw(data))
+    monkeypatch.setattr(codec, "MAX_VALUES", expected)
+    codec._count_values(memoryview(data))
+    monkeypatch.setattr(codec, "MAX_VALUES", expected - 1)
+    with pytest.raises(codec.CodecError, match="more than"):
+        codec._count_values(memoryview(data))
+
+
+def test_a_message_of_a_million_tiny_values_is_refused_before_it_is_built():
+    # 30 M empty lists are 30 MB of message but about 2 GB of Python objects once decoded. A message
+    # with at most one value per byte under the limit is decoded without the walk.
+    bomb = b"\xdd" + (1_200_000).to_bytes(4, "big") + b"\x90" * 1_200_000
+    with pytest.raises(codec.CodecError, match="more than 1,000,000 values"):
+        codec.decode(bomb)
+    nested = codec.encode([(np.zeros(300_000), [[]] * 1000)])
+    assert len(nested) > codec.MAX_VALUES
+    assert codec.decode(nested)[0][1] == [[]] * 1000
+
+
 def test_unencodable_values_use_the_fallback_or_fail():
     with pytest.raises(codec.CodecError, match="cannot send"):
         codec.encode([lambda: 1])
