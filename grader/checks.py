@@ -21,7 +21,9 @@ plain pytest.
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -47,6 +49,7 @@ __all__ = [
     "call_each",
     "iterate",
     "describe",
+    "memoized",
 ]
 
 
@@ -315,6 +318,61 @@ def _fresh_generators(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(_fresh_generators(v) for v in value)
     return value
+
+
+def _memo_key(value: Any) -> Any:
+    """A hashable key equal for equal plain inputs (arrays by dtype, shape and bytes); TypeError for
+    anything else (a Generator, whose state a cached result would not advance)."""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biufc":
+        return ("nd", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, *(_memo_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", *((k, _memo_key(v)) for k, v in sorted(value.items())))
+    if value is None or type(value) in (bool, int, float, str, bytes, types.ModuleType):
+        return value
+    raise TypeError(f"memoized: cannot key a {type(value).__name__}")
+
+
+def _frozen(value: Any) -> Any:
+    """``value`` with its arrays made read-only, so a test that changed a cached result fails loudly
+    instead of handing the change to the next student."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _frozen(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _frozen(v)
+    return value
+
+
+def memoized(fn: Callable) -> Callable:
+    """Cache a test's own pure computation on fixed inputs (e.g. every possible run of a training
+    loop, a reference result on seeded data) for the rest of the grading process.
+
+    grade-all grades many students in one process with the hidden suites imported once, so a
+    deterministic expected value is then computed once per process instead of once per student.
+    Arguments must be plain values (numbers, strings, arrays, modules, and lists, tuples or dicts of
+    them); the cached result's arrays are read-only. Never use it on student calls or on anything
+    that draws from a Generator.
+    """
+    cache: dict = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        key = _memo_key((args, kwargs))
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        value = _frozen(fn(*args, **kwargs))
+        if len(cache) < 256:
+            cache[key] = value
+        return value
+
+    return wrapper
 
 
 def call_each(fn: Callable, calls: list[tuple[tuple, dict]], output: int | None = None) -> list:

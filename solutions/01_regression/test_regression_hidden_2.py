@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 
 from grader.checks import (as_float, assert_close, assert_scalar, assert_shape, call_each, call_quietly, call_unchanged,
-                           graded, numeric_grad_call, unpack)
+                           graded, memoized, numeric_grad_call, unpack)
 
 SEEDS = (0, 1, 2)
 
@@ -260,6 +260,7 @@ def _log_softmax(Z):
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
+@memoized  # fixed inputs: computed once per grading process, not once per student
 def _every_sgd_run(X, y, num_classes, *, lr, epochs, batch_size, reg):
     """Mini-batch SGD on softmax cross-entropy + 0.5*reg*sum(W**2) from W = 0, b = 0, for every possible
     sequence of per-epoch visiting orders at once. Returns, one row per sequence: theta (S, D*C + C), W
@@ -390,19 +391,19 @@ def test_softmax_regression_train_visits_every_sample_once_per_epoch(student):
 @graded("softmax_regression_train", weight=1)
 def test_softmax_regression_train_reshuffles_every_epoch(student):
     # 3 samples visited one at a time for 3 epochs: 6**3 = 216 equally likely sequences of orders, each ending
-    # at least 6e-3 from the others (checked offline). 20 runs with a fresh order every epoch give 10 or more
-    # distinct results except with probability 2.1e-13, whatever valid way rng draws the orders (a random start
-    # only makes results more distinct); shuffling once before training gives at most 6, never shuffling 1.
+    # at least 6e-3 from the others (checked offline). 12 runs with a fresh order every epoch end at 7 or more
+    # different runs except with probability 1.2e-8, whatever valid way rng draws the orders; shuffling once
+    # before training gives at most 6 (one per order), never shuffling 1, also from a tiny random start, since
+    # each result counts as the run it is nearest to.
     X, y = _TINY
     kw = dict(lr=_lr(X, 0.5), epochs=3, batch_size=1, reg=0.5)
     thetas, _, _ = _every_sgd_run(X, y, 3, **kw)
     results = call_each(student.softmax_regression_train,
-                        [((X, y, 3), dict(kw, rng=np.random.default_rng(seed))) for seed in range(20)])
-    distinct = []
+                        [((X, y, 3), dict(kw, rng=np.random.default_rng(seed))) for seed in range(12)])
+    runs = set()
     for result in results:
-        theta, _ = _theta(result, 2, 3)
-        assert np.min(np.linalg.norm(thetas - theta, axis=1)) <= PARAM_TOL, _NOT_A_RUN
-        if all(np.linalg.norm(theta - other) > 1e-6 for other in distinct):
-            distinct.append(theta)
-    assert len(distinct) >= 10, (f"20 runs with different rng seeds gave only {len(distinct)} different results: "
-                                 "draw a new random order of the samples with rng at the start of every epoch")
+        distance = np.linalg.norm(thetas - _theta(result, 2, 3)[0], axis=1)
+        assert distance.min() <= PARAM_TOL, _NOT_A_RUN
+        runs.add(int(np.argmin(distance)))
+    assert len(runs) >= 7, (f"12 runs with different rng seeds ended at only {len(runs)} of the possible results: "
+                            "draw a new random order of the samples with rng at the start of every epoch")
