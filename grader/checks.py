@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import operator
 import types
 from typing import Any, Callable
 
@@ -50,6 +51,7 @@ __all__ = [
     "iterate",
     "describe",
     "memoized",
+    "small_shape",
 ]
 
 
@@ -318,6 +320,20 @@ def _fresh_generators(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(_fresh_generators(v) for v in value)
     return value
+
+
+def small_shape(shape: Any, max_size: int = 1_000_000) -> tuple[int, ...]:
+    """``shape`` as a tuple of ints, for a test helper that the student's code calls with a shape
+    (e.g. an ``init(shape, rng)`` passed to the student's function): the helper runs in the
+    grader, so a shape of 10**5 x 10**5 must be refused, not allocated. ValueError unless it has
+    at most 8 non-negative dimensions and at most ``max_size`` elements."""
+    try:
+        dims = tuple(operator.index(d) for d in shape)
+    except TypeError:
+        raise ValueError("shape must be a tuple of integers") from None
+    if len(dims) > 8 or any(d < 0 for d in dims) or math.prod(dims) > max_size:
+        raise ValueError(f"shape must have at most 8 non-negative dimensions and {max_size} elements")
+    return dims
 
 
 def _memo_key(value: Any) -> Any:

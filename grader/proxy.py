@@ -45,6 +45,17 @@ class CallReply(NamedTuple):
     warnings: list[str]  # the warnings it emitted, when asked for
 
 
+def _array_bytes(value: Any) -> int:
+    """The bytes of every array in ``value`` (decoded from the worker: lists, tuples, dicts)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (list, tuple)):
+        return sum(_array_bytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_array_bytes(v) for v in value.values())
+    return 0
+
+
 def _warning_text(warning: dict) -> str:
     """E.g. "RuntimeWarning: overflow encountered in exp (line 12)"; numpy's messages name the
     operation, never a value."""
@@ -251,6 +262,8 @@ class Worker:
         try:
             if fn is None:
                 raise BoundaryError("unknown test helper")
+            if _array_bytes([args, kwargs]) > CALLBACK_REPLY_BYTES:
+                raise BoundaryError("the test helper's arguments are too large")
             reply = {"op": "callback_result", "ok": True, "value": fn(*args, **kwargs)}
         except Exception as err:  # the helper is test code; its failure goes back as an error
             reply = {"op": "callback_result", "ok": False, "error": type(err).__name__}

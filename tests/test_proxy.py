@@ -9,7 +9,7 @@ import pytest
 import types
 
 from grader.checks import (call_each, call_quietly, call_unchanged, expect_raises, iterate, numeric_grad,
-                           numeric_grad_call)
+                           numeric_grad_call, small_shape)
 from grader.errors import BoundaryError, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
 from grader.proxy import Handle, StudentModule, Worker
 from grader.runner import HiddenTest, run_test
@@ -42,6 +42,12 @@ def twice(f, x):
 
 def use_rng_callback(init, rng):
     return init((2, 2), rng), rng.random()
+
+def big_argument(f):
+    return f(np.zeros(5_000_000))  # 40 MB to a helper that runs in the grader
+
+def huge_shape(init, rng):
+    return init((100_000, 100_000), rng)
 
 def sysexit():
     raise SystemExit(0)
@@ -192,6 +198,21 @@ def test_test_callbacks_run_in_the_grader_and_sync_generators(student):
     rng, twin = np.random.default_rng(3), np.random.default_rng(3)
     w, after = student.use_rng_callback(lambda shape, r: r.standard_normal(shape), rng)
     assert np.array_equal(w, twin.standard_normal((2, 2))) and after == twin.random()
+
+
+def test_helpers_refuse_arguments_that_would_make_the_grader_allocate_without_bound(student):
+    ran = []
+    with pytest.raises(StudentError, match="helper function failed: BoundaryError"):
+        student.big_argument(lambda v: ran.append(v.shape))
+    assert ran == [], "an argument of more than 32 MB never reaches the helper"
+    init = lambda shape, r: r.standard_normal(small_shape(shape))  # noqa: E731 - as 05's test-defined inits
+    with pytest.raises(StudentError, match="helper function failed: ValueError"):
+        student.huge_shape(init, np.random.default_rng(0))
+    assert np.shape(student.use_rng_callback(init, np.random.default_rng(0))[0]) == (2, 2)
+    for bad in [(3, -1), (2.5,), 7, (1,) * 9, (10 ** 4, 10 ** 3)]:
+        with pytest.raises(ValueError):
+            small_shape(bad)
+    assert small_shape([np.int64(3), 4]) == (3, 4)
 
 
 def test_reference_functions_are_never_passed_to_students(student):
