@@ -101,7 +101,8 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "gradescope", "junit", "markdown"]),
               default="table", show_default=True, help="Output format.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the result to this file.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+              help="Write the result to this file ('-': standard output, the default).")
 @click.option("--submitted-at", metavar="TIME|git", default=None,
               help="Apply late penalties for a submission at this ISO 8601 time, or at SUBMISSION's commit date ('git').")
 @click.option("--times", "times_file", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -118,6 +119,8 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
     from grader.late import apply_late_penalties, resolve_times
     from grader.runner import grade_submission
 
+    if out == "-":  # the usual spelling of standard output
+        out = None
     if out:
         check_writable(Path(out))  # before grading, not after
     result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
@@ -153,6 +156,10 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     from grader.batch import gradebook_csv, summary
 
     chosen = list(dict.fromkeys(ids)) or [a.id for a in obj.course.assignments]  # -a X -a X: one column, one plot
+    if out == "-":
+        raise click.BadParameter("grade-all writes its gradebook to a file (its journal sits beside it); give a "
+                                 "file name, and use `grader grade` for one submission's result on stdout",
+                                 param_hint="'-o' / '--output'")
     out_path = Path(out)
     journal_path = Path(journal) if journal else out_path.with_name(out_path.name + ".journal")
     # Every output is checked before grading: a class can take an hour, and a typo must not cost it.

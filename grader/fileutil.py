@@ -36,6 +36,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             os.fchmod(fh.fileno(), mode)
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError) and err.filename is None:
+            err.filename = str(path)  # a full disk fails write() with no file name: say which output it was
         raise

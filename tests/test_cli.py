@@ -85,6 +85,17 @@ def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path,
     assert f"cannot write {tmp_path / 'r.json'}: No space left on device" in result.output
 
 
+def test_dash_output_is_stdout_for_grade_and_refused_by_grade_all(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    result = run("grade", str(sub), "-a", "02_perceptron", "--format", "json", "-o", "-")
+    assert result.exit_code == 0 and json.loads(result.output)["assignments"][0]["id"] == "02_perceptron"
+    result = run("grade-all", str(tmp_path), "-a", "02_perceptron", "-o", "-")
+    assert result.exit_code == 2 and "give a file name" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"], "no file named '-' (nor its journal) is written"
+
+
 def test_user_mistakes_give_one_line_messages_not_tracebacks(tmp_path):
     cases = [
         run("grade", str(tmp_path), "-a", "99_nothing"),

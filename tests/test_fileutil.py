@@ -25,3 +25,37 @@ def test_replacing_a_file_keeps_its_mode(tmp_path):
     write_atomic(path, b"new")
     assert path.read_bytes() == b"new" and _mode(path) == 0o664
     assert [p.name for p in tmp_path.iterdir()] == ["gradebook.csv"], "no temporary file is left behind"
+
+
+def test_a_full_disk_error_names_the_file_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    import errno
+
+    import grader.fileutil as fileutil
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, fd, mode):
+            self.fh = real_fdopen(fd, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def fileno(self):
+            return self.fh.fileno()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")  # as write() raises it: no file name
+
+    monkeypatch.setattr(fileutil.os, "fdopen", FullDisk)
+    path = tmp_path / "gradebook.csv"
+    try:
+        write_atomic(path, "a,b\n")
+    except OSError as err:
+        assert err.errno == errno.ENOSPC and err.filename == str(path)
+    else:
+        raise AssertionError("the write error was swallowed")
+    assert list(tmp_path.iterdir()) == []
