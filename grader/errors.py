@@ -62,3 +62,9 @@ class SubmissionError(Exception):
 
 class UserError(Exception):
     """A mistake by the person running the grader (bad path, bad course.yaml); shown without traceback."""
+
+
+class ConfinementFailed(UserError):
+    """The grader could not confine a worker process (a resource limit of the shell it runs in,
+    say): a fault of this machine, not of the submission, so grading stops instead of recording
+    zeros that a later run would reuse."""

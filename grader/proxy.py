@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from grader import codec
-from grader.errors import BoundaryError, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
+from grader.errors import BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
 from grader.loading import REF_PREFIX, parameter_names
 from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 
@@ -338,6 +338,13 @@ class Worker:
             except Exception:
                 pass
             desc = proc.exit_description()
+            reason = proc.confinement_error()
+            if reason is not None:
+                self._discard()
+                raise ConfinementFailed(f"the grader could not confine its worker process ({reason}), so it "
+                                        "stopped before grading anything more: fix the cause on this machine "
+                                        "(`grader doctor` checks every protection) and run the same command "
+                                        "again") from None
         self._discard()
         raise StudentCrash(f"{what} crashed the worker process ({desc}); it was restarted") from None
 

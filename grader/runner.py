@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.course import Assignment, Course
-from grader.errors import BoundaryError, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout, SubmissionError, UserError
+from grader.errors import BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout, SubmissionError, UserError
 from grader.loading import REF_PREFIX, import_path
 from grader.proxy import StudentModule, Worker
 from grader.results import AssignmentResult, SubmissionResult, TestResult, rounded
@@ -140,6 +140,8 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
         return "passed", ""
     except AssertionError as err:
         return "failed", _truncate(str(err) or f"a check of {test.function} failed")
+    except ConfinementFailed:
+        raise  # this machine's fault, not the student's: grading stops
     except StudentTimeout as err:
         return "timeout", _truncate(str(err))
     except StudentCrash as err:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import grader
 from grader import codec, confine, procs
-from grader.workerenv import CONFINEMENT_FAILED, base_env
+from grader.workerenv import CONFINEMENT_FAILED, CONFINEMENT_MARK, base_env
 
 OUTPUT_LIMIT = confine.OUTPUT_LIMIT
 CPU_BACKSTOP = confine.CPU_BACKSTOP
@@ -175,6 +175,17 @@ class WorkerProcess:
         """The worker's raw wait status once it has exited (None if still running after ``timeout``)."""
         return self.launch.wait(timeout)
 
+    def confinement_error(self) -> str | None:
+        """Why the worker could not be confined, if that is how it exited (the zygote wrote the
+        reason to its log before any student code ran), else None."""
+        status = self.launch.wait(0)
+        if status is None or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != CONFINEMENT_FAILED:
+            return None
+        for line in reversed(self.output_tail().splitlines()):
+            if line.startswith(CONFINEMENT_MARK):
+                return line[len(CONFINEMENT_MARK):].strip() or "unknown reason"
+        return "unknown reason"
+
     def exit_description(self) -> str:
         error = getattr(self.launch, "error", None)
         if error:
@@ -316,7 +327,7 @@ def spawn_plan() -> confine.Plan:
     global _spawn_plan
     with _spawn_lock:
         if _spawn_plan is None:
-            out = subprocess.run([sys.executable, "-I", "-m", "grader.probe"], env=base_env(), cwd="/",
+            out = subprocess.run([sys.executable, "-I", "-B", "-m", "grader.probe"], env=base_env(), cwd="/",
                                  capture_output=True, timeout=60, check=False)
             try:
                 _spawn_plan = confine.Plan(**json.loads(out.stdout))
@@ -360,7 +371,7 @@ class SpawnLaunch:
                             netns=True, rules=rules)
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, str(Path(grader.__file__).parent), "1" if plan.seccomp else "0",
+            [sys.executable, "-I", "-B", "-c", _BOOT, str(Path(grader.__file__).parent), "1" if plan.seccomp else "0",
              str(child.fileno()), *args],
             cwd=scratch, env=_scrubbed_env(scratch), stdin=subprocess.DEVNULL, stdout=log_fd,
             stderr=subprocess.STDOUT, pass_fds=(child.fileno(),), preexec_fn=preexec)

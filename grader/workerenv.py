@@ -7,6 +7,7 @@ grader's own imports); the grader's side of it needs only this module.
 from __future__ import annotations
 
 CONFINEMENT_FAILED = 111  # exit status of a worker whose confinement could not be applied
+CONFINEMENT_MARK = "grader: could not confine the worker:"  # how the zygote logs the reason
 
 
 def base_env() -> dict[str, str]:

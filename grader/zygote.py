@@ -43,10 +43,10 @@ import threading
 import time
 from pathlib import Path
 
-from grader.workerenv import CONFINEMENT_FAILED, base_env
+from grader.workerenv import CONFINEMENT_FAILED, CONFINEMENT_MARK, base_env
 
 BOOT_SECONDS = 60.0
-COMMAND = ("-I", "-m", "grader.zygote")  # arguments of the interpreter that becomes the zygote
+COMMAND = ("-I", "-B", "-m", "grader.zygote")  # the zygote's interpreter arguments (-B: it writes no .pyc)
 _MAX_PACKET = 1 << 16
 # A spawn that needs a preload (seconds of imports) waits until no request came for _DEFER_IDLE s
 # (the grader sends a submission's spawns a few ms apart), but never more than _DEFER_MAX s.
@@ -252,7 +252,7 @@ class _Server:
                 confine.confine(self.plan, scratch=scratch, memory_mb=int(msg["memory_mb"]), parent=zygote,
                                 spawn=False, netns=False)
             except BaseException as err:  # noqa: B036 - never run student code half-confined
-                os.write(2, f"grader: could not confine the worker: {err}\n".encode())
+                os.write(2, f"{CONFINEMENT_MARK} {type(err).__name__}: {err}\n".encode())
                 code = CONFINEMENT_FAILED
                 return
             # Nothing of the zygote's bookkeeping (other workers' pids, paths) stays reachable.

@@ -184,6 +184,40 @@ def test_the_console_script_keeps_exit_codes_and_output(course, tmp_path):
     assert failing.returncode == 1 and "unknown assignment 'nope'" in failing.stderr
 
 
+def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zeros(course, tmp_path):
+    """`ulimit -f 8` in the instructor's shell: the zygote cannot set the worker's file size limit.
+    That is this machine's fault, not the students': no zero may be journaled for a resumed batch to
+    reuse, and the grader must not truncate its own bytecode cache in the process either."""
+    import resource
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    source = {"02_perceptron": reference_source(course, "02_perceptron")}
+    make_submission(tmp_path / "class" / "alice", course, source)
+    make_submission(tmp_path / "class" / "bob", course, source)
+    base = [sys.executable, "-m", "grader", "--course", str(ROOT)]
+    one = subprocess.run([*base, "grade", str(tmp_path / "class" / "alice"), "-a", "02_perceptron"],
+                         capture_output=True, text=True, timeout=120, preexec_fn=small_files)
+    gradebook = tmp_path / "gradebook.csv"
+    batch = subprocess.run([*base, "grade-all", str(tmp_path / "class"), "-a", "02_perceptron", "-o", str(gradebook)],
+                           capture_output=True, text=True, timeout=120, preexec_fn=small_files)
+    for proc in (one, batch):
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "could not confine its worker process" in proc.stderr and "Traceback" not in proc.stderr
+    assert not gradebook.exists()
+    journal = tmp_path / "gradebook.csv.journal"
+    assert not journal.exists() or journal.read_text() == ""
+    again = subprocess.run([*base, "grade-all", str(tmp_path / "class"), "-a", "02_perceptron", "-o", str(gradebook)],
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "graded 2 student(s), reused 0" in again.stdout, again.stdout + again.stderr
+    import csv
+
+    rows = {row["Student"]: row for row in csv.DictReader(gradebook.read_text().splitlines())}
+    full = course.assignment("02_perceptron").max_score
+    assert {name: float(rows[name]["Total"]) for name in ("alice", "bob")} == {"alice": full, "bob": full}
+
+
 def test_check_reports_in_the_order_asked_while_running_ahead(course, tmp_path):
     """Public tests of several assignments run side by side, but each report comes whole and in
     the order asked, with a module that cannot be graded reported in its place."""
