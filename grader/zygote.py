@@ -46,7 +46,13 @@ from pathlib import Path
 from grader.workerenv import CONFINEMENT_FAILED, CONFINEMENT_MARK, base_env
 
 BOOT_SECONDS = 60.0
-COMMAND = ("-I", "-B", "-m", "grader.zygote")  # the zygote's interpreter arguments (-B: it writes no .pyc)
+# The zygote's interpreter arguments, then the grader package's folder and the socket: it imports
+# this very grader (not whatever `-m grader.zygote` would find installed, which differs when the
+# grader runs from a checkout on PYTHONPATH); -I ignores the environment, -B writes no .pyc.
+COMMAND = ("-I", "-B", "-c", "import sys, importlib.util as u; d = sys.argv.pop(1); "
+           "s = u.spec_from_file_location('grader', d + '/__init__.py', submodule_search_locations=[d]); "
+           "m = u.module_from_spec(s); sys.modules['grader'] = m; s.loader.exec_module(m); "
+           "from grader import zygote; zygote.main(sys.argv[1:])")
 _MAX_PACKET = 1 << 16
 # A spawn that needs a preload (seconds of imports) waits until no request came for _DEFER_IDLE s
 # (the grader sends a submission's spawns a few ms apart), but never more than _DEFER_MAX s.
@@ -402,7 +408,8 @@ class Zygote:
         self.ctrl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._stderr = tempfile.TemporaryFile()
         try:
-            self.proc = subprocess.Popen([sys.executable, *COMMAND, str(child.fileno())],
+            self.proc = subprocess.Popen([sys.executable, *COMMAND, str(Path(__file__).resolve().parent),
+                                          str(child.fileno())],
                                          pass_fds=(child.fileno(),), env=base_env(), cwd="/",
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=self._stderr, start_new_session=True)

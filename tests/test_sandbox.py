@@ -715,3 +715,31 @@ def test_doctor_exits_1_when_a_mandatory_protection_fails(monkeypatch):
                                                        "rlimits": "the address-space limit is not set"})
     result = CliRunner().invoke(main, ["doctor"])
     assert result.exit_code == 1 and "FAIL rlimits" in result.output
+
+
+def test_workers_run_the_grader_of_the_process_that_started_them(tmp_path):
+    """A grader run from another checkout (PYTHONPATH) must not get workers from the installed
+    grader, whose protocol and checks may differ: the zygote and spawned workers are booted from
+    the starting process's own grader package."""
+    copy = tmp_path / "checkout"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "grader", copy / "grader",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    code = textwrap.dedent("""
+        import os, sys
+        from grader import proxy, sandbox, zygote
+        src = "import sys\\ndef where():\\n    return sys.modules['grader'].__file__\\n"
+        for spawn in (False, True):
+            if spawn:
+                zygote.shutdown()
+                os.environ[zygote.DISABLE_ENV] = "1"
+            worker = proxy.Worker(sandbox.WorkerSpec(src, "m", ("numpy", "sys")))
+            try:
+                print(proxy.StudentModule(worker).where())
+            finally:
+                worker.close()
+    """)
+    env = {k: v for k, v in os.environ.items() if k != zygote.DISABLE_ENV}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**env, "PYTHONPATH": str(copy)}, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [str(copy / "grader" / "__init__.py")] * 2
