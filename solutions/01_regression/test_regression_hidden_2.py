@@ -103,12 +103,18 @@ def test_softmax_cross_entropy_large_logits(student, ref):
 
 
 @graded("softmax_cross_entropy", weight=1)
-def test_softmax_cross_entropy_gradient_matches_numerical(student):
+def test_softmax_cross_entropy_gradient_matches_numerical(student, ref):
     rng = np.random.default_rng(31)
     Z, y = rng.standard_normal((4, 3)) * 2.0, np.array([0, 2, 1, 2])
-    _, dZ = unpack(student.softmax_cross_entropy(Z, y), 2, "softmax_cross_entropy")
+    loss, dZ = unpack(student.softmax_cross_entropy(Z, y), 2, "softmax_cross_entropy")
     num = numeric_grad_call(student.softmax_cross_entropy, (Z, y), 0, output=0)
     assert_close("dZ vs numerical gradient of your loss", dZ, num, rtol=1e-6, atol=1e-9)
+    # a constant loss with a zero gradient must not earn this test: the loss must be right too
+    try:
+        assert_close("loss", assert_scalar("loss", loss), ref.softmax_cross_entropy(Z, y)[0], rtol=1e-9)
+    except AssertionError as err:
+        raise AssertionError(f"dZ matches the numerical gradient of your loss, but the loss itself is wrong: "
+                             f"{err}") from None
 
 
 # ---------------------------------------------------------------- information theory

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from grader.checks import (assert_close, assert_equal, assert_scalar, assert_shape, call_unchanged, describe,
-                           graded, unpack)
+from grader.checks import (assert_close, assert_equal, assert_scalar, assert_shape, call_each, call_unchanged,
+                           describe, graded, unpack)
 
 SEEDS = (0, 1, 2)
 
@@ -139,6 +139,13 @@ def test_xor_random_arrays(student):
         assert_equal("xor(x1, x2) for float 0./1. inputs", out, x1 ^ x2)
 
 
+def _xor_mistakes(W1, b1, W2, b2):
+    """On how many of the 4 inputs the network step(step(x @ W1 + b1) @ W2 + b2), evaluated here, is not XOR."""
+    h = _step(INPUTS @ np.asarray(W1, dtype=np.float64) + np.asarray(b1, dtype=np.float64))
+    out = _step(h @ np.asarray(W2, dtype=np.float64) + assert_scalar("b2", b2))
+    return int(np.sum(out != XOR))
+
+
 @graded("xor_mlp_params", weight=1)
 def test_xor_mlp_params_shapes(student):
     W1, b1, W2, b2 = unpack(student.xor_mlp_params(), 4, "xor_mlp_params")
@@ -146,16 +153,18 @@ def test_xor_mlp_params_shapes(student):
     assert_shape("b1", b1, (2,))
     assert_shape("W2", W2, (2,))
     assert_scalar("b2", b2)
+    # placeholders of the right shapes (zeros) must not earn this test: the network must also compute XOR
+    wrong = _xor_mistakes(W1, b1, W2, b2)
+    assert wrong == 0, (f"W1, b1, W2, b2 have the right shapes, but the network they define differs from XOR on "
+                        f"{wrong} of the 4 inputs")
 
 
 @graded("xor_mlp_params", weight=2)
 def test_xor_mlp_params_network_computes_xor(student):
     W1, b1, W2, b2 = unpack(student.xor_mlp_params(), 4, "xor_mlp_params")
     assert_shape("W1", W1, (2, 2))
-    h = _step(INPUTS @ np.asarray(W1, dtype=np.float64) + np.asarray(b1, dtype=np.float64))
-    out = _step(h @ np.asarray(W2, dtype=np.float64) + assert_scalar("b2", b2))
-    if not np.array_equal(out, XOR):
-        wrong = int(np.sum(out != XOR))
+    wrong = _xor_mistakes(W1, b1, W2, b2)
+    if wrong:
         raise AssertionError(f"step(step(x @ W1 + b1) @ W2 + b2) differs from XOR on {wrong} of the 4 inputs "
                              "(rows of x are samples; column j of W1 is hidden unit j)")
 
@@ -210,11 +219,23 @@ def test_perceptron_train_learns_gates(student, ref):
 
 @graded("perceptron_train", weight=1)
 def test_perceptron_train_never_converges_on_xor(student):
-    for epochs, lr in ((20, 1.0), (7, 0.25)):
-        _, _, errors = unpack(student.perceptron_train(INPUTS, XOR, lr=lr, epochs=epochs), 3, "perceptron_train")
+    # One round trip: both XOR runs, and a run on separable data (the AND gate), which must converge: a loop
+    # that never learns anything must not earn this test.
+    xor_runs = ((20, 1.0), (7, 0.25))
+    results = call_each(student.perceptron_train, [((INPUTS, XOR), dict(lr=lr, epochs=epochs))
+                                                   for epochs, lr in xor_runs]
+                        + [((INPUTS, np.array(TRUTH["AND"])), dict(lr=1.0, epochs=20))])
+    for (epochs, _), result in zip(xor_runs, results):
+        _, _, errors = unpack(result, 3, "perceptron_train")
         errors = _errors(errors)
         assert len(errors) == epochs, "XOR is not linearly separable: training must run all epochs"
         assert np.all(errors > 0), "XOR is not linearly separable: every epoch must have mistakes"
+    w, b, errors = unpack(results[-1], 3, "perceptron_train")
+    errors = _errors(errors)
+    hint = "perceptron_train runs every epoch with mistakes on XOR, but on linearly separable data (the AND gate) it"
+    assert 0 < len(errors) < 20 and errors[-1] == 0, f"{hint} does not stop after the first epoch with 0 mistakes"
+    w, b = _weights("perceptron_train", w, b)
+    assert np.array_equal(_step(INPUTS @ w + b), TRUTH["AND"]), f"{hint} does not learn a (w, b) that computes AND"
 
 
 # ---------------------------------------------------------------- decision boundary

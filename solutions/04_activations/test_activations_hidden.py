@@ -62,9 +62,21 @@ def _forward_matches(student, ref, name, kwargs_list):
         assert_close(_label("out", kw), out, getattr(ref, fwd)(x, **kw)[0], rtol=RTOL)
 
 
-def _forward_unchanged(student, name, kw):
+def _but_wrong(prop, what, name, actual, expected):
+    """assert_close with the value tests' tolerance, whose failure says that the property tested held but the
+    values are wrong: a placeholder that never touches its inputs must not earn the property's points."""
+    try:
+        assert_close(name, actual, expected, rtol=RTOL)
+    except AssertionError as err:
+        raise AssertionError(f"{prop}, but {what} is wrong: {err}") from None
+
+
+def _forward_unchanged(student, ref, name, kw):
+    fwd = name + "_forward"
     x = _points(np.random.default_rng(7), (4, 5))
-    unpack(call_unchanged(getattr(student, name + "_forward"), x, **kw), 2, name + "_forward")
+    out, _ = unpack(call_unchanged(getattr(student, fwd), x, **kw), 2, fwd)
+    _but_wrong(f"{fwd} leaves its input unchanged", "its output", _label("out", kw), out,
+               getattr(ref, fwd)(x, **kw)[0])
 
 
 def _backward_numeric(student, ref, name, kwargs_list):
@@ -110,11 +122,15 @@ def _backward_matches(student, ref, name, kwargs_list):
         assert_close(_label("dx", kw), dx, dx_ref, rtol=RTOL)
 
 
-def _backward_unchanged(student, name, kw):
+def _backward_unchanged(student, ref, name, kw):
+    fwd, bwd = name + "_forward", name + "_backward"
     rng = np.random.default_rng(8)
     x = _points(rng, (4, 5))
-    _, cache = unpack(getattr(student, name + "_forward")(x, **kw), 2, name + "_forward")
-    call_unchanged(getattr(student, name + "_backward"), rng.standard_normal(x.shape), cache)
+    _, cache = unpack(getattr(student, fwd)(x, **kw), 2, fwd)
+    dout = rng.standard_normal(x.shape)
+    dx = call_unchanged(getattr(student, bwd), dout, cache)
+    _but_wrong(f"{bwd} leaves its inputs unchanged", "dx", _label("dx", kw), dx,
+               getattr(ref, bwd)(dout, getattr(ref, fwd)(x, **kw)[1]))
 
 
 # ---------------------------------------------------------------------------- tanh
@@ -125,7 +141,7 @@ def test_tanh_forward_matches_reference(student, ref):
 
 @graded("tanh_forward", weight=1)
 def test_tanh_forward_leaves_input_unchanged(student, ref):
-    _forward_unchanged(student, "tanh", {})
+    _forward_unchanged(student, ref, "tanh", {})
 
 
 @graded("tanh_backward", weight=2)
@@ -140,7 +156,7 @@ def test_tanh_backward_matches_reference(student, ref):
 
 @graded("tanh_backward", weight=1)
 def test_tanh_backward_leaves_inputs_unchanged(student, ref):
-    _backward_unchanged(student, "tanh", {})
+    _backward_unchanged(student, ref, "tanh", {})
 
 
 # ---------------------------------------------------------------------------- leaky ReLU
@@ -154,7 +170,7 @@ def test_leaky_relu_forward_matches_reference(student, ref):
 
 @graded("leaky_relu_forward", weight=1)
 def test_leaky_relu_forward_leaves_input_unchanged(student, ref):
-    _forward_unchanged(student, "leaky_relu", {"alpha": 0.2})
+    _forward_unchanged(student, ref, "leaky_relu", {"alpha": 0.2})
 
 
 @graded("leaky_relu_backward", weight=2)
@@ -169,7 +185,7 @@ def test_leaky_relu_backward_matches_reference(student, ref):
 
 @graded("leaky_relu_backward", weight=1)
 def test_leaky_relu_backward_leaves_inputs_unchanged(student, ref):
-    _backward_unchanged(student, "leaky_relu", {"alpha": 0.2})
+    _backward_unchanged(student, ref, "leaky_relu", {"alpha": 0.2})
 
 
 # ---------------------------------------------------------------------------- ELU / SELU
@@ -183,7 +199,7 @@ def test_elu_forward_matches_reference(student, ref):
 
 @graded("elu_forward", weight=1)
 def test_elu_forward_leaves_input_unchanged(student, ref):
-    _forward_unchanged(student, "elu", {"alpha": 0.7})
+    _forward_unchanged(student, ref, "elu", {"alpha": 0.7})
 
 
 @graded("elu_backward", weight=2)
@@ -198,7 +214,7 @@ def test_elu_backward_matches_reference(student, ref):
 
 @graded("elu_backward", weight=1)
 def test_elu_backward_leaves_inputs_unchanged(student, ref):
-    _backward_unchanged(student, "elu", {"alpha": 0.7})
+    _backward_unchanged(student, ref, "elu", {"alpha": 0.7})
 
 
 @graded("selu_forward", weight=3)
@@ -208,7 +224,7 @@ def test_selu_forward_matches_reference(student, ref):
 
 @graded("selu_forward", weight=1)
 def test_selu_forward_leaves_input_unchanged(student, ref):
-    _forward_unchanged(student, "selu", {})
+    _forward_unchanged(student, ref, "selu", {})
 
 
 @graded("selu_backward", weight=2)
@@ -223,7 +239,7 @@ def test_selu_backward_matches_reference(student, ref):
 
 @graded("selu_backward", weight=1)
 def test_selu_backward_leaves_inputs_unchanged(student, ref):
-    _backward_unchanged(student, "selu", {})
+    _backward_unchanged(student, ref, "selu", {})
 
 
 # ---------------------------------------------------------------------------- GELU
@@ -244,8 +260,8 @@ def test_gelu_forward_tanh_matches_reference(student, ref):
 
 @graded("gelu_forward", weight=1)
 def test_gelu_forward_leaves_input_unchanged(student, ref):
-    _forward_unchanged(student, "gelu", {"approximate": "none"})
-    _forward_unchanged(student, "gelu", {"approximate": "tanh"})
+    _forward_unchanged(student, ref, "gelu", {"approximate": "none"})
+    _forward_unchanged(student, ref, "gelu", {"approximate": "tanh"})
 
 
 @graded("gelu_backward", weight=2)
@@ -270,7 +286,7 @@ def test_gelu_backward_tanh_matches_reference(student, ref):
 
 @graded("gelu_backward", weight=1)
 def test_gelu_backward_leaves_inputs_unchanged(student, ref):
-    _backward_unchanged(student, "gelu", {"approximate": "none"})
+    _backward_unchanged(student, ref, "gelu", {"approximate": "none"})
 
 
 # ---------------------------------------------------------------------------- Swish / SiLU
@@ -284,7 +300,7 @@ def test_swish_forward_matches_reference(student, ref):
 
 @graded("swish_forward", weight=1)
 def test_swish_forward_leaves_input_unchanged(student, ref):
-    _forward_unchanged(student, "swish", {"beta": 1.7})
+    _forward_unchanged(student, ref, "swish", {"beta": 1.7})
 
 
 @graded("swish_backward", weight=2)
@@ -299,4 +315,4 @@ def test_swish_backward_matches_reference(student, ref):
 
 @graded("swish_backward", weight=1)
 def test_swish_backward_leaves_inputs_unchanged(student, ref):
-    _backward_unchanged(student, "swish", {"beta": 1.7})
+    _backward_unchanged(student, ref, "swish", {"beta": 1.7})

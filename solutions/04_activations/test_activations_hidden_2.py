@@ -59,10 +59,22 @@ def test_prelu_forward_matches_reference(student, ref):
         assert_close(f"out ({label})", out, ref.prelu_forward(x, alpha)[0], rtol=RTOL)
 
 
+def _but_wrong(prop, what, name, actual, expected):
+    """assert_close with the value tests' tolerance, whose failure says that the property tested held but the
+    values are wrong: a placeholder that never touches its inputs must not earn the property's points."""
+    try:
+        assert_close(name, actual, expected, rtol=RTOL)
+    except AssertionError as err:
+        raise AssertionError(f"{prop}, but {what} is wrong: {err}") from None
+
+
 @graded("prelu_forward", weight=1)
 def test_prelu_forward_leaves_inputs_unchanged(student, ref):
     rng = np.random.default_rng(5)
-    unpack(call_unchanged(student.prelu_forward, _points(rng, (N, D)), rng.uniform(0.05, 0.6, D)), 2, "prelu_forward")
+    x, alpha = _points(rng, (N, D)), rng.uniform(0.05, 0.6, D)
+    out, _ = unpack(call_unchanged(student.prelu_forward, x, alpha), 2, "prelu_forward")
+    _but_wrong("prelu_forward leaves its inputs unchanged", "its output", "out (per-feature alpha)", out,
+               ref.prelu_forward(x, alpha)[0])
 
 
 def _prelu_probes(x, alpha):
@@ -128,9 +140,14 @@ def test_prelu_backward_matches_reference(student, ref):
 @graded("prelu_backward", weight=1)
 def test_prelu_backward_leaves_inputs_unchanged(student, ref):
     rng = np.random.default_rng(6)
-    x = _points(rng, (N, D))
-    _, cache = unpack(student.prelu_forward(x, rng.uniform(0.05, 0.6, D)), 2, "prelu_forward")
-    unpack(call_unchanged(student.prelu_backward, rng.standard_normal((N, D)), cache), 2, "prelu_backward")
+    x, alpha = _points(rng, (N, D)), rng.uniform(0.05, 0.6, D)
+    _, cache = unpack(student.prelu_forward(x, alpha), 2, "prelu_forward")
+    dout = rng.standard_normal((N, D))
+    dx, dalpha = unpack(call_unchanged(student.prelu_backward, dout, cache), 2, "prelu_backward")
+    dx_ref, dalpha_ref = ref.prelu_backward(dout, ref.prelu_forward(x, alpha)[1])
+    _but_wrong("prelu_backward leaves its inputs unchanged", "dx", "dx (per-feature alpha)", dx, dx_ref)
+    _but_wrong("prelu_backward leaves its inputs unchanged", "dalpha",
+               "dalpha (per-feature alpha; summed over the batch, alpha's shape)", dalpha, dalpha_ref)
 
 
 # ---------------------------------------------------------------------------- GLU family
@@ -155,9 +172,11 @@ def _gated_forward_matches(student, ref, name):
         assert_close("out", out, getattr(ref, fwd)(*args)[0], rtol=RTOL)
 
 
-def _gated_forward_unchanged(student, name):
+def _gated_forward_unchanged(student, ref, name):
+    fwd = name + "_forward"
     args = _layer_inputs(np.random.default_rng(9))
-    unpack(call_unchanged(getattr(student, name + "_forward"), *args), 2, name + "_forward")
+    out, _ = unpack(call_unchanged(getattr(student, fwd), *args), 2, fwd)
+    _but_wrong(f"{fwd} leaves its inputs unchanged", "its output", "out", out, getattr(ref, fwd)(*args)[0])
 
 
 def _forwards_and_backwards(student, name, cases):
@@ -240,11 +259,16 @@ def _gated_backward_matches(student, ref, name):
             assert_close(gname, gi, g_ref, rtol=RTOL)
 
 
-def _gated_backward_unchanged(student, name):
+def _gated_backward_unchanged(student, ref, name):
+    fwd, bwd = name + "_forward", name + "_backward"
     rng = np.random.default_rng(10)
-    _, cache = unpack(getattr(student, name + "_forward")(*_layer_inputs(rng)), 2, name + "_forward")
-    unpack(call_unchanged(getattr(student, name + "_backward"), rng.standard_normal((N, M)), cache), 5,
-           name + "_backward")
+    args = _layer_inputs(rng)
+    _, cache = unpack(getattr(student, fwd)(*args), 2, fwd)
+    dout = rng.standard_normal((N, M))
+    grads = unpack(call_unchanged(getattr(student, bwd), dout, cache), 5, bwd)
+    grads_ref = getattr(ref, bwd)(dout, getattr(ref, fwd)(*args)[1])
+    for gname, gi, g_ref in zip(GRAD_NAMES[name], grads, grads_ref):
+        _but_wrong(f"{bwd} leaves its inputs unchanged", gname, gname, gi, g_ref)
 
 
 @graded("glu_forward", weight=3)
@@ -254,7 +278,7 @@ def test_glu_forward_matches_reference(student, ref):
 
 @graded("glu_forward", weight=1)
 def test_glu_forward_leaves_inputs_unchanged(student, ref):
-    _gated_forward_unchanged(student, "glu")
+    _gated_forward_unchanged(student, ref, "glu")
 
 
 @graded("glu_backward", weight=2)
@@ -269,7 +293,7 @@ def test_glu_backward_matches_reference(student, ref):
 
 @graded("glu_backward", weight=1)
 def test_glu_backward_leaves_inputs_unchanged(student, ref):
-    _gated_backward_unchanged(student, "glu")
+    _gated_backward_unchanged(student, ref, "glu")
 
 
 @graded("swiglu_forward", weight=3)
@@ -279,7 +303,7 @@ def test_swiglu_forward_matches_reference(student, ref):
 
 @graded("swiglu_forward", weight=1)
 def test_swiglu_forward_leaves_inputs_unchanged(student, ref):
-    _gated_forward_unchanged(student, "swiglu")
+    _gated_forward_unchanged(student, ref, "swiglu")
 
 
 @graded("swiglu_backward", weight=2)
@@ -294,7 +318,7 @@ def test_swiglu_backward_matches_reference(student, ref):
 
 @graded("swiglu_backward", weight=1)
 def test_swiglu_backward_leaves_inputs_unchanged(student, ref):
-    _gated_backward_unchanged(student, "swiglu")
+    _gated_backward_unchanged(student, ref, "swiglu")
 
 
 @graded("geglu_forward", weight=3)
@@ -304,7 +328,7 @@ def test_geglu_forward_matches_reference(student, ref):
 
 @graded("geglu_forward", weight=1)
 def test_geglu_forward_leaves_inputs_unchanged(student, ref):
-    _gated_forward_unchanged(student, "geglu")
+    _gated_forward_unchanged(student, ref, "geglu")
 
 
 @graded("geglu_backward", weight=2)
@@ -319,4 +343,4 @@ def test_geglu_backward_matches_reference(student, ref):
 
 @graded("geglu_backward", weight=1)
 def test_geglu_backward_leaves_inputs_unchanged(student, ref):
-    _gated_backward_unchanged(student, "geglu")
+    _gated_backward_unchanged(student, ref, "geglu")

@@ -30,6 +30,7 @@ from grader.checks import (
     small_shape,
     unpack,
 )
+from grader.errors import GlobalRandomUsed, StudentError
 
 Z = 7.0
 SEEDS_PER_CASE = 2
@@ -145,10 +146,36 @@ def test_compute_fans_dense_and_conv(student, ref):
         assert_equal(f"fan_out of a {len(shape)}-D shape", fan_out, _fans(shape)[1])
 
 
+def _valid_call(fn, args, prop, what):
+    """fn(*args) on a valid input, after a "must raise" check passed: a function that raises ValueError for
+    everything must not earn that check's points, so raising ValueError here fails the test."""
+    try:
+        return fn(*args)
+    except StudentError as err:  # graded: the exception happened in the worker
+        if isinstance(err, GlobalRandomUsed) or not err.is_a("ValueError"):
+            raise
+    except ValueError:  # plain pytest
+        pass
+    raise AssertionError(f"{prop}, but it also raises ValueError for {what}")
+
+
+def _but_wrong(prop, check, *args, **kwargs):
+    """check(*args, **kwargs) (assert_equal or assert_close), its failure prefixed with the property that held."""
+    try:
+        check(*args, **kwargs)
+    except AssertionError as err:
+        raise AssertionError(f"{prop}, but its value for a valid input is wrong: {err}") from None
+
+
 @graded("compute_fans", weight=1)
 def test_compute_fans_other_ranks_raise(student, ref):
     for shape in [(5,), (3, 4, 5), (2, 3, 4, 5, 6), ()]:
         expect_raises("ValueError", student.compute_fans, shape)
+    prop, shape = "compute_fans raises ValueError for shapes of other ranks", (16, 3, 7, 7)
+    fan_in, fan_out = unpack(_valid_call(student.compute_fans, (shape,), prop, "a valid 4-D shape"), 2, "compute_fans")
+    fan_in_ref, fan_out_ref = ref.compute_fans(shape)
+    _but_wrong(prop, assert_equal, "fan_in of a 4-D shape", fan_in, fan_in_ref)
+    _but_wrong(prop, assert_equal, "fan_out of a 4-D shape", fan_out, fan_out_ref)
 
 
 @graded("calculate_gain", weight=3)
@@ -176,6 +203,9 @@ def test_calculate_gain_linear_layers(student, ref):
 def test_calculate_gain_unknown_raises(student, ref):
     for name in ["gelu", "softmax", "swish"]:
         expect_raises("ValueError", student.calculate_gain, name)
+    prop = "calculate_gain raises ValueError for unknown nonlinearities"
+    gain = _valid_call(student.calculate_gain, ("tanh",), prop, "a known one (tanh)")
+    _but_wrong(prop, assert_close, "gain for tanh", gain, ref.calculate_gain("tanh"), rtol=1e-12)
 
 
 @graded("calculate_gain", weight=1)
@@ -187,6 +217,10 @@ def test_calculate_gain_non_numeric_slope_raises(student, ref):
         except AssertionError as err:
             raise AssertionError(f"calculate_gain('leaky_relu', param) with a param that is not a number (a string): "
                                  f"{err}") from None
+    prop = "calculate_gain('leaky_relu', param) raises ValueError for a param that is not a number"
+    gain = _valid_call(student.calculate_gain, ("leaky_relu", 0.2), prop, "a numeric param")
+    _but_wrong(prop, assert_close, "gain for leaky_relu with param set", gain, ref.calculate_gain("leaky_relu", 0.2),
+               rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------- zeros / normal

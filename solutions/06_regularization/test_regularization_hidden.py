@@ -154,15 +154,49 @@ def test_dropout_forward_masks_independent_and_from_rng(student):
         "(do not drop a fixed number of units per call)")
 
 
+# A dropout that returns x in training mode too (never drops) must not earn the test-mode points, nor those
+# of dropout_backward (whose check against the mask is empty when nothing is dropped): those tests also check
+# a training-mode call. GATE_SHAPE has n = 1200 units at drop_prob GATE_P = 0.5: the 7-sigma bound on the
+# dropped count (121 units) has a Hoeffding tail of 2 exp(-2 * 121^2 / 1200) = 5e-11.
+GATE_SHAPE, GATE_P = (30, 40), 0.5
+
+
+def _check_dropped_and_scaled(prop, x, p, out):
+    """A training-mode output of dropout_forward: the share of zeroed units is about p (within SIGMAS
+    standard deviations) and every kept unit is x / (1 - p)."""
+    hint = f"{prop}, but in training mode"
+    assert_shape("out (training mode)", out, x.shape)
+    out = np.asarray(out, dtype=np.float64)
+    dropped = out == 0
+    assert np.any(dropped), f"{hint} it drops no unit"
+    frac = dropped.mean()
+    assert abs(frac - p) <= SIGMAS * math.sqrt(p * (1 - p) / x.size), (
+        f"{hint} the fraction of zeroed units should be about drop_prob "
+        f"(it is off by more than {SIGMAS:.0f} standard deviations)")
+    kept = ~dropped
+    assert np.allclose(out[kept] / x[kept], 1.0 / (1.0 - p), rtol=1e-12, atol=0), (
+        f"{hint} kept values should be scaled by exactly 1/(1 - drop_prob)")
+
+
 @graded("dropout_forward", weight=1)
 def test_dropout_forward_test_mode_is_identity(student):
-    for seed, p in zip(SEEDS, DROP_PROBS):
-        x = _no_zero_input(np.random.default_rng(seed), (30, 20))
-        rng = np.random.default_rng(seed)
-        out, _ = unpack(call_unchanged(student.dropout_forward, x, p, False, rng), 2, "dropout_forward")
+    # The first test-mode call alone checks that x and rng are left alone (a function that modifies its
+    # inputs or draws from rng in test mode does so for every drop_prob); the other two go in one round trip
+    # with a training-mode call, which must drop and scale (dropout that never drops earns nothing here).
+    cases = [(_no_zero_input(np.random.default_rng(seed), (30, 20)), p, seed) for seed, p in zip(SEEDS, DROP_PROBS)]
+    x, p, seed = cases[0]
+    rng = np.random.default_rng(seed)
+    outs = [call_unchanged(student.dropout_forward, x, p, False, rng)]
+    assert rng.bit_generator.state == np.random.default_rng(seed).bit_generator.state, \
+        "test mode must not draw from rng"
+    x_train = _no_zero_input(np.random.default_rng(9), GATE_SHAPE)
+    outs += call_each(student.dropout_forward, [((x, p, False, np.random.default_rng(seed)), {}) for x, p, seed in cases[1:]]
+                      + [((x_train, GATE_P, True, np.random.default_rng(9)), {})])
+    for (x, _, _), result in zip(cases, outs):
+        out, _ = unpack(result, 2, "dropout_forward")
         assert_equal("out (test mode must return x unchanged)", out, x)
-        assert rng.bit_generator.state == np.random.default_rng(seed).bit_generator.state, \
-            "test mode must not draw from rng"
+    out, _ = unpack(outs[-1], 2, "dropout_forward")
+    _check_dropped_and_scaled("dropout_forward returns x unchanged in test mode", x_train, GATE_P, out)
 
 
 @graded("dropout_forward", weight=1)
@@ -174,34 +208,66 @@ def test_dropout_forward_zero_prob_and_invalid(student):
         expect_raises("ValueError", student.dropout_forward, x, bad, True, np.random.default_rng(5))
 
 
+def _train_forward(student, x, p, rng):
+    """The student's training-mode (out, cache), or None when its mask came from numpy's global state: that
+    costs dropout_forward's own tests, and the grader then hands back no cache, so there is no
+    training-mode backward to check."""
+    try:
+        out, cache = unpack(student.dropout_forward(x, p, True, rng), 2, "dropout_forward")
+    except GlobalRandomUsed:
+        return None
+    assert_shape("dropout_forward's out (training mode)", out, x.shape)
+    return out, cache
+
+
+def _check_train_backward(dx, dout, x, out, prefix=""):
+    """dx from the backward of a training-mode forward that gave out. A forward that drops no unit (or every
+    unit) leaves no mask to check the backward against, so it fails here too: a backward that passes dout
+    through must not earn these points next to a forward that never drops."""
+    dropped = np.asarray(out) == 0
+    assert np.any(dropped) and not np.all(dropped), (
+        f"{prefix}dropout_forward drops no unit (or every unit) in training mode, so there is no mask to check "
+        "dropout_backward against")
+    # out = x * mask_scaled, so the local gradient is out / x (x has no zeros)
+    assert_close(f"{prefix}dx in training mode (should be dout times the forward's scaled mask)", dx,
+                 dout * np.asarray(out, dtype=np.float64) / x, rtol=1e-10)
+
+
 @graded("dropout_backward", weight=2)
 def test_dropout_backward_uses_forward_mask(student):
     for seed, p in zip(SEEDS, DROP_PROBS):
         rng = np.random.default_rng(seed)
         x = _no_zero_input(rng, (30, 40))
         dout = rng.normal(size=x.shape)
-        try:
-            out, cache = unpack(student.dropout_forward(x, p, True, rng), 2, "dropout_forward")
-        except GlobalRandomUsed:
-            # A mask from numpy's global state costs dropout_forward's own tests; the grader then hands
-            # back no cache, so there is no training-mode backward to check (test_dropout_backward_test_mode
-            # still checks test mode).
-            return
-        dx = call_unchanged(student.dropout_backward, dout, cache)
-        # out = x * mask_scaled, so the local gradient is out / x (x has no zeros)
-        assert_close("dx (should be dout times the forward's scaled mask)", dx,
-                     dout * np.asarray(out, dtype=np.float64) / x, rtol=1e-10)
+        forward = _train_forward(student, x, p, rng)
+        if forward is None:
+            return  # test_dropout_backward_test_mode still checks test mode
+        out, cache = forward
+        _check_train_backward(call_unchanged(student.dropout_backward, dout, cache), dout, x, out)
 
 
 @graded("dropout_backward", weight=1)
 def test_dropout_backward_test_mode(student):
+    # Both test-mode forwards in one round trip, then a training-mode forward, then the three backwards in one
+    # round trip: passing dout through earns this test only when the training-mode backward applies the mask.
+    cases = []
     for p in (0.2, 0.75):
         rng = np.random.default_rng(4)
         x = _no_zero_input(rng, (20, 10))
-        dout = rng.normal(size=x.shape)
-        _, cache = unpack(student.dropout_forward(x, p, False, rng), 2, "dropout_forward")
-        assert_close("dx (test mode: dropout is the identity, so dx = dout)",
-                     student.dropout_backward(dout, cache), dout, rtol=1e-12)
+        cases.append((x, rng.normal(size=x.shape), p, rng))
+    caches = [unpack(r, 2, "dropout_forward")[1]
+              for r in call_each(student.dropout_forward, [((x, p, False, rng), {}) for x, _, p, rng in cases])]
+    rng = np.random.default_rng(10)
+    x_train = _no_zero_input(rng, GATE_SHAPE)
+    dout_train = rng.normal(size=x_train.shape)
+    forward = _train_forward(student, x_train, GATE_P, rng)
+    calls = [((dout, cache), {}) for (_, dout, _, _), cache in zip(cases, caches)]
+    dxs = call_each(student.dropout_backward, calls + ([((dout_train, forward[1]), {})] if forward else []))
+    for (_, dout, _, _), dx in zip(cases, dxs):
+        assert_close("dx (test mode: dropout is the identity, so dx = dout)", dx, dout, rtol=1e-12)
+    if forward is not None:
+        _check_train_backward(dxs[-1], dout_train, x_train, forward[0],
+                              "dropout_backward passes dout through in test mode, but ")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -687,6 +687,19 @@ def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, 
         history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
     return W, b, history
 '''),
+    # ---- no math at all: only properties that say nothing of the values (they must earn nothing)
+    "mse_loss_constant_zero": ("mse_loss", '''
+def mse_loss(y_hat, y):
+    return 0.0, np.zeros(np.shape(y_hat))
+'''),
+    "bce_with_logits_constant_zero": ("bce_with_logits", '''
+def bce_with_logits(z, y):
+    return 0.0, np.zeros(np.shape(z))
+'''),
+    "softmax_cross_entropy_constant_zero": ("softmax_cross_entropy", '''
+def softmax_cross_entropy(Z, y):
+    return 0.0, np.zeros(np.shape(Z))
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks

@@ -195,6 +195,15 @@ def decision_boundary(w, b, x1):
 def decision_boundary(w, b, x1):
     return -(w[1] * x1 + b) / w[0]
 '''),
+    # ---- no math at all: the right shapes, a loop that never learns
+    "xor_mlp_params_zeros": ("xor_mlp_params", '''
+def xor_mlp_params():
+    return np.zeros((2, 2)), np.zeros(2), np.zeros(2), 0.0
+'''),
+    "perceptron_train_never_learns": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    return np.zeros(X.shape[1]), 0.0, [1] * epochs
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks

@@ -199,6 +199,16 @@ def swiglu_backward(dout, cache):
     dx[-1, -1] *= 1.01
     return dx, dW1, db1, dW2, db2
 '''),
+    # ---- no math at all: inputs left alone, outputs wrong
+    "tanh_forward_zeros": ("tanh_forward", '''
+_tanh_forward_ref = tanh_forward
+def tanh_forward(x):
+    return np.zeros_like(x), _tanh_forward_ref(x)[1]
+'''),
+    "tanh_backward_zeros": ("tanh_backward", '''
+def tanh_backward(dout, cache):
+    return np.zeros_like(dout)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks

@@ -276,6 +276,15 @@ def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
         stats[layer] = h.mean(), h.std()
     return stats
 '''),
+    # ---- no math at all: ValueError for everything
+    "compute_fans_always_raises": ("compute_fans", '''
+def compute_fans(shape):
+    raise ValueError("no")
+'''),
+    "calculate_gain_always_raises": ("calculate_gain", '''
+def calculate_gain(nonlinearity, param=None):
+    raise ValueError("no")
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks

@@ -392,6 +392,11 @@ def mixup(x, y_onehot, rng, alpha=0.2):
     perm = rng.permutation(x.shape[0])
     return lam * x + (1 - lam) * x[perm], y_onehot.copy()
 '''),
+    # ---- no math at all: a backward that passes dout through in training mode too
+    "dropout_backward_passes_dout_through": ("dropout_backward", '''
+def dropout_backward(dout, cache):
+    return dout.copy()
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
