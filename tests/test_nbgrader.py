@@ -27,7 +27,8 @@ nbformat = pytest.importorskip("nbformat")
 ROOT = Path(__file__).resolve().parents[1]
 ROUND_TRIP = ["02_perceptron", "04_activations"]  # 04 has module-level reference helpers
 WRONG = {"step": "    return (np.asarray(z) >= 0).astype(int)",  # wrong at 0
-         "tanh_backward": "    return dout"}  # forgets the local gradient
+         # right values, but squares the cache in place: partial credit (it fails "leaves inputs unchanged")
+         "tanh_backward": "    np.multiply(cache, cache, out=cache)\n    return dout * (1 - cache)"}
 
 
 def _cli(*args: str):
