@@ -247,6 +247,25 @@ def _explain(text: str, data: Any) -> tuple[tuple, str]:
     return tuple(loc), message
 
 
+def where_in_course(path: Path, aid: str, *keys: str) -> str:
+    """``course.yaml:LINE`` of a key of assignment ``aid`` (e.g. "points", "relu"), for messages
+    about a course that parses but does not fit its hidden tests; the file name alone when the line
+    cannot be found."""
+    line = None
+    try:
+        loader = _LineLoader(Path(path).read_text(encoding="utf-8"))
+        loader.line_index = {}
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+        index = next(i for i, a in enumerate(data["assignments"]) if isinstance(a, dict) and a.get("id") == aid)
+        line = _line_of(data, ("assignments", index, *keys), loader.line_index)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, StopIteration):
+        pass
+    return f"{path}:{line}" if line else str(path)
+
+
 def load_course(path: Path) -> Course:
     path = Path(path)
     try:

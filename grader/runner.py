@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from grader.course import Assignment, Course
+from grader.course import Assignment, Course, where_in_course
 from grader.errors import BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout, SubmissionError, UserError
 from grader.loading import REF_PREFIX, import_path
 from grader.proxy import StudentModule, Worker
@@ -109,16 +109,19 @@ def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
         found.sort(key=lambda f: f.__code__.co_firstlineno)
         for fn in found:
             params = tuple(inspect.signature(fn).parameters)
+            where = f"{path}:{fn.__code__.co_firstlineno}"
             if not set(params) <= {"student", "ref"}:
-                raise UserError(f"{path.name}: {fn.__name__} may only take the arguments student and ref")
+                raise UserError(f"{where}: {fn.__name__} may only take the arguments student and ref")
             if fn.grader_function not in assignment.points:
-                raise UserError(f"{path.name}: {fn.__name__} grades {fn.grader_function!r}, which has no points "
-                                f"in course.yaml for {assignment.id}")
+                points = where_in_course(Path(course_root) / "course.yaml", assignment.id, "points")
+                raise UserError(f"{where}: {fn.__name__} grades {fn.grader_function!r}, which has no points in "
+                                f"{assignment.id}'s points ({points}): add it there, or fix the name in @graded")
             tests.append(HiddenTest(fn.__name__, fn.grader_function, fn.grader_weight, fn, params))
     untested = sorted(set(assignment.points) - {t.function for t in tests})
     if untested:
-        raise UserError(f"course.yaml gives points to {', '.join(untested)} in {assignment.id}, "
-                        "but no hidden test grades them")
+        where = where_in_course(Path(course_root) / "course.yaml", assignment.id, "points", untested[0])
+        raise UserError(f"{where}: course.yaml gives points to {', '.join(untested)} in {assignment.id}, "
+                        f"but no hidden test in {base} grades them (@graded({untested[0]!r}))")
     suite = HiddenSuite(assignment, ref, tests)
     _suites[key] = suite
     return suite

@@ -318,3 +318,27 @@ def test_gradescope_errors_are_clean(toy, tmp_path):
     assert "does not exist" in cases[0].output and "99_x" in cases[1].output
     assert "takes the autograder as a .zip" in cases[2].output and not (tmp_path / "x.tar.gz").exists()
     assert "does not exist" in cases[3].output
+
+
+def test_course_and_hidden_tests_that_disagree_are_located_by_file_and_line(toy):
+    """A function with points but no hidden test, or a hidden test of a function without points: the
+    message names course.yaml's line and the test's file and line, so the author can go straight there."""
+    from grader.runner import load_suite
+    from grader.course import load_course
+
+    yaml_path = toy / "course.yaml"
+    yaml_path.write_text(TOY_COURSE + "      norm: 1\n")
+    with pytest.raises(UserError) as err:
+        load_suite(toy, load_course(yaml_path).assignment(AID))
+    line = TOY_COURSE.count("\n") + 1
+    assert str(err.value).startswith(f"{yaml_path}:{line}: course.yaml gives points to norm in 01_toy")
+    yaml_path.write_text(TOY_COURSE.replace("      scale: 3\n", ""))
+    with pytest.raises(UserError) as err:
+        load_suite(toy, load_course(yaml_path).assignment(AID))
+    hidden = toy / "solutions" / AID / "test_toy_hidden.py"
+    test_line = TOY_HIDDEN.splitlines().index('@graded("scale", weight=2)') + 1  # where the function is named
+    points_line = TOY_COURSE.splitlines().index("    points:") + 1
+    assert str(err.value).startswith(f"{hidden}:{test_line}: test_scale_by_the_secret_factor grades 'scale'")
+    assert f"({yaml_path}:{points_line})" in str(err.value)
+    result = invoke(toy, "validate")
+    assert result.exit_code == 1 and f"{hidden}:{test_line}" in result.output and "Traceback" not in result.output
