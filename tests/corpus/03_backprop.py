@@ -320,6 +320,21 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
     return params, history
 '''),  # averages the already averaged gradient once more
+    "train_one_step_per_epoch": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+        params = {k: params[k] - lr * grads[k] for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),  # the update dedented out of the mini-batch loop: one step per epoch, on the last mini-batch
     "train_grads_summed_over_batch": ("train_two_layer", '''
 def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
     n, d = X.shape
@@ -653,6 +668,20 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
         history["loss"].append(np.array(loss))
         history["train_acc"].append(float(np.mean(scores.argmax(1) == y)))
+    return params, history
+''',
+    "train_rng_integers_batches_with_replacement": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        for _ in range(-(-n // batch_size)):       # ceil(n / batch_size) mini-batches drawn with replacement
+            b = rng.integers(0, n, size=batch_size)
+            _, grads = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
     return params, history
 ''',
     "train_permutation_drop_last": '''
