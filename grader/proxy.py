@@ -79,6 +79,8 @@ class Worker:
         self._callbacks: dict[int, Callable] = {}
         self._hung: set[str] = set()
         self._ids = itertools.count(1)
+        self.unconfined: str | None = None  # why the last worker could not be confined, if that is how it ended
+        self._probe = False
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -338,15 +340,30 @@ class Worker:
             except Exception:
                 pass
             desc = proc.exit_description()
-            reason = proc.confinement_error()
-            if reason is not None:
+            self.unconfined = proc.confinement_error()
+            # The status alone could be the student's os._exit(111) (and its reason printed to the log):
+            # only a worker that runs no student code and fails too shows that this machine is at fault.
+            if self.unconfined is not None and not self._probe and _cannot_confine(self.spec):
                 self._discard()
-                raise ConfinementFailed(f"the grader could not confine its worker process ({reason}), so it "
-                                        "stopped before grading anything more: fix the cause on this machine "
+                raise ConfinementFailed(f"the grader could not confine its worker process ({self.unconfined}), so "
+                                        "it stopped before grading anything more: fix the cause on this machine "
                                         "(`grader doctor` checks every protection) and run the same command "
                                         "again") from None
         self._discard()
         raise StudentCrash(f"{what} crashed the worker process ({desc}); it was restarted") from None
+
+
+def _cannot_confine(spec: WorkerSpec) -> bool:
+    """Whether a worker with an empty module (no student code) cannot be confined either."""
+    probe = Worker(WorkerSpec("", spec.module, spec.allowed_imports, spec.memory_mb))
+    probe._probe = True
+    try:
+        probe.ensure_ready()
+    except (StudentCrash, StudentTimeout):
+        return probe.unconfined is not None
+    finally:
+        probe.close()
+    return False
 
 
 class Selected(list):

@@ -400,6 +400,20 @@ def test_worker_that_stops_reading_cannot_block_the_grader(student):
     assert student.square(np.ones(3)) == 3.0, "a fresh worker serves the next call"
 
 
+def test_a_student_exit_status_cannot_pass_for_a_confinement_failure():
+    """Exit status 111 and the zygote's line in the log mean the worker could not be confined, which
+    stops all grading; a submission that fakes both at import must cost only its own grade."""
+    src = ("import os\nprint('grader: could not confine the worker: ValueError: fake', flush=True)\n"
+           "os._exit(111)\n")
+    worker = Worker(WorkerSpec(src, "m", ("numpy", "os")))
+    try:
+        with pytest.raises(StudentCrash, match="could not confine it"):
+            worker.ensure_ready()
+        assert worker.unconfined == "ValueError: fake", "the status and line were seen, and judged faked"
+    finally:
+        worker.close()
+
+
 def test_missing_function_is_an_attribute_error(student):
     with pytest.raises(StudentError, match="no function 'nope'"):
         student.nope()
