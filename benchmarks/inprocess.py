@@ -4,7 +4,8 @@
 
 One assignment's hidden tests are run in this process, against the reference imported as the
 student: no worker, no isolation, no pytest, no start-up. The time is the best of ``runs`` after
-a warm-up. Every grader running these tests pays at least this much per student: nbgrader's
+a warm-up, which also fills the tests' ``@memoized`` expected values: the figure is what each
+further student costs in a process that grades many, as grade-all's do. Every grader running these tests pays at least this much per student: nbgrader's
 kernel calls the same test functions (the notebooks' autograder cells use
 `grader.nbgrader_io.notebook_check`), and `grader grade-all` sends the same calls to a worker.
 """
