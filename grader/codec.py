@@ -294,7 +294,7 @@ def _count_values(data: memoryview, budget: list | None = None) -> None:
         elif head <= 0xbf:
             pos += head & 0x1f
         elif head in _FIXED:
-            if 0xd4 <= head <= 0xd8 and data[pos] in _NESTED:
+            if 0xd4 <= head <= 0xd8 and pos < end and data[pos] in _NESTED:
                 _count_values(data[pos + 1:pos + _FIXED[head]], budget)
             pos += _FIXED[head]
         elif head in _SIZED:

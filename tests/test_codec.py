@@ -163,6 +163,15 @@ def test_value_count_reads_every_kind_of_header(monkeypatch):
         codec._count_values(memoryview(data))
 
 
+def test_a_long_message_cut_off_inside_a_header_is_a_codec_error():
+    # Long enough to be walked before decoding (1.2 MB), under the value limit, and ending in the
+    # first byte of an extension header: the walk must leave it to the decoder, not raise IndexError.
+    for head in (b"\xd4", b"\xd8", b"\xc7", b"\xc9\x00", b"\xdd\x00\x00"):
+        cut = b"\xdd" + (600_000).to_bytes(4, "big") + b"\xc4\x01x" * 400_000 + head
+        with pytest.raises(codec.CodecError, match="malformed"):
+            codec.decode(cut)
+
+
 def test_a_message_of_a_million_tiny_values_is_refused_before_it_is_built():
     # 30 M empty lists are 30 MB of message but about 2 GB of Python objects once decoded. A message
     # with at most one value per byte under the limit is decoded without the walk.
