@@ -1,10 +1,10 @@
 """Hidden tests for 03_backprop, part 1: the affine / sigmoid / ReLU layers and the graph gates.
 
 Every backward is checked two ways: against the reference backward and against centred differences
-of the student's own forward (when that forward agrees with the reference; a wrong forward is
-graded by its own tests and not charged again here). A backward gets its cache from the student's
-own forward, called on copies, so a forward that scribbles on its input cannot spoil the backward's
-test. ReLU check points keep |x| >= 0.05, far from the kink; the kink itself (x == 0) is tested
+of the correct forward (the reference's, computed once per grading process: the student's forward,
+where it agrees with the reference, has the same gradient, and a wrong forward is graded by its own
+tests). A backward gets its cache from the student's own forward, called on copies, so a forward
+that scribbles on its input cannot spoil the backward's test. ReLU check points keep |x| >= 0.05, far from the kink; the kink itself (x == 0) is tested
 separately.
 
 Every student call is a round trip to the worker, so a test sends its first input through
@@ -14,7 +14,7 @@ inputs does so on every input) and the rest together through call_each.
 
 import numpy as np
 
-from grader.checks import assert_close, call_each, call_unchanged, graded, numeric_grad_call, unpack
+from grader.checks import assert_close, call_each, call_unchanged, graded, memoized, numeric_grad_call, unpack
 
 SEEDS = (0, 1, 2)
 RTOL = 1e-7         # closed forms: admits any reordering of the float operations
@@ -44,34 +44,17 @@ def _copies(args):
     return tuple(np.copy(a) for a in args)
 
 
-def _student_forwards(student, ref, name, inputs):
-    """The student's forward on copies of each tuple of inputs, in two round trips: (caches, trusted).
-
-    trusted[i]: output i agrees with the reference and the forward left its inputs alone, so it can
-    serve for numerical checks of the backward (else the reference forward does).
-    """
-    fn = getattr(student, name)
-    try:
-        first = call_unchanged(fn, *_copies(inputs[0]))
-        kept = True
-    except AssertionError:  # modified its input: the forward's own tests charge that
-        first = fn(*_copies(inputs[0]))
-        kept = False
-    results = [first] + (call_each(fn, [(_copies(args), {}) for args in inputs[1:]]) if len(inputs) > 1 else [])
-    caches, trusted = [], []
-    for args, result in zip(inputs, results):
-        out, cache = unpack(result, 2, name)
-        caches.append(cache)
-        trusted.append(kept and _agrees(out, getattr(ref, name)(*args)[0]))
-    return caches, trusted
+def _student_caches(student, name, inputs):
+    """The cache of the student's forward on copies of each tuple of inputs, in one round trip (the
+    forward's own tests charge its outputs and any change to its inputs)."""
+    results = call_each(getattr(student, name), [(_copies(args), {}) for args in inputs])
+    return [unpack(result, 2, name)[1] for result in results]
 
 
-def _agrees(out, expected):
-    try:
-        out = np.asarray(out, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return out.shape == np.shape(expected) and np.allclose(out, expected, rtol=1e-6, atol=1e-10)
+@memoized  # fixed inputs: computed once per grading process, not once per student
+def _reference_numeric(ref, name, args, wrt, dout):
+    """Centred differences of ``sum(ref.<name>(*args)[0] * dout)`` with respect to ``args[wrt]``."""
+    return numeric_grad_call(getattr(ref, name), args, wrt, dout=dout, output=0)
 
 
 # ---------------------------------------------------------------------------- affine
@@ -102,7 +85,7 @@ def test_affine_backward_matches_reference(student, ref):
         for n, d, m in SHAPES:
             inputs.append(_affine_inputs(rng, n, d, m))
             douts.append(rng.standard_normal((n, m)))
-    caches, _ = _student_forwards(student, ref, "affine_forward", inputs)
+    caches = _student_caches(student, "affine_forward", inputs)
     results = _each(student.affine_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
     for (x, W, b), dout, result in zip(inputs, douts, results):
         grads = unpack(result, 3, "affine_backward")
@@ -118,13 +101,12 @@ def test_affine_backward_numerical_gradient(student, ref):
         rng = np.random.default_rng(20 + seed)
         inputs.append(_affine_inputs(rng, n, d, m))
         douts.append(rng.standard_normal((n, m)))
-    caches, trusted = _student_forwards(student, ref, "affine_forward", inputs)
+    caches = _student_caches(student, "affine_forward", inputs)
     results = call_each(student.affine_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
-    for args, dout, result, own in zip(inputs, douts, results, trusted):
-        f = student.affine_forward if own else ref.affine_forward
+    for args, dout, result in zip(inputs, douts, results):
         grads = unpack(result, 3, "affine_backward")
         for i, (name, g) in enumerate(zip(("dx", "dW", "db"), grads)):
-            num = numeric_grad_call(f, args, i, dout=dout, output=0)
+            num = _reference_numeric(ref, "affine_forward", args, i, dout)
             assert_close(f"{name} vs. numerical gradient", g, num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
@@ -149,7 +131,7 @@ def test_sigmoid_backward_matches_reference(student, ref):
         for x in (3.0 * rng.standard_normal((5, 4)), rng.standard_normal((2, 3, 2))):
             xs.append(x)
             douts.append(rng.standard_normal(x.shape))
-    caches, _ = _student_forwards(student, ref, "sigmoid_forward", [(x,) for x in xs])
+    caches = _student_caches(student, "sigmoid_forward", [(x,) for x in xs])
     results = _each(student.sigmoid_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
     for x, dout, dx in zip(xs, douts, results):
         assert_close("dx", dx, ref.sigmoid_backward(dout, ref.sigmoid_forward(x)[1]), rtol=RTOL)
@@ -162,11 +144,10 @@ def test_sigmoid_backward_numerical_gradient(student, ref):
         rng = np.random.default_rng(50 + seed)
         xs.append(2.0 * rng.standard_normal((3, 2)))  # small: every entry costs two calls
         douts.append(rng.standard_normal((3, 2)))
-    caches, trusted = _student_forwards(student, ref, "sigmoid_forward", [(x,) for x in xs])
+    caches = _student_caches(student, "sigmoid_forward", [(x,) for x in xs])
     results = call_each(student.sigmoid_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
-    for x, dout, dx, own in zip(xs, douts, results, trusted):
-        f = student.sigmoid_forward if own else ref.sigmoid_forward
-        num = numeric_grad_call(f, (x,), 0, dout=dout, output=0)
+    for x, dout, dx in zip(xs, douts, results):
+        num = _reference_numeric(ref, "sigmoid_forward", (x,), 0, dout)
         assert_close("dx vs. numerical gradient", dx, num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 
@@ -196,19 +177,13 @@ def test_relu_backward_matches_reference(student, ref):
         for x in (_points(rng, (5, 4)), _points(rng, (2, 3, 2))):
             xs.append(x)
             douts.append(rng.standard_normal(x.shape))
-    caches, trusted = _student_forwards(student, ref, "relu_forward", [(x,) for x in xs])
+    caches = _student_caches(student, "relu_forward", [(x,) for x in xs])
     results = _each(student.relu_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
     # ReLU is piecewise linear and |x| >= 0.05: one centred difference of all entries is exact
     h = 1e-3
-    own = [x for x, ok in zip(xs, trusted) if ok]
-    shifted = iter(call_each(student.relu_forward, [((x + s,), {}) for x in own for s in (h, -h)]) if own else [])
-    for x, dout, dx, ok in zip(xs, douts, results, trusted):
+    for x, dout, dx in zip(xs, douts, results):
         assert_close("dx", dx, ref.relu_backward(dout, ref.relu_forward(x)[1]), rtol=RTOL)
-        if ok:
-            plus, minus = (np.asarray(unpack(next(shifted), 2, "relu_forward")[0]) for _ in range(2))
-        else:
-            plus, minus = ref.relu_forward(x + h)[0], ref.relu_forward(x - h)[0]
-        dx_num = (plus - minus) / (2 * h) * dout
+        dx_num = (ref.relu_forward(x + h)[0] - ref.relu_forward(x - h)[0]) / (2 * h) * dout
         assert_close("dx vs. numerical gradient", dx, dx_num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
 

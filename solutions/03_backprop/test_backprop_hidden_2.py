@@ -2,8 +2,9 @@
 training.
 
 Network backward and loss gradients are checked against the reference and against centred
-differences of the student's own forward / loss (when that agrees with the reference; a wrong
-forward is graded by its own tests). ReLU networks for numerical checks keep every hidden
+differences of the correct forward / loss (the reference's, computed once per grading process: the
+student's, where it agrees with the reference, has the same gradient, and a wrong forward is graded
+by its own tests). ReLU networks for numerical checks keep every hidden
 pre-activation at least 1e-3 away from the kink. Training is graded by outcome (accuracy and
 regularized loss of the returned parameters) and, step by step, on tiny data sets where every valid
 visiting order takes the same steps, or where only a repeated order shows: any valid use of rng passes.
@@ -109,6 +110,12 @@ def _directional_diffs(fn, cases, h=1e-6):
 
     return [(picked(next(values), dout, output) - picked(next(values), dout, output)) / (2 * h)
             for _, _, _, _, dout, output in cases]
+
+
+@memoized  # fixed inputs: computed once per grading process, not once per student
+def _reference_diffs(ref, name, cases):
+    """_directional_diffs of ``ref.<name>``."""
+    return _directional_diffs(getattr(ref, name), cases)
 
 
 def _directions(seed, params, keys=KEYS, count=2):
@@ -292,12 +299,15 @@ def test_two_layer_backward_numerical_gradient(student, ref):
     results = call_each(student.two_layer_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
     for (_, _, act), grads in zip(cases, results):
         _check_params_dict(f"grads ({_label(act)})", grads, _shapes(3, 5, 3))
-    # along two random directions per parameter (see _directional_diffs); a wrong forward is charged by its
-    # own tests, so only the cases whose forward agrees with the reference are differentiated
-    checks = [(i, k, v) for i, ok in enumerate(trusted) if ok for k, v in _directions(330 + i, cases[i][1])]
-    nums = _directional_diffs(student.two_layer_forward, [
+    # along two random directions per parameter (see _directional_diffs) of the reference forward; a
+    # wrong forward is charged by its own tests, so only the cases whose forward agrees with the
+    # reference are checked
+    checks = [(i, k, v) for i in range(len(cases)) for k, v in _directions(330 + i, cases[i][1])]
+    nums = _reference_diffs(ref, "two_layer_forward", [
         ((cases[i][0], cases[i][1]), {"hidden_activation": cases[i][2]}, (1, k), v, douts[i], 0) for i, k, v in checks])
     for (i, k, v), num in zip(checks, nums):
+        if not trusted[i]:
+            continue
         assert_close(f"grads[{k!r}] vs. numerical gradient ({_label(cases[i][2])}), along a random direction",
                      _along(results[i][k], v), num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
 
@@ -379,20 +389,12 @@ def test_two_layer_loss_numerical_gradient(student, ref):
         cases.append(((X, _targets(rng, loss, 5, 3), params), {"hidden_activation": act, "loss": loss, "reg": reg}))
     results = call_each(student.two_layer_loss, [((X, y, _copy(params)), kw) for (X, y, params), kw in cases])
     got = [unpack(r, 2, "two_layer_loss") for r in results]
-    own = []  # the student's own loss agrees with the reference there: differentiate it, else the reference
-    for (args, kw), (value, grads) in zip(cases, got):
+    for value, grads in got:
         _check_params_dict("grads", grads, _shapes(3, 4, 3))
-        expected = ref.two_layer_loss(*args, **kw)[0]
-        own.append(abs(as_float("loss", value) - expected) <= 1e-6 * abs(expected) + 1e-10)
-    # along two random directions per parameter (see _directional_diffs)
+        as_float("loss", value)  # its value is graded by the loss's own tests
+    # along two random directions per parameter (see _directional_diffs) of the reference loss
     checks = [(i, k, v) for i in range(len(cases)) for k, v in _directions(450 + i, cases[i][0][2])]
-    nums = [0.0] * len(checks)
-    for fn, mine in ((student.two_layer_loss, True), (ref.two_layer_loss, False)):
-        picked = [j for j, (i, _, _) in enumerate(checks) if own[i] == mine]
-        diffs = _directional_diffs(fn, [(*cases[checks[j][0]], (2, checks[j][1]), checks[j][2], None, 0)
-                                        for j in picked])
-        for j, d in zip(picked, diffs):
-            nums[j] = d
+    nums = _reference_diffs(ref, "two_layer_loss", [(*cases[i], (2, k), v, None, 0) for i, k, v in checks])
     for (i, k, v), num in zip(checks, nums):
         kw = cases[i][1]
         label = _label(kw["hidden_activation"], kw["loss"], kw["reg"])

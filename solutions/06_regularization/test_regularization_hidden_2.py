@@ -1,17 +1,19 @@
 """Hidden tests for 06_regularization, part 2: batch, layer, group and instance normalization.
 
-Forward passes are compared with the reference. Backward passes are graded against the numerical
-gradient of the student's OWN forward (any correct backward formula passes) and exact shapes. Where
-the student's forward gives wrong outputs (graded by its own tests), the backward, which still reads
-its own forward's cache, passes when it is the gradient of either the correct forward or the
-student's: a forward bug is not charged again to the backward unless it corrupts the cache, and the
+Forward passes are compared with the reference. Backward passes are graded against centred
+differences (any correct backward formula passes) and exact shapes. Where the student's forward
+agrees with the reference, its gradient is the correct layer's: the differences of the reference
+forward, computed once per grading process (no student calls). Where the student's forward gives
+wrong outputs (graded by its own tests), the backward, which still reads its own forward's cache,
+passes when it is the gradient of either the correct forward or the student's (differenced in the
+worker): a forward bug is not charged again to the backward unless it corrupts the cache, and the
 feedback then says to fix the forward first.
 """
 
 import numpy as np
 
 from grader.checks import (assert_close, assert_equal, assert_shape, call_each, call_unchanged, expect_raises,
-                           graded, iterate, unpack)
+                           graded, iterate, memoized, unpack)
 from grader.errors import StudentError
 
 SEEDS = (0, 1, 2)
@@ -69,6 +71,13 @@ def _numeric_grads(name, forward, args, dout, kwargs=None, h=1e-6):
     return [diffs[sizes[i]:sizes[i + 1]].reshape(np.shape(args[i])) for i in range(3)]
 
 
+@memoized  # fixed inputs: computed once per grading process, not once per student
+def _reference_numerics(ref, fwd, args, dout, kwargs):
+    """(the reference forward's output at ``args``, its centred-difference gradients there)."""
+    forward = getattr(ref, fwd)
+    return forward(*args, **kwargs)[0], _numeric_grads(fwd, forward, args, dout, kwargs)
+
+
 def _agrees(out, out_ref):
     """The forward's output matches the reference's within FWD, with the same shape."""
     try:
@@ -92,8 +101,9 @@ def _all_close(grads, numeric):
 
 
 def _check_backward(layer, grads, student, ref, args, dout, out, kwargs=None):
-    """grads from the student's ``<layer>_backward`` vs numerical gradients of their ``<layer>_forward``,
-    or, where that forward's output ``out`` (at ``args``) is wrong, of the reference forward.
+    """grads from the student's ``<layer>_backward`` vs numerical gradients of the correct
+    ``<layer>_forward`` or, where the student's forward's output ``out`` (at ``args``) is wrong, of
+    either forward.
 
     ``<layer>_forward(*args, **kwargs)`` returns a tuple starting with the output, and ``args`` start
     with (x, gamma, beta).
@@ -103,15 +113,15 @@ def _check_backward(layer, grads, student, ref, args, dout, out, kwargs=None):
     grads = unpack(grads, 3, f"{layer}_backward")
     for label, g, arg in zip(("dx", "dgamma", "dbeta"), grads, args):
         assert_shape(label, g, np.shape(arg))
-    ref_forward = getattr(ref, fwd)
-    if _agrees(out, ref_forward(*args, **kwargs)[0]):
-        numeric = _numeric_grads(fwd, getattr(student, fwd), args, dout, kwargs)
-        for label, g, g_num in zip(("dx", "dgamma", "dbeta"), grads, numeric):
-            assert_close(f"{label} (vs numerical gradient of your forward)", g, g_num, **NUM)
+    out_ref, correct = _reference_numerics(ref, fwd, args, dout, kwargs)
+    if _agrees(out, out_ref):
+        # the student's forward is the correct layer here, so the correct layer's gradient is the
+        # gradient of their forward: no need to difference it in the worker
+        for label, g, g_num in zip(("dx", "dgamma", "dbeta"), grads, correct):
+            assert_close(f"{label} (vs numerical gradient of the forward)", g, g_num, **NUM)
         return
-    # A wrong forward: the gradient of the correct layer (computed here, no round trip) is right,
-    # and so is the gradient of the student's own forward (a backward consistent with it).
-    correct = _numeric_grads(fwd, ref_forward, args, dout, kwargs)
+    # A wrong forward: the gradient of the correct layer is right, and so is the gradient of the
+    # student's own forward (a backward consistent with it).
     if _all_close(grads, correct):
         return
     try:
