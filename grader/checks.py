@@ -425,6 +425,10 @@ def iterate(fn: Callable, args: tuple, steps: list[dict], carry: dict, kwargs: d
 
         outs = iterate(student.adam, (w0, None, None), [{1: g} for g in grads], {0: 0, 2: 1})
 
+    A Generator in ``args`` or ``kwargs`` is the same object at every step, as in a training
+    loop: each step draws where the previous one stopped, and the Generator passed in ends
+    advanced by all of them (under the grader too). Generators cannot be step values.
+
     Returns each step's output as it was when that step returned (deep-copied, so later in-place
     changes do not rewrite it). The loop stops early when an output is not a tuple or list long
     enough to carry from; check ``len(outs)`` and each output with :func:`unpack`.
@@ -436,6 +440,8 @@ def iterate(fn: Callable, args: tuple, steps: list[dict], carry: dict, kwargs: d
     bad = sorted(str(k) for k in keys if not (isinstance(k, str) or (isinstance(k, int) and 0 <= k < len(args))))
     if bad:
         raise ValueError(f"iterate: argument positions {', '.join(bad)} are not in args (length {len(args)})")
+    if any(isinstance(v, np.random.Generator) for step in plan for _, v in step):
+        raise ValueError("iterate: a Generator cannot be a step value; pass it in args, and every step draws from it")
     remote = getattr(fn, "iterate", None)
     if remote is not None:
         return remote(tuple(args), kwargs, plan, feed)

@@ -163,9 +163,12 @@ class Worker:
     def iterate(self, fn: str, args: tuple, kwargs: dict, steps: list[list[tuple]],
                 carry: list[tuple]) -> list[Any]:
         """Run ``fn`` step after step in the worker (see :func:`grader.checks.iterate`); one round
-        trip returns every step's output, each as it was when that step returned."""
-        if any(isinstance(a, np.random.Generator) for a in (*args, *kwargs.values())):
-            raise BoundaryError("iterate cannot carry random generators; call the function directly")
+        trip returns every step's output, each as it was when that step returned. A Generator in
+        ``args`` or ``kwargs`` serves every step, and the caller's is advanced as the steps
+        advanced it (as in-process)."""
+        if any(isinstance(v, np.random.Generator) for step in steps for _, v in step):
+            raise BoundaryError("iterate cannot take random generators in steps; pass one in args, "
+                                "which every step then draws from")
         msg = self._request(fn, {"op": "iterate", "fn": fn, "args": list(args), "kwargs": kwargs,
                                  "steps": [[[k, v] for k, v in step] for step in steps],
                                  "carry": [[k, i] for k, i in carry]})
@@ -173,6 +176,7 @@ class Worker:
         if not isinstance(blobs, list) or len(blobs) > len(steps) or not all(isinstance(b, bytes) for b in blobs):
             self._discard()
             raise StudentCrash(f"{fn}: the worker sent a malformed reply; it was restarted")
+        self._sync_generators(args, kwargs, msg.get("rngs"))
         try:
             return [codec.decode(b, resolve=self._incoming) for b in blobs]
         except codec.CodecError as err:

@@ -255,17 +255,19 @@ class _Worker:
         call_id = msg.get("id")
         name = msg.get("fn")
         fn = getattr(self.module, name, None) if self.module is not None and isinstance(name, str) else None
+        args, kwargs = list(msg.get("args") or []), dict(msg.get("kwargs") or {})
+        labelled = [(str(i), a) for i, a in enumerate(args)] + list(kwargs.items())
         global_before = self.global_random.snapshot()
         try:
             if not callable(fn):
                 raise AttributeError(f"your module has no function {name!r}")
-            outputs = run_steps(fn, list(msg.get("args") or []), dict(msg.get("kwargs") or {}),
-                                msg.get("steps") or [], msg.get("carry") or [],
+            outputs = run_steps(fn, args, kwargs, msg.get("steps") or [], msg.get("carry") or [],
                                 lambda out: codec.encode(out, fallback=self._keep))
         except BaseException as err:  # noqa: B036
             self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
             return
-        self.send({"op": "result", "id": call_id, "ok": True, "value": outputs,
+        rngs = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
+        self.send({"op": "result", "id": call_id, "ok": True, "value": outputs, "rngs": rngs,
                    "global_random": self.global_random.snapshot() != global_before})
 
 

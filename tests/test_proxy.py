@@ -315,8 +315,20 @@ def test_iterate_reports_the_students_exception(student):
         iterate(student.fails_at, (0, 4), [{}] * 10, {0: None})
     with pytest.raises(ValueError, match="positions 2 are not in args"):
         iterate(student.fails_at, (0, 4), [{2: 1}], {})
-    with pytest.raises(BoundaryError, match="generators"):
-        iterate(student.draw, (2, np.random.default_rng(0)), [{}], {})
+    with pytest.raises(ValueError, match="Generator cannot be a step value"):
+        iterate(student.draw, (2, None), [{1: np.random.default_rng(0)}], {})
+
+
+def test_iterate_draws_every_step_from_the_same_generator(student, local):
+    # as a training loop would: step t continues the stream where step t - 1 stopped, and the
+    # Generator passed in ends where the last step left it, in the worker as in-process
+    stream = np.random.default_rng(5).random(12)
+    for fn in (student.draw, local.draw):
+        for args, kwargs in (((3, np.random.default_rng(5)), {}), ((3,), {"rng": np.random.default_rng(5)})):
+            outs = iterate(fn, args, [{}] * 4, {}, kwargs)
+            assert [list(o) for o in outs] == [list(stream[3 * t:3 * t + 3]) for t in range(4)]
+            rng = args[1] if len(args) > 1 else kwargs["rng"]
+            assert rng.random() == np.random.default_rng(5).random(13)[12], "the caller's Generator is advanced"
 
 
 def test_call_each_gives_every_call_a_copy_of_its_generator(student, local):
