@@ -19,10 +19,12 @@ import ctypes
 import importlib.util
 import itertools
 import json
+import marshal
 import os
 import socket
 import sys
 import traceback
+import types
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from grader import codec
 from grader.steps import call_recording_warnings, run_steps
 
 _MAX_MESSAGE_TEXT = 400
+# The grader leaves the module's code, marshalled, at MODULE_PATH with this suffix (see
+# sandbox._write_bytecode); without it, or when it does not fit, the source is compiled here.
+BYTECODE_SUFFIX = ".code"
 _MAX_WARNINGS = 3
 
 
@@ -153,7 +158,11 @@ class _Worker:
             spec = importlib.util.spec_from_file_location(self.module_name, self.module_path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[self.module_name] = module
-            spec.loader.exec_module(module)
+            code = _precompiled(self.module_path)
+            if code is None:
+                spec.loader.exec_module(module)
+            else:
+                exec(code, module.__dict__)  # what exec_module does with the code it compiles
         except BaseException as err:  # noqa: B036 - SystemExit at import is a student error too
             return _describe(err, self.module_path)
         self.module = module
@@ -269,6 +278,16 @@ class _Worker:
         rngs = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
         self.send({"op": "result", "id": call_id, "ok": True, "value": outputs, "rngs": rngs,
                    "global_random": self.global_random.snapshot() != global_before})
+
+
+def _precompiled(module_path: str) -> types.CodeType | None:
+    """The module's code as the grader compiled it, if it left it and it is for this file."""
+    try:
+        with open(os.path.splitext(module_path)[0] + BYTECODE_SUFFIX, "rb") as fh:
+            code = marshal.loads(fh.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return code if isinstance(code, types.CodeType) and code.co_filename == module_path else None
 
 
 def _describe_warning(record, module_path: str) -> dict:

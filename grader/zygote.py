@@ -31,6 +31,7 @@ kills everything and exits.
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import select
@@ -97,6 +98,9 @@ class _Server:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.set_wakeup_fd(self.wake_w)
+        # Everything imported so far lives as long as we do: out of the collector's sight, a
+        # worker's garbage collections do not write to (and so copy) the pages it shares with us.
+        gc.freeze()
         self.send({"op": "hello", "pid": os.getpid(), "plan": self.plan.to_json()})
 
     def serve(self) -> None:
@@ -222,12 +226,16 @@ class _Server:
         here is left for the worker, which reports the error as the student's."""
         import importlib
 
+        fresh = False
         for name in names if isinstance(names, list) else []:
             if isinstance(name, str) and name not in sys.modules:
+                fresh = True
                 try:
                     importlib.import_module(name)
                 except Exception:  # noqa: BLE001
                     pass
+        if fresh:
+            gc.freeze()  # as at boot
 
     def become_worker(self, msg: dict, sock_fd: int, log_fd: int) -> None:
         code = 1

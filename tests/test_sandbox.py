@@ -743,3 +743,48 @@ def test_workers_run_the_grader_of_the_process_that_started_them(tmp_path):
                          env={**env, "PYTHONPATH": str(copy)}, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [str(copy / "grader" / "__init__.py")] * 2
+
+
+@pytest.mark.parametrize("blob, expected", [
+    ("other code, this file", "bytecode"),  # proves the worker runs what the grader compiled
+    ("other code, another file", "source"),
+    ("garbage", "source"),
+    ("none", "source"),
+])
+def test_workers_run_the_graders_bytecode_only_when_it_is_for_their_file(monkeypatch, blob, expected):
+    import marshal
+
+    source = "def which():\n    return 'source'\n\ndef fails():\n    return 1 / 0\n"
+
+    def write(src: str, module_path: Path) -> None:
+        if blob == "none":
+            return
+        other = source.replace("'source'", "'bytecode'")
+        filename = str(module_path) if blob.endswith("this file") else "/elsewhere/m.py"
+        data = b"\x00junk" if blob == "garbage" else marshal.dumps(compile(other, filename, "exec"))
+        module_path.with_suffix(sandbox.BYTECODE_SUFFIX).write_bytes(data)
+
+    monkeypatch.setattr(sandbox, "_write_bytecode", write)
+    worker = Worker(WorkerSpec(source, "m", ("numpy",)), call_seconds=30.0)
+    try:
+        student = StudentModule(worker)
+        assert student.which() == expected
+        with pytest.raises(Exception, match="ZeroDivisionError|division by zero") as err:
+            student.fails()
+        assert "line 5" in str(err.value), "errors point at the student's line either way"
+    finally:
+        worker.close()
+
+
+def test_the_grader_leaves_compiled_code_beside_the_source_and_nothing_when_it_cannot_compile(tmp_path):
+    import marshal
+
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    sandbox._write_bytecode("def f():\n    return 2\n", good)
+    code = marshal.loads(good.with_suffix(sandbox.BYTECODE_SUFFIX).read_bytes())
+    assert code.co_filename == str(good)
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["f"]() == 2
+    sandbox._write_bytecode("return 1\n", bad)  # parses, but does not compile: the worker reports it
+    assert not bad.with_suffix(sandbox.BYTECODE_SUFFIX).exists()
