@@ -47,10 +47,23 @@ def import_path(path: Path, prefix: str) -> ModuleType:
 REF_PREFIX = "_grader_ref_"
 
 
+_PARAMETER_NAMES: dict = {}  # reference functions (the same for every student) -> their names
+
+
 def parameter_names(fn: Any) -> tuple[str, ...]:
     """Names of ``fn``'s positional parameters, in order; () when it has no readable signature."""
+    try:
+        return _PARAMETER_NAMES[fn]
+    except (KeyError, TypeError):  # TypeError: an unhashable callable
+        pass
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return ()
-    return tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    names = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    if len(_PARAMETER_NAMES) < 1024:
+        try:
+            _PARAMETER_NAMES[fn] = names
+        except TypeError:
+            pass
+    return names

@@ -267,6 +267,12 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
     return _train_two_layer_ref(X, y, hidden_dim=hidden_dim, lr=lr, epochs=epochs, batch_size=batch_size,
                                 reg=reg, rng=rng)
 '''),
+    "train_always_sigmoid": ("train_two_layer", '''
+_train_two_layer_ref = train_two_layer
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    return _train_two_layer_ref(X, y, hidden_dim=hidden_dim, lr=lr, epochs=epochs, batch_size=batch_size,
+                                reg=reg, rng=rng, hidden_activation="sigmoid")
+'''),
     "train_global_random_state": ("train_two_layer", '''
 _train_two_layer_ref = train_two_layer
 def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
