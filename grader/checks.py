@@ -93,6 +93,8 @@ def describe(value: Any) -> str:
 
 
 def _as_numeric_array(name: str, value: Any) -> np.ndarray:
+    if type(value) is np.ndarray and value.dtype.kind in "iuf":  # the common case, first
+        return value
     if isinstance(value, (np.ndarray, np.generic, int, float)) and not isinstance(value, (bool, np.bool_)):
         arr = np.asarray(value)
         if arr.dtype.kind in "iuf":
@@ -118,11 +120,14 @@ def assert_close(name: str, actual: Any, expected: Any, *, rtol: float = 1e-7, a
     arr = _as_numeric_array(name, actual)
     if arr.shape != exp.shape:
         raise AssertionError(f"{name}: expected shape {exp.shape}, got {arr.shape}")
-    a = arr.astype(np.float64)
+    a = arr.astype(np.float64, copy=False)  # never written to
     with np.errstate(invalid="ignore", over="ignore"):
-        # The common case, all finite and all within tolerance, in a few array operations (NaN and
-        # inf make the comparison False and fall through to the full check below).
-        if bool(np.all(np.abs(a - exp) <= atol + rtol * (np.abs(a) + np.abs(exp)))):
+        # The common case, all finite and all within tolerance, in a few array operations; any NaN
+        # or inf falls through to the full check below (inf against a finite value gives
+        # inf <= inf, hence the isfinite). Hidden tests make hundreds of these checks per student:
+        # the ndarray methods skip numpy's dispatch.
+        diff = np.abs(a - exp)
+        if (diff <= atol + rtol * (np.abs(a) + np.abs(exp))).all() and np.isfinite(diff).all():
             return
     finite_e = np.isfinite(exp)
     if np.any(~np.isfinite(a) & finite_e):

@@ -49,3 +49,30 @@ def test_generators_and_arbitrary_objects_are_refused():
     with pytest.raises(TypeError):
         runs(np.array([object()]), np.ones(2), lr=1.0, epochs=1)
     assert calls == []
+
+
+def test_assert_close_passes_within_tolerance_and_explains_failures_without_values():
+    from grader.checks import assert_close
+
+    x = np.array([[1.0, -2.0], [3.0, 4.5]])
+    assert_close("out", x * (1 + 1e-9), x)  # a relative error of 1e-9 passes at rtol 1e-7
+    assert_close("out", x.astype(np.float32), x, rtol=1e-6)  # other float dtypes are compared as float64
+    assert_close("n", np.array([1, 2]), [1.0, 2.0])  # ints, and an expected list
+    assert_close("inf", np.array([np.inf, -np.inf, np.nan]), np.array([np.inf, -np.inf, np.nan]))
+    x.flags.writeable = False
+    assert_close("read-only", x, x)  # the actual value is never written to
+    with pytest.raises(AssertionError, match=r"out: max relative error 1\.6e-02 \(tolerance 1e-07\); 1 of 4"):
+        assert_close("out", x + np.array([[0, 0], [0.1, 0]]), x)
+    with pytest.raises(AssertionError, match=r"expected shape \(2, 2\), got \(4,\)"):
+        assert_close("out", x.ravel(), x)
+    with pytest.raises(AssertionError, match="1 of 4 entries are NaN or infinite where finite"):
+        assert_close("out", np.where(x > 4, np.nan, x), x)
+    with pytest.raises(AssertionError, match="NaN/infinite entries are not where they should be"):
+        assert_close("out", np.array([1.0, 2.0]), np.array([1.0, np.inf]))
+    for got, want in (([np.inf], [5.0]), ([-np.inf], [np.inf]), ([np.nan], [np.inf])):  # inf <= inf once let these by
+        with pytest.raises(AssertionError, match="out: "):
+            assert_close("out", np.array(got), np.array(want))
+    with pytest.raises(AssertionError, match="expected a numeric array or number, got"):
+        assert_close("mask", x > 0, x > 0)  # booleans are not numbers here
+    with pytest.raises(AssertionError, match="expected a numeric array or number"):
+        assert_close("out", [1.0, 2.0], [1.0, 2.0])  # a student's list is not an array
