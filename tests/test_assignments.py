@@ -86,3 +86,24 @@ def test_public_tests_pass_on_reference_and_fail_on_stub(course, tmp_path, aid):
     stub = (ROOT / "assignments" / aid / f"{module}.py").read_text()
     bad = _run_public(tmp_path / "stub" / aid, stub, module)
     assert bad.returncode == 1 and "NotImplementedError" in bad.stdout
+
+
+def test_an_infinite_backward_loses_points_after_a_wrong_forward_too(course, tmp_path):
+    """06 accepts, after a wrong forward, a backward consistent with either forward; inf <= inf once
+    let a backward of infinities through that door (the corpus's mutants change one function each)."""
+    aid = "06_regularization"
+    extra = '''
+_ln_ref_forward = layernorm_forward
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):  # wrong: gamma ignored
+    out, cache = _ln_ref_forward(x, np.ones_like(gamma), beta, eps=eps)
+    return out, (cache, gamma)
+
+def layernorm_backward(dout, cache):
+    gamma = cache[1]
+    return np.full(dout.shape, np.inf), np.full(gamma.shape, np.inf), np.full(gamma.shape, np.inf)
+'''
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    scores = function_scores(a)
+    assert scores["layernorm_forward"][0] < scores["layernorm_forward"][1]
+    assert scores["layernorm_backward"][0] == 0, [t.feedback for t in a.tests if t.function == "layernorm_backward"]

@@ -97,7 +97,9 @@ def _all_close(grads, numeric):
     except (TypeError, ValueError):
         return False
     with np.errstate(invalid="ignore", over="ignore"):
-        return all(bool(np.all(np.abs(g - n) <= NUM["atol"] + NUM["rtol"] * (np.abs(g) + np.abs(n)))) for g, n in pairs)
+        return all(g.shape == n.shape and bool(np.all(np.isfinite(g)))  # inf <= inf would pass below
+                   and bool(np.all(np.abs(g - n) <= NUM["atol"] + NUM["rtol"] * (np.abs(g) + np.abs(n))))
+                   for g, n in pairs)
 
 
 def _check_backward(layer, grads, student, ref, args, dout, out, kwargs=None):
