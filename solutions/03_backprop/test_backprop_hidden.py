@@ -4,8 +4,8 @@ Every backward is checked two ways: against the reference backward and against c
 of the correct forward (the reference's, computed once per grading process: the student's forward,
 where it agrees with the reference, has the same gradient, and a wrong forward is graded by its own
 tests). A backward gets its cache from the student's own forward, called on copies, so a forward
-that scribbles on its input cannot spoil the backward's test. ReLU check points keep |x| >= 0.05, far from the kink; the kink itself (x == 0) is tested
-separately.
+that scribbles on its input cannot spoil the backward's test. ReLU check points keep |x| >= 0.05,
+far from the kink; the kink itself (x == 0) is tested separately.
 
 Every student call is a round trip to the worker, so a test sends its first input through
 call_unchanged (which also proves the inputs are left alone: a function that scribbles on its
