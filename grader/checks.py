@@ -51,6 +51,7 @@ __all__ = [
     "iterate",
     "describe",
     "memoized",
+    "reference",
     "small_shape",
 ]
 
@@ -350,8 +351,8 @@ def _memo_key(value: Any) -> Any:
         return (type(value).__name__, *(_memo_key(v) for v in value))
     if isinstance(value, dict):
         return ("dict", *((k, _memo_key(v)) for k, v in sorted(value.items())))
-    if value is None or type(value) in (bool, int, float, str, bytes, types.ModuleType):
-        return value
+    if value is None or type(value) in (bool, int, float, str, bytes, types.ModuleType, types.FunctionType):
+        return value  # (a module or function by identity: a grading process imports each once)
     raise TypeError(f"memoized: cannot key a {type(value).__name__}")
 
 
@@ -394,6 +395,36 @@ def memoized(fn: Callable) -> Callable:
         return value
 
     return wrapper
+
+
+_REFERENCE_RESULTS: dict = {}
+
+
+def reference(fn: Callable, *args: Any, rng_seed: int | None = None, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, a reference function on fixed inputs, computed once per grading
+    process as with :func:`memoized` (same plain arguments; the result's arrays are read-only).
+    With ``rng_seed`` the call also gets ``rng=np.random.default_rng(rng_seed)``, so a seeded
+    reference run is reused too::
+
+        W_ref, b_ref, _ = reference(ref.train, X, y, rng_seed=seed, lr=0.5)
+
+    ``fn`` must leave its inputs unchanged, since a reused result would skip that change: if it
+    does change them, ValueError (a mistake in the test, not the student's).
+    """
+    key = _memo_key((fn, args, kwargs, rng_seed))
+    try:
+        return _REFERENCE_RESULTS[key]
+    except KeyError:
+        pass
+    call_kwargs = kwargs if rng_seed is None else dict(kwargs, rng=np.random.default_rng(rng_seed))
+    value = fn(*args, **call_kwargs)
+    if _memo_key((fn, args, kwargs, rng_seed)) != key:
+        raise ValueError(f"reference: {getattr(fn, '__name__', fn)} modified its inputs, so its result "
+                         "cannot be reused: call it directly")
+    value = _frozen(value)
+    if len(_REFERENCE_RESULTS) < 4096:
+        _REFERENCE_RESULTS[key] = value
+    return value
 
 
 def call_each(fn: Callable, calls: list[tuple[tuple, dict]], output: int | None = None) -> list:

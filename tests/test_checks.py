@@ -51,6 +51,34 @@ def test_generators_and_arbitrary_objects_are_refused():
     assert calls == []
 
 
+def test_reference_reuses_a_seeded_reference_run_and_refuses_one_that_changes_its_inputs():
+    from grader.checks import reference
+
+    calls = []
+
+    def train(X, *, lr, rng):
+        calls.append(lr)
+        return X * lr + rng.standard_normal(X.shape), {"loss": [lr]}
+
+    X = np.arange(4.0)
+    first = reference(train, X, lr=0.5, rng_seed=3)
+    assert reference(train, X.copy(), rng_seed=3, lr=0.5) is first and calls == [0.5]
+    expected = X * 0.5 + np.random.default_rng(3).standard_normal(4)  # the call got default_rng(rng_seed)
+    assert np.array_equal(first[0], expected) and not first[0].flags.writeable
+    assert reference(train, X, lr=0.5, rng_seed=4) is not first  # another seed, another run
+    assert reference(train, X, lr=0.25, rng_seed=3) is not first
+    assert len(calls) == 3
+
+    def scribbles(X):
+        X[0] = 99.0
+        return X.sum()
+
+    with pytest.raises(ValueError, match="scribbles modified its inputs"):
+        reference(scribbles, np.ones(3))
+    with pytest.raises(TypeError, match="Generator"):
+        reference(train, X, lr=0.5, rng=np.random.default_rng(0))  # a Generator: pass rng_seed instead
+
+
 def test_assert_close_passes_within_tolerance_and_explains_failures_without_values():
     from grader.checks import assert_close
 

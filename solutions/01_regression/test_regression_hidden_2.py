@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 
 from grader.checks import (as_float, assert_close, assert_scalar, assert_shape, call_each, call_quietly, call_unchanged,
-                           graded, memoized, numeric_grad_call, unpack)
+                           graded, memoized, numeric_grad_call, reference, unpack)
 
 SEEDS = (0, 1, 2)
 
@@ -215,7 +215,7 @@ def test_softmax_regression_train_fits_blobs(student, ref):
     results = _each(student.softmax_regression_train, calls)
     for seed, ((X, y, X_test, y_test), kw), result in zip(SEEDS, cases, results):
         W, b, _ = unpack(result, 3, "softmax_regression_train")
-        W_ref, b_ref, _ = ref.softmax_regression_train(X, y, 4, rng=np.random.default_rng(seed), **kw)
+        W_ref, b_ref, _ = reference(ref.softmax_regression_train, X, y, 4, rng_seed=seed, **kw)
         assert_shape("W", W, (5, 4))
         assert_shape("b", b, (4,))
         W, b = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -360,7 +360,7 @@ def test_softmax_regression_train_full_batch_matches_reference(student, ref):
     calls = [(args, dict(kw, rng=np.random.default_rng(seed))) for seed, (args, kw) in zip(SEEDS, cases)]
     for seed, ((X, y, c), kw), result in zip(SEEDS, cases, _each(student.softmax_regression_train, calls)):
         theta, history = _theta(result, X.shape[1], c)
-        W_ref, b_ref, history_ref = ref.softmax_regression_train(X, y, c, rng=np.random.default_rng(seed), **kw)
+        W_ref, b_ref, history_ref = reference(ref.softmax_regression_train, X, y, c, rng_seed=seed, **kw)
         assert np.linalg.norm(theta - np.append(W_ref.ravel(), b_ref)) <= PARAM_TOL, (
             "W, b differ from the reference's after full-batch steps (batch_size >= N); the step is "
             "lr * (gradient of the softmax loss + reg * W) for W and lr * (gradient of the loss) for b")
