@@ -369,12 +369,18 @@ def make_generator(state: Any, seed: Any = None) -> np.random.Generator:
 _LEN = struct.Struct("<Q")
 
 
-def send(sock, payload: bytes) -> None:
-    """Send one length-prefixed message (one syscall for small messages)."""
+def frame(payload: bytes) -> bytes:
+    """``payload`` with its length prefix, as :func:`send` puts it on the socket."""
+    return _LEN.pack(len(payload)) + payload
+
+
+def send(sock, payload: bytes, before: bytes = b"") -> None:
+    """Send one length-prefixed message (one syscall for small messages), after ``before``:
+    messages already framed (see :func:`frame`) that go in the same syscall."""
     if len(payload) < 1 << 16:
-        sock.sendall(_LEN.pack(len(payload)) + payload)
+        sock.sendall(before + _LEN.pack(len(payload)) + payload)
     else:
-        sock.sendall(_LEN.pack(len(payload)))
+        sock.sendall(before + _LEN.pack(len(payload)))
         sock.sendall(payload)
 
 

@@ -24,6 +24,7 @@ from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 STARTUP_SECONDS = 30.0
 HUNG_RETRY_SECONDS = 1.0
 CALLBACK_REPLY_BYTES = 32 * 1024 * 1024  # a test helper's result sent to the worker: far above any test's need
+_RESET = codec.frame(codec.encode({"op": "reset"}))
 
 
 class Handle:
@@ -81,6 +82,7 @@ class Worker:
         self._ids = itertools.count(1)
         self.unconfined: str | None = None  # why the last worker could not be confined, if that is how it ended
         self._probe = False
+        self._reset_pending = False
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -89,6 +91,7 @@ class Worker:
             self.process = start_worker(self.spec)
             self.generation += 1
             self._ready = False
+            self._reset_pending = False  # a fresh worker holds nothing to release
 
     def ensure_ready(self) -> None:
         self.start()
@@ -125,13 +128,13 @@ class Worker:
         return self.process.protections if self.process else []
 
     def reset(self) -> None:
-        """Release the worker's handles (between tests) and forget callbacks."""
+        """Release the worker's handles (between tests) and forget callbacks.
+
+        The worker hears it just before the next request, in the same send: it handles both on
+        one wake-up (a wake-up costs a worker more CPU than releasing its handles), and no
+        request can reach it between the two, so it behaves as if told at once."""
         self._callbacks.clear()
-        if self.process is not None and self._ready:
-            try:
-                self._send(codec.encode({"op": "reset"}), time.monotonic() + HUNG_RETRY_SECONDS, "reset", 0)
-            except (StudentTimeout, StudentCrash):
-                pass  # the worker was discarded; the next call starts a fresh one
+        self._reset_pending = self.process is not None and self._ready
 
     # -- calls ----------------------------------------------------------------------------------
     def call(self, fn: str, args: tuple, kwargs: dict, *, check: bool = False, quiet: bool = False) -> CallReply:
@@ -193,6 +196,7 @@ class Worker:
                                "your module failed to import")
         call_id = next(self._ids)
         payload = codec.encode({**request, "id": call_id}, fallback=self._outgoing)
+        before, self._reset_pending = (_RESET if self._reset_pending else b""), False
         now = time.monotonic()
         # A function that timed out once gets a short leash afterwards: one that hangs on every
         # input then costs about a second per further test instead of the full limit each time.
@@ -202,7 +206,7 @@ class Worker:
             deadline = max(self.test_deadline, now + 0.05)
             limit = deadline - now
         self.process.start_call(limit)  # the same budget in CPU seconds, checked from /proc
-        self._send(payload, deadline, fn, limit)
+        self._send(payload, deadline, fn, limit, before)
         while True:
             msg = self._receive(deadline, fn, limit)
             op = msg.get("op")
@@ -242,13 +246,14 @@ class Worker:
             return codec.Tagged("callback", cb)
         raise BoundaryError(f"a test passed a {type(value).__name__}, which cannot cross to the worker")
 
-    def _send(self, payload: bytes, deadline: float, what: str, limit: float) -> None:
-        """Send to the worker, giving up at ``deadline``: a worker that stops reading fills its
-        socket's buffer, and a plain send would then block the grader forever."""
+    def _send(self, payload: bytes, deadline: float, what: str, limit: float, before: bytes = b"") -> None:
+        """Send to the worker (after ``before``, messages already framed), giving up at
+        ``deadline``: a worker that stops reading fills its socket's buffer, and a plain send
+        would then block the grader forever."""
         sock = self.process.sock
         try:
             sock.settimeout(max(deadline - time.monotonic(), 0.01))
-            codec.send(sock, payload)
+            codec.send(sock, payload, before)
             sock.settimeout(None)
         except TimeoutError:
             self._discard()

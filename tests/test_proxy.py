@@ -159,6 +159,18 @@ def test_values_cross_and_unencodable_ones_become_handles(student):
     assert np.array_equal(student.back(np.full((2, 3), 2.0), cache), 2 * x)
 
 
+def test_a_reset_releases_the_previous_tests_handles_with_the_next_request(student):
+    """Between tests the runner resets the worker; the reset travels with the next request, and
+    that request already finds the earlier values gone."""
+    x = np.arange(6.0).reshape(2, 3)
+    _, cache = student.affine(x, np.ones((3, 2)))
+    student._worker.reset()
+    with pytest.raises(StudentCrash):  # the worker answers a released handle as a garbled request
+        student.back(np.ones((2, 3)), cache)
+    _, cache = student.affine(x, np.ones((3, 2)))  # a fresh worker serves the calls after it
+    assert np.array_equal(student.back(np.full((2, 3), 2.0), cache), 2 * x)
+
+
 def test_mutation_of_inputs_is_reported(student):
     with pytest.raises(AssertionError, match="modified its input"):
         call_unchanged(student.inplace, np.zeros(3))
