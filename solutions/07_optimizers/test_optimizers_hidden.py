@@ -14,7 +14,7 @@ Feedback names the hyperparameters a run gave, never their values (they are hidd
 import numpy as np
 
 from grader.checks import (as_float, assert_close, assert_shape, call_each, call_unchanged, graded, iterate,
-                           numeric_grad_call, unpack)
+                           memoized, numeric_grad_call, reference, unpack)
 
 SEEDS = (0, 1, 2)
 TRAJ_SEEDS = (0, 1)
@@ -49,6 +49,12 @@ def _ref_path(fn, w0, grads, hp, steps=STEPS):
     return np.array(path)
 
 
+@memoized  # fixed inputs: computed once per grading process, not once per student
+def _ref_quadratic_path(fn, A, w0, hp, steps=STEPS):
+    """_ref_path with the gradient A @ w of the quadratic 0.5 * w^T A w."""
+    return _ref_path(fn, w0, lambda w: A @ w, hp, steps)
+
+
 def _student_path(fn, name, w0, grads, hp):
     """The submission's points after each step, fed the given gradients, in one round trip."""
     outs = iterate(fn, (np.array(w0, dtype=np.float64), None, {}), [{1: g} for g in grads], {0: 0, 2: 1},
@@ -75,7 +81,7 @@ def _assert_path(what, got, want):
 
 
 def _compare(student, ref, name, w0, grads, hp, what, want=None):
-    want = _ref_path(getattr(ref, name), w0, grads, hp) if want is None else want
+    want = reference(_ref_path, getattr(ref, name), w0, grads, hp) if want is None else want
     got = _student_path(getattr(student, name), name, w0, grads, hp)
     _assert_path(f"{name}: w over {len(want)} steps from an empty state ({what}, {_hyperparameters(hp)})",
                  got, want)
@@ -127,7 +133,7 @@ def _quadratic_path(student, ref, name, hp, seeds=(0,)):
     for seed in seeds:
         A = _ill_conditioned(seed)
         w0 = np.random.default_rng(seed).normal(size=3) * 2
-        path = _ref_path(getattr(ref, name), w0, lambda w, A=A: A @ w, hp)
+        path = _ref_quadratic_path(getattr(ref, name), A, w0, hp)
         grads = [A @ w for w in np.vstack([w0, path[:-1]])]
         _compare(student, ref, name, w0, grads, hp, "ill-conditioned quadratic", want=path)
 
@@ -140,7 +146,7 @@ def _closed_loop(student, ref, name, hp, steps=4):
     for _ in range(steps):
         w, state = _step(getattr(student, name), name, w, A @ w, state, hp)
         got.append(w)
-    want = _ref_path(getattr(ref, name), w0, lambda v: A @ v, hp, steps)
+    want = _ref_quadratic_path(getattr(ref, name), A, w0, hp, steps)
     _assert_path(f"{name}: w over {steps} steps on an ill-conditioned quadratic (gradients at your points, "
                  f"{_hyperparameters(hp)})", np.array(got), want)
 
