@@ -377,8 +377,8 @@ def memoized(fn: Callable) -> Callable:
     grade-all grades many students in one process with the hidden suites imported once, so a
     deterministic expected value is then computed once per process instead of once per student.
     Arguments must be plain values (numbers, strings, arrays, modules and functions, these two by
-    identity, and lists, tuples or dicts of them); the cached result's arrays are read-only. Never use it on student calls or on anything
-    that draws from a Generator.
+    identity, and lists, tuples or dicts of them); the cached result's arrays are read-only. Never
+    use it on student calls or on anything that draws from a Generator.
     """
     cache: dict = {}
 

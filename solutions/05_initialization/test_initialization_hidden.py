@@ -369,7 +369,8 @@ def test_layer_activation_stats_matches_reference(student, ref):
     results = call_each(student.layer_activation_stats,
                         [((_state_init(std), act), {**kw, "rng": np.random.default_rng(seed)}) for std, act, seed in cases])
     for (std, act, seed), s in zip(cases, results):
-        assert_close(f"stats ({act} activation)", s, _ref_stats(ref, std, act, seed, **kw), rtol=STATS_RTOL, atol=1e-300)
+        assert_close(f"stats ({act} activation)", s, _ref_stats(ref, std, act, seed, **kw), rtol=STATS_RTOL,
+                     atol=1e-300)
 
 
 def _drawing_init(std, uniform=False):
