@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import click
@@ -133,10 +134,14 @@ def _openssl(data: bytes, key_env: str, key: str, decrypt: bool) -> bytes:
     proc = subprocess.run(cmd, input=data, capture_output=True, env={**os.environ, key_env: key}, timeout=120)
     if proc.returncode != 0:
         if decrypt:
-            raise UserError(f"cannot decrypt the bundle: wrong passphrase in {key_env}, or not a bundle "
-                            "encrypted by `grader bundle --encrypt`")
+            raise _wrong_passphrase(key_env)
         raise UserError(f"openssl failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout
+
+
+def _wrong_passphrase(key_env: str) -> UserError:
+    return UserError(f"cannot decrypt the bundle: wrong passphrase in {key_env}, or not a bundle "
+                     "encrypted by `grader bundle --encrypt`")
 
 
 def is_encrypted(data: bytes) -> bool:
@@ -157,7 +162,8 @@ def read_bundle(path: Path, key_env: str = KEY_ENV) -> tuple[dict, dict[str, byt
         data = path.read_bytes()
     except OSError as err:
         raise UserError(f"cannot read the bundle {path}: {err.strerror or err}") from None
-    if is_encrypted(data):
+    encrypted = is_encrypted(data)
+    if encrypted:
         data = _openssl(data, key_env, _passphrase(key_env), decrypt=True)
     members: dict[str, bytes] = {}
     total = 0
@@ -172,7 +178,11 @@ def read_bundle(path: Path, key_env: str = KEY_ENV) -> tuple[dict, dict[str, byt
                 if total > 4 * MAX_BYTES:  # a gzip bomb, not a bundle of source files
                     raise UserError(f"{path} unpacks to more than {4 * MAX_BYTES // 2**20} MiB; not a grader bundle")
                 members[info.name] = tar.extractfile(info).read()
-    except (tarfile.TarError, OSError, EOFError, gzip.BadGzipFile) as err:
+    except (tarfile.TarError, OSError, EOFError, gzip.BadGzipFile, zlib.error) as err:
+        if encrypted:
+            # AES-CBC is not authenticated: about 1 wrong passphrase in 256 still ends in valid padding,
+            # so openssl succeeds and hands back noise. That is a wrong passphrase, not a damaged bundle.
+            raise _wrong_passphrase(key_env) from None
         raise UserError(f"{path} is not a readable tar.gz bundle ({err})") from None
     try:
         manifest = json.loads(members.pop(MANIFEST))

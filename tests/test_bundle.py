@@ -6,11 +6,13 @@ import hashlib
 import io
 import json
 import tarfile
+import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from grader import bundle
 from grader.bundle import build_bundle, open_bundle, read_bundle
 from grader.cli import main
 from grader.course import load_course
@@ -198,6 +200,17 @@ def test_a_file_that_is_no_bundle_is_refused(tmp_path):
     (tmp_path / "x.tar.gz").write_bytes(b"not a tarball")
     with pytest.raises(UserError, match="not a readable tar.gz"):
         read_bundle(tmp_path / "x.tar.gz")
+    # damage inside a member's compressed data: tarfile lets zlib's own error through
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w") as t:
+        info = tarfile.TarInfo("MANIFEST.json")
+        info.size = 40000
+        t.addfile(info, io.BytesIO(bytes(info.size)))
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = deflate.compress(tar.getvalue()[:20000]) + deflate.flush(zlib.Z_FULL_FLUSH) + b"\x07\xff\xff"
+    (tmp_path / "x.tar.gz").write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + body)
+    with pytest.raises(UserError, match="not a readable tar.gz bundle .*invalid block type"):
+        read_bundle(tmp_path / "x.tar.gz")
 
 
 def test_encrypted_bundle_needs_the_passphrase(toy, tmp_path, monkeypatch):
@@ -215,6 +228,18 @@ def test_encrypted_bundle_needs_the_passphrase(toy, tmp_path, monkeypatch):
     monkeypatch.delenv("GRADER_BUNDLE_KEY")
     with pytest.raises(UserError, match="set the environment variable GRADER_BUNDLE_KEY"):
         read_bundle(out)
+
+
+def test_a_wrong_passphrase_that_passes_openssls_padding_check_is_still_reported_as_such(tmp_path, monkeypatch):
+    # AES-CBC has no authentication: for about 1 wrong passphrase in 256, openssl exits 0 with noise
+    # (CI met one). The noise must be reported as a wrong passphrase, not as a damaged tar.gz.
+    out = tmp_path / "b.tar.gz.enc"
+    out.write_bytes(b"Salted__" + bytes(range(8)) + bytes(64))
+    monkeypatch.setenv("GRADER_BUNDLE_KEY", "a wrong passphrase of some length")
+    for noise in (bytes(range(7, 200)), b"\x1f\x8b" + bytes(range(40))):  # the second even looks like gzip
+        monkeypatch.setattr(bundle, "_openssl", lambda data, key_env, key, decrypt, noise=noise: noise)
+        with pytest.raises(UserError, match="wrong passphrase in GRADER_BUNDLE_KEY"):
+            read_bundle(out)
 
 
 def test_bundle_command_errors_are_clean_messages(toy, tmp_path):
