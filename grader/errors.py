@@ -68,3 +68,9 @@ class ConfinementFailed(UserError):
     """The grader could not confine a worker process (a resource limit of the shell it runs in,
     say): a fault of this machine, not of the submission, so grading stops instead of recording
     zeros that a later run would reuse."""
+
+    @classmethod
+    def because(cls, reason: str) -> "ConfinementFailed":
+        return cls(f"the grader could not confine its worker process ({reason}), so it stopped before grading "
+                   "anything more: fix the cause on this machine (`grader doctor` checks every protection) and "
+                   "run the same command again")

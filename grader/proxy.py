@@ -354,10 +354,7 @@ class Worker:
             # only a worker that runs no student code and fails too shows that this machine is at fault.
             if self.unconfined is not None and not self._probe and _cannot_confine(self.spec):
                 self._discard()
-                raise ConfinementFailed(f"the grader could not confine its worker process ({self.unconfined}), so "
-                                        "it stopped before grading anything more: fix the cause on this machine "
-                                        "(`grader doctor` checks every protection) and run the same command "
-                                        "again") from None
+                raise ConfinementFailed.because(self.unconfined) from None
         self._discard()
         raise StudentCrash(f"{what} crashed the worker process ({desc}); it was restarted") from None
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import grader
 from grader import codec, confine, procs
+from grader.errors import ConfinementFailed
 from grader.worker import BYTECODE_SUFFIX
 from grader.workerenv import CONFINEMENT_FAILED, CONFINEMENT_MARK, base_env
 
@@ -368,15 +369,29 @@ class SpawnLaunch:
         rules = confine.worker_rules(str(scratch), spawn=True) if self.plan.landlock_abi else None
         plan = self.plan
 
-        def preexec() -> None:  # in the child, between fork and exec
-            confine.confine(plan, scratch=str(scratch), memory_mb=memory_mb, parent=None, spawn=True,
-                            netns=True, rules=rules)
+        def preexec() -> None:  # in the child, between fork and exec; stdout and stderr are the log
+            try:
+                confine.confine(plan, scratch=str(scratch), memory_mb=memory_mb, parent=None, spawn=True,
+                                netns=True, rules=rules)
+            except BaseException as err:  # noqa: B036 - Popen only says "Exception occurred in preexec_fn"
+                os.write(2, f"{CONFINEMENT_MARK} {type(err).__name__}: {err}\n".encode())
+                raise
 
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", _BOOT, str(Path(grader.__file__).parent), "1" if plan.seccomp else "0",
-             str(child.fileno()), *args],
-            cwd=scratch, env=_scrubbed_env(scratch), stdin=subprocess.DEVNULL, stdout=log_fd,
-            stderr=subprocess.STDOUT, pass_fds=(child.fileno(),), preexec_fn=preexec)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-c", _BOOT, str(Path(grader.__file__).parent),
+                 "1" if plan.seccomp else "0", str(child.fileno()), *args],
+                cwd=scratch, env=_scrubbed_env(scratch), stdin=subprocess.DEVNULL, stdout=log_fd,
+                stderr=subprocess.STDOUT, pass_fds=(child.fileno(),), preexec_fn=preexec)
+        except subprocess.SubprocessError:
+            # Only confinement runs in preexec, before any student code: this machine is at fault
+            # (e.g. `ulimit -f` in the shell below the worker's limit), as in the zygote's case.
+            reason = "unknown reason"
+            for line in reversed(os.pread(log_fd, 4096, 0).decode("utf-8", "replace").splitlines()):
+                if line.startswith(CONFINEMENT_MARK):
+                    reason = line[len(CONFINEMENT_MARK):].strip()
+                    break
+            raise ConfinementFailed.because(reason) from None
         ids = confine.worker_uid(self.plan, self.proc.pid) if self.plan.dedicated_uids else None
         self.uid = ids[0] if ids else None
 

@@ -184,10 +184,12 @@ def test_the_console_script_keeps_exit_codes_and_output(course, tmp_path):
     assert failing.returncode == 1 and "unknown assignment 'nope'" in failing.stderr
 
 
-def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zeros(course, tmp_path):
-    """`ulimit -f 8` in the instructor's shell: the zygote cannot set the worker's file size limit.
-    That is this machine's fault, not the students': no zero may be journaled for a resumed batch to
-    reuse, and the grader must not truncate its own bytecode cache in the process either."""
+@pytest.mark.parametrize("launcher", ["zygote", "spawn"])
+def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zeros(course, tmp_path, launcher):
+    """`ulimit -f 8` in the instructor's shell: the zygote (or, without one, the spawned worker's
+    preexec step) cannot set the worker's file size limit. That is this machine's fault, not the
+    students': no zero may be journaled for a resumed batch to reuse, and the grader must not
+    truncate its own bytecode cache in the process either."""
     import resource
 
     def small_files():
@@ -197,11 +199,12 @@ def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zer
     make_submission(tmp_path / "class" / "alice", course, source)
     make_submission(tmp_path / "class" / "bob", course, source)
     base = [sys.executable, "-m", "grader", "--course", str(ROOT)]
+    env = {**os.environ, "GRADER_NO_ZYGOTE": "1"} if launcher == "spawn" else None
     one = subprocess.run([*base, "grade", str(tmp_path / "class" / "alice"), "-a", "02_perceptron"],
-                         capture_output=True, text=True, timeout=120, preexec_fn=small_files)
+                         capture_output=True, text=True, timeout=120, preexec_fn=small_files, env=env)
     gradebook = tmp_path / "gradebook.csv"
     batch = subprocess.run([*base, "grade-all", str(tmp_path / "class"), "-a", "02_perceptron", "-o", str(gradebook)],
-                           capture_output=True, text=True, timeout=120, preexec_fn=small_files)
+                           capture_output=True, text=True, timeout=120, preexec_fn=small_files, env=env)
     for proc in (one, batch):
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "could not confine its worker process" in proc.stderr and "Traceback" not in proc.stderr
@@ -209,7 +212,7 @@ def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zer
     journal = tmp_path / "gradebook.csv.journal"
     assert not journal.exists() or journal.read_text() == ""
     again = subprocess.run([*base, "grade-all", str(tmp_path / "class"), "-a", "02_perceptron", "-o", str(gradebook)],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=120, env=env)
     assert again.returncode == 0 and "graded 2 student(s), reused 0" in again.stdout, again.stdout + again.stderr
     import csv
 
