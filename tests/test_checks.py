@@ -1,4 +1,7 @@
-"""checks.memoized: a hidden test's pure computation on fixed inputs, once per grading process."""
+"""grader.checks: memoized and reference (computed once per grading process), and assert_close."""
+
+import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -77,6 +80,41 @@ def test_reference_reuses_a_seeded_reference_run_and_refuses_one_that_changes_it
         reference(scribbles, np.ones(3))
     with pytest.raises(TypeError, match="Generator"):
         reference(train, X, lr=0.5, rng=np.random.default_rng(0))  # a Generator: pass rng_seed instead
+
+
+def test_assert_close_decides_by_its_documented_rule_on_numbers_and_arrays_alike():
+    """Passes exactly when every |a - e| <= atol + rtol * (|a| + |e|) with NaN and inf where the
+    expected value has them, whichever shortcut decides: two floats, arrays, or the full check."""
+    from grader.checks import assert_close
+
+    def rule(a, e, rtol, atol):  # in exact arithmetic: no overflow, no rounding
+        def ok(a, e):
+            if math.isfinite(a) and math.isfinite(e):
+                a, e = Fraction(a), Fraction(e)
+                return abs(a - e) <= Fraction(atol) + Fraction(rtol) * (abs(a) + abs(e))
+            return not math.isfinite(e) and (a == e or (math.isnan(a) and math.isnan(e)))
+
+        a, e = np.asarray(a, dtype=np.float64).ravel(), np.asarray(e, dtype=np.float64).ravel()
+        return all(ok(float(x), float(y)) for x, y in zip(a, e))
+
+    rng = np.random.default_rng(0)
+    edges = [0.0, -0.0, 1.0, 1e-12, 5e-13, np.inf, -np.inf, np.nan, 1e308, -1e308, 1.7e308]
+    for _ in range(3000):
+        e = rng.choice(edges) if rng.random() < 0.3 else rng.standard_normal() * 10.0 ** rng.integers(-3, 4)
+        a = rng.choice(edges) if rng.random() < 0.2 else e * (1 + rng.choice([0, 1e-9, 1e-7, 2e-7, 1e-3]))
+        rtol, atol = rng.choice([1e-7, 0.0, 1e-3]), rng.choice([1e-12, 0.0, 1e-3])
+        kinds = [(float(a), float(e)), (np.float64(a), float(e)), (np.array([a, 1.0]), np.array([e, 1.0])),
+                 (np.array(a), e)]
+        for got, want in kinds:
+            try:
+                assert_close("x", got, want, rtol=rtol, atol=atol)
+                passed = True
+            except AssertionError:
+                passed = False
+            assert passed == rule(got, want, rtol, atol), (got, want, rtol, atol)
+    assert_close("empty", np.zeros((0, 3)), np.zeros((0, 3)))
+    with pytest.raises(AssertionError, match="expected shape"):
+        assert_close("empty", np.zeros((0, 3)), np.zeros((3, 0)))
 
 
 def test_assert_close_passes_within_tolerance_and_explains_failures_without_values():
