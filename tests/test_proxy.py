@@ -171,6 +171,22 @@ def test_a_reset_releases_the_previous_tests_handles_with_the_next_request(stude
     assert np.array_equal(student.back(np.full((2, 3), 2.0), cache), 2 * x)
 
 
+def test_each_worker_starts_with_fresh_global_random_states():
+    """Workers fork from one zygote, so without a reseed each would draw the same numbers from
+    np.random and random (a student's import-time draw would look deterministic)."""
+    source = ("import random\nimport numpy as np\nDRAWN = (np.random.random_sample(4), random.random())\n\n"
+              "def drawn():\n    return DRAWN\n")
+    draws = []
+    for _ in range(2):
+        worker = Worker(WorkerSpec(source, "draws", ("numpy", "random")), call_seconds=2.0)
+        try:
+            draws.append(StudentModule(worker).drawn())
+        finally:
+            worker.close()
+    (a, x), (b, y) = draws
+    assert a.shape == (4,) and not np.array_equal(a, b) and x != y
+
+
 def test_mutation_of_inputs_is_reported(student):
     with pytest.raises(AssertionError, match="modified its input"):
         call_unchanged(student.inplace, np.zeros(3))
