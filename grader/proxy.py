@@ -16,7 +16,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from grader import codec
+from grader import codec, redact
 from grader.errors import BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
 from grader.loading import REF_PREFIX, parameter_names
 from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
@@ -57,14 +57,6 @@ def _array_bytes(value: Any) -> int:
     return 0
 
 
-def _warning_text(warning: dict) -> str:
-    """E.g. "RuntimeWarning: overflow encountered in exp (line 12)"; numpy's messages name the
-    operation, never a value."""
-    text = f"{str(warning.get('category', 'Warning'))[:100]}: {str(warning.get('message', ''))[:200]}"
-    where = str(warning.get("where", ""))[:40]
-    return f"{text} ({where})" if where else text
-
-
 class Worker:
     """A restartable connection to one student's worker for one module."""
 
@@ -83,6 +75,7 @@ class Worker:
         self.unconfined: str | None = None  # why the last worker could not be confined, if that is how it ended
         self._probe = False
         self._reset_pending = False
+        self._helper_failed: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -146,7 +139,9 @@ class Worker:
         mutated = msg.get("mutated") if isinstance(msg.get("mutated"), list) else []
         caught = msg.get("warnings") if isinstance(msg.get("warnings"), list) else []
         return CallReply(msg.get("value"), [m for m in mutated if isinstance(m, str)],
-                         [_warning_text(w) for w in caught if isinstance(w, dict)])
+                         [redact.warning_text(str(w.get("category", "")), str(w.get("message", "")),
+                                              str(w.get("where", "")), frozenset(self.functions))
+                          for w in caught if isinstance(w, dict)])
 
     def call_many(self, fn: str, calls: list[tuple[tuple, dict]], output: int | None = None) -> list[Any]:
         """Call ``fn`` once per (args, kwargs) in one round trip; returns the values in order.
@@ -196,6 +191,7 @@ class Worker:
                                "your module failed to import")
         call_id = next(self._ids)
         payload = codec.encode({**request, "id": call_id}, fallback=self._outgoing)
+        self._helper_failed = None  # a test helper's failure during this call, as we saw it
         before, self._reset_pending = (_RESET if self._reset_pending else b""), False
         now = time.monotonic()
         # A function that timed out once gets a short leash afterwards: one that hangs on every
@@ -218,16 +214,27 @@ class Worker:
                 raise StudentCrash(f"{fn}: the worker sent an unexpected message; it was restarted")
             break
         if not msg.get("ok"):
-            err = msg.get("error") if isinstance(msg.get("error"), dict) else {}
-            text = str(err.get("message", ""))
-            where = str(err.get("where", ""))
-            mro = [m for m in err.get("mro", []) if isinstance(m, str)] if isinstance(err.get("mro"), list) else []
-            raised_in = str(err.get("function") or "")
-            raise StudentError(fn, str(err.get("type", "Exception")), mro, f"{text} ({where})" if where else text,
-                               raised_in=raised_in if raised_in.isidentifier() and len(raised_in) <= 100 else "")
+            raise self._student_error(fn, msg.get("error") if isinstance(msg.get("error"), dict) else {})
         if msg.get("global_random") is True:
             raise GlobalRandomUsed(fn)
         return msg
+
+    def _student_error(self, fn: str, err: dict) -> StudentError:
+        """The student's exception as feedback may show it: see :mod:`grader.redact` (its class,
+        message and place are all the student's to choose, and could spell out the hidden inputs)."""
+        mro = [m for m in err.get("mro", []) if isinstance(m, str)] if isinstance(err.get("mro"), list) else []
+        text = str(err.get("message", ""))
+        functions = frozenset(self.functions)
+        if text == f"your module has no function {fn!r}":  # the worker's words, about the name we asked for
+            shown = text
+        elif text.startswith("the test's helper function failed") and self._helper_failed is not None:
+            shown = f"the test's helper function failed: {self._helper_failed}"  # we ran it: our own record
+        else:
+            shown = redact.hint(text) or redact.WITHHELD
+        where = redact.place(str(err.get("where", "")), functions)
+        raised_in = str(err.get("function") or "")
+        return StudentError(fn, redact.error_class(mro), mro, f"{shown} ({where})" if where else shown,
+                            raised_in=raised_in if raised_in in functions else "")
 
     def _outgoing(self, value: Any) -> codec.Tagged:
         """Encoder fallback for arguments: handles, student functions and test callbacks."""
@@ -278,6 +285,7 @@ class Worker:
             reply = {"op": "callback_result", "ok": True, "value": fn(*args, **kwargs)}
         except Exception as err:  # the helper is test code; its failure goes back as an error
             reply = {"op": "callback_result", "ok": False, "error": type(err).__name__}
+            self._helper_failed = type(err).__name__
         labelled = [(str(i), a) for i, a in enumerate(args)] + list(kwargs.items())
         reply["rngs"] = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
         if time.monotonic() > deadline:

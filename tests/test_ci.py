@@ -98,12 +98,16 @@ def test_ci_reports_in_a_simulated_pull_request_job(job):
     errors = [c for c in commands(r.output) if c.startswith("::error")]
     assert len(errors) == 1
     assert errors[0].startswith(f"::error file=assignments/{AID}/toy.py,line={scale_line},title=scale%3A 0 / 3 points::")
-    # the runner reads the message back as the student's text, on one line, and no more commands
+    # the student's exception text (workflow commands) never reaches it: the message is withheld
     message = errors[0].split("::", 2)[2]
-    assert "\n" not in message and "forged" in message
+    assert "\n" not in message and "forged" not in message and "its message is not shown" in message
 
 
 def test_student_text_cannot_form_workflow_commands(job):
+    # Feedback on hidden inputs withholds the student's exception text, but an error at import
+    # (when the module holds nothing hidden) is shown: it must not form commands either.
+    module = job["checkout"] / "assignments" / AID / "toy.py"
+    module.write_text(f'import numpy as np\n\nraise ValueError("{HOSTILE}")\n\n' + module.read_text())
     r = ci(job, env_update={"GITHUB_REF_NAME": "::warning::evil-branch"})
     assert r.exit_code == 0, r.output
     found = commands(r.output)

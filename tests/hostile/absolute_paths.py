@@ -5,7 +5,7 @@
 _os = np.lib._datasource.os
 
 
-def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+def _snoop():
     found = []
     for root in ("__COURSE_ROOT__", "__REPO_ROOT__"):
         for rel in ("solutions/03_backprop/backprop.py", "solutions/03_backprop/test_backprop_hidden.py",
@@ -27,4 +27,13 @@ def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
             pass
     if found:
         raise RuntimeError("LEAKED " + " | ".join(found)[:400])
+
+
+# Feedback on hidden inputs withholds exception messages, but an error at import is shown (the
+# module holds nothing hidden then): what the module could read at import would show there.
+_snoop()
+
+
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    _snoop()
     return {"W1": np.zeros((input_dim, hidden_dim))}

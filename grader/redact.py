@@ -1,0 +1,98 @@
+"""What of a student's exception or warning may reach feedback on hidden inputs.
+
+Everything the worker reports about an error is chosen by student code: the message
+(``raise ValueError(repr(X))``, or a crafted ``KeyError`` or reshape), the class name (a class made
+by ``type(...)`` at run time), even the function name in the traceback (``code.replace``). Shown
+as it is, any of them would hand the hidden inputs to a student who asks for them. So feedback
+keeps only what is picked from a fixed list here:
+
+* the class: the first builtin or NumPy exception (or warning) class in the reported MRO;
+* the message: a fixed phrase for each common NumPy/Python error it matches (a broadcast, a
+  reshape, an index out of bounds...), else nothing, with a word saying why;
+* the place: the line number, and the function's name when it is one the module defined when it
+  was imported (before any hidden input existed).
+
+A student choosing which line fails, or which listed error occurs, still passes a few bits per
+test, as passing or failing does; nothing more. Public tests (``grader check``) run the student's
+own code on public inputs in plain pytest and show everything.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+
+import numpy as np
+
+WITHHELD = "its message is not shown, as it could carry the hidden inputs"
+
+_SAFE_CLASSES = frozenset(
+    [name for name, obj in vars(builtins).items() if isinstance(obj, type) and issubclass(obj, BaseException)]
+    + ["LinAlgError", "AxisError", "ComplexWarning", "RankWarning", "DTypePromotionError", "VisibleDeprecationWarning",
+       "TooHardError"]
+    # errors the worker itself reports under these names
+    + ["ReturnValueError", "CodecError", "GlobalRandomUsed"])
+
+# (pattern on the student's message, the phrase shown instead). Patterns match NumPy 1.x/2.x and
+# CPython wording; the phrase never repeats anything of the message.
+_HINTS = [(re.compile(p), phrase) for p, phrase in [
+    (r"^operands could not be broadcast together", "operands could not be broadcast together (their shapes differ)"),
+    (r"^matmul: Input operand \d+ has a mismatch in its core dimension",
+     "matmul: the inner dimensions of the two operands differ"),
+    (r"^shapes \([\d, ]*\) and \([\d, ]*\) not aligned", "np.dot: shapes not aligned (the inner dimensions differ)"),
+    (r"^cannot reshape array of size \d+ into shape", "cannot reshape: the number of entries differs"),
+    (r"^could not broadcast input array from shape", "could not assign an array into a place of another shape"),
+    (r"^non-broadcastable output operand", "an output operand of the wrong shape"),
+    (r"^index -?\d+ is out of bounds for axis \d+", "an index is out of bounds"),
+    (r"^too many indices for array", "too many indices for the array's dimensions"),
+    (r"^axis -?\d+ is out of bounds for array of dimension", "an axis is out of bounds for the array's dimensions"),
+    (r"^(float |integer )?(floor )?(division|modulo) by zero$", "division by zero"),
+    (r"^math domain error$", "math domain error"),
+    (r"^(math range error|\(34, 'Numerical result out of range'\))$", "a number out of range (overflow)"),
+    (r"^Singular matrix$", "singular matrix"),
+    (r"^'NoneType' object is not (subscriptable|iterable|callable)$",
+     "None was used as a value (does a function return None?)"),
+    (r"^cannot unpack non-iterable NoneType object$", "None was unpacked (does a function return None?)"),
+    (r"^(not enough|too many) values to unpack", "a tuple of the wrong length was unpacked"),
+    (r"^unsupported operand type\(s\) for ", "an arithmetic operation on unsupported types"),
+    (r"^setting an array element with a sequence", "setting an array element with a sequence"),
+    (r"^(importing '[\w.]+' is not allowed in this course|relative imports are not allowed)",
+     "it imports a module this course does not allow"),
+    (r"^the returned value cannot be graded", "the returned value cannot be graded (return arrays, numbers, "
+                                              "strings, lists, tuples or dicts of them)"),
+    (r"^\w+\(\) (missing \d+ required|got an unexpected keyword argument|takes \d+ positional|"
+     r"got multiple values for argument)", "a function was called with arguments it does not take"),
+]]
+_WHERE = re.compile(r"^line (\d{1,7})(?:, in ([A-Za-z_][A-Za-z0-9_]{0,99}))?$")
+_UFUNCS = frozenset(name for name in dir(np) if isinstance(getattr(np, name, None), np.ufunc))
+_SCALAR_OPS = frozenset(["add", "subtract", "multiply", "divide", "power", "negative", "absolute", "remainder",
+                         "floor_divide", "divmod", "square", "reciprocal", "matmul"])
+_FP_WARNING = re.compile(r"^(overflow|underflow|divide by zero|invalid value) encountered in (scalar )?([a-z_0-9]+)$")
+
+
+def error_class(mro: list[str]) -> str:
+    """The first builtin or NumPy exception class the student's exception derives from."""
+    return next((m for m in mro if m in _SAFE_CLASSES), "Exception")
+
+
+def hint(message: str) -> str | None:
+    """A fixed phrase for a common error the message reports, or None."""
+    return next((phrase for pattern, phrase in _HINTS if pattern.search(message)), None)
+
+
+def place(where: str, functions: frozenset[str] | set[str]) -> str:
+    """'line 12, in affine_forward' kept when it has that form and the function is the module's."""
+    m = _WHERE.match(where)
+    if m is None:
+        return ""
+    return f"line {m[1]}, in {m[2]}" if m[2] and m[2] in functions else f"line {m[1]}"
+
+
+def warning_text(category: str, message: str, where: str, functions: frozenset[str] | set[str]) -> str:
+    """E.g. 'RuntimeWarning: overflow encountered in exp (line 12)': NumPy's floating-point
+    warnings name an operation from a fixed list, never a value; other messages are withheld."""
+    m = _FP_WARNING.match(message)
+    known = m is not None and (m[3] in _SCALAR_OPS if m[2] else m[3] in _UFUNCS)
+    text = f"{category if category in _SAFE_CLASSES else 'Warning'}: {message if known else WITHHELD}"
+    spot = place(where, functions)
+    return f"{text} ({spot})" if spot else text
