@@ -20,6 +20,7 @@ own code on public inputs in plain pytest and show everything.
 from __future__ import annotations
 
 import builtins
+import functools
 import re
 
 import numpy as np
@@ -35,7 +36,7 @@ _SAFE_CLASSES = frozenset(
 
 # (pattern on the student's message, the phrase shown instead). Patterns match NumPy 1.x/2.x and
 # CPython wording; the phrase never repeats anything of the message.
-_HINTS = [(re.compile(p), phrase) for p, phrase in [
+_HINTS = [  # compiled on first use (most gradings never need them: ~2 ms of start-up)
     (r"^operands could not be broadcast together", "operands could not be broadcast together (their shapes differ)"),
     (r"^matmul: Input operand \d+ has a mismatch in its core dimension",
      "matmul: the inner dimensions of the two operands differ"),
@@ -62,12 +63,13 @@ _HINTS = [(re.compile(p), phrase) for p, phrase in [
                                               "strings, lists, tuples or dicts of them)"),
     (r"^\w+\(\) (missing \d+ required|got an unexpected keyword argument|takes \d+ positional|"
      r"got multiple values for argument)", "a function was called with arguments it does not take"),
-]]
-_WHERE = re.compile(r"^line (\d{1,7})(?:, in ([A-Za-z_][A-Za-z0-9_]{0,99}))?$")
-_UFUNCS = frozenset(name for name in dir(np) if isinstance(getattr(np, name, None), np.ufunc))
+]
+_WHERE = r"^line (\d{1,7})(?:, in ([A-Za-z_][A-Za-z0-9_]{0,99}))?$"
+# numpy's namespace as loaded: dir() and getattr() would import its lazy submodules (f2py, testing...)
+_UFUNCS = frozenset(name for name, obj in vars(np).items() if isinstance(obj, np.ufunc))
 _SCALAR_OPS = frozenset(["add", "subtract", "multiply", "divide", "power", "negative", "absolute", "remainder",
                          "floor_divide", "divmod", "square", "reciprocal", "matmul"])
-_FP_WARNING = re.compile(r"^(overflow|underflow|divide by zero|invalid value) encountered in (scalar )?([a-z_0-9]+)$")
+_FP_WARNING = r"^(overflow|underflow|divide by zero|invalid value) encountered in (scalar )?([a-z_0-9]+)$"
 
 
 def error_class(mro: list[str]) -> str:
@@ -75,14 +77,19 @@ def error_class(mro: list[str]) -> str:
     return next((m for m in mro if m in _SAFE_CLASSES), "Exception")
 
 
+@functools.cache
+def _hints() -> list[tuple[re.Pattern, str]]:
+    return [(re.compile(pattern), phrase) for pattern, phrase in _HINTS]
+
+
 def hint(message: str) -> str | None:
     """A fixed phrase for a common error the message reports, or None."""
-    return next((phrase for pattern, phrase in _HINTS if pattern.search(message)), None)
+    return next((phrase for pattern, phrase in _hints() if pattern.search(message)), None)
 
 
 def place(where: str, functions: frozenset[str] | set[str]) -> str:
     """'line 12, in affine_forward' kept when it has that form and the function is the module's."""
-    m = _WHERE.match(where)
+    m = re.match(_WHERE, where)  # (re caches the compiled pattern)
     if m is None:
         return ""
     return f"line {m[1]}, in {m[2]}" if m[2] and m[2] in functions else f"line {m[1]}"
@@ -91,7 +98,7 @@ def place(where: str, functions: frozenset[str] | set[str]) -> str:
 def warning_text(category: str, message: str, where: str, functions: frozenset[str] | set[str]) -> str:
     """E.g. 'RuntimeWarning: overflow encountered in exp (line 12)': NumPy's floating-point
     warnings name an operation from a fixed list, never a value; other messages are withheld."""
-    m = _FP_WARNING.match(message)
+    m = re.match(_FP_WARNING, message)
     known = m is not None and (m[3] in _SCALAR_OPS if m[2] else m[3] in _UFUNCS)
     text = f"{category if category in _SAFE_CLASSES else 'Warning'}: {message if known else WITHHELD}"
     spot = place(where, functions)
