@@ -32,8 +32,11 @@ class GlobalRandomUsed(StudentError):
     treats it like any other failure of that function.
     """
 
-    def __init__(self, function: str):
+    def __init__(self, function: str, value=None):
         super().__init__(function, "GlobalRandomUsed", ["GlobalRandomUsed"], "")
+        # what the call returned all the same: a test may still use it where the draws do not matter
+        # (a backward checked against this very forward's output and cache)
+        self.value = value
         self.args = (f"{function} used numpy's global random state (np.random.seed, np.random.rand, "
                      "np.random.permutation, ...), itself or in a function it calls: take every random "
                      "number from the rng argument",)

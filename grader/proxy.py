@@ -216,7 +216,7 @@ class Worker:
         if not msg.get("ok"):
             raise self._student_error(fn, msg.get("error") if isinstance(msg.get("error"), dict) else {})
         if msg.get("global_random") is True:
-            raise GlobalRandomUsed(fn)
+            raise GlobalRandomUsed(fn, msg.get("value"))
         return msg
 
     def _student_error(self, fn: str, err: dict) -> StudentError:

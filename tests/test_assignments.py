@@ -107,3 +107,21 @@ def layernorm_backward(dout, cache):
     scores = function_scores(a)
     assert scores["layernorm_forward"][0] < scores["layernorm_forward"][1]
     assert scores["layernorm_backward"][0] == 0, [t.feedback for t in a.tests if t.function == "layernorm_backward"]
+
+
+@pytest.mark.parametrize("backward, full", [("return dout.copy()", False), (None, True)])
+def test_a_dropout_backward_is_checked_after_a_forward_that_drew_from_the_global_state(course, tmp_path, backward,
+                                                                                      full):
+    """A forward that draws its mask from np.random loses its own points; the backward is still
+    checked in training mode against that forward's output, so passing dout through is caught
+    there and a correct backward keeps its points."""
+    aid = "06_regularization"
+    extra = corpus(aid).MUTANTS["dropout_global_rng"][1]
+    if backward is not None:
+        extra += f"\n\ndef dropout_backward(dout, cache):\n    {backward}\n"
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    scores = function_scores(a)
+    assert scores["dropout_forward"][0] < scores["dropout_forward"][1]
+    got, top = scores["dropout_backward"]
+    assert (got == top) if full else (got == 0), [t.feedback for t in a.tests if t.function == "dropout_backward"]

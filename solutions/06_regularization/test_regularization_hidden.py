@@ -209,13 +209,14 @@ def test_dropout_forward_zero_prob_and_invalid(student):
 
 
 def _train_forward(student, x, p, rng):
-    """The student's training-mode (out, cache), or None when its mask came from numpy's global state: that
-    costs dropout_forward's own tests, and the grader then hands back no cache, so there is no
-    training-mode backward to check."""
+    """The student's training-mode (out, cache). A mask drawn from numpy's global state costs
+    dropout_forward's own tests; the backward is still checked against that forward's output and
+    cache, since whichever units were dropped, dx must be dout times the mask applied."""
     try:
-        out, cache = unpack(student.dropout_forward(x, p, True, rng), 2, "dropout_forward")
-    except GlobalRandomUsed:
-        return None
+        result = student.dropout_forward(x, p, True, rng)
+    except GlobalRandomUsed as err:
+        result = err.value
+    out, cache = unpack(result, 2, "dropout_forward")
     assert_shape("dropout_forward's out (training mode)", out, x.shape)
     return out, cache
 
@@ -239,10 +240,7 @@ def test_dropout_backward_uses_forward_mask(student):
         rng = np.random.default_rng(seed)
         x = _no_zero_input(rng, (30, 40))
         dout = rng.normal(size=x.shape)
-        forward = _train_forward(student, x, p, rng)
-        if forward is None:
-            return  # test_dropout_backward_test_mode still checks test mode
-        out, cache = forward
+        out, cache = _train_forward(student, x, p, rng)
         _check_train_backward(call_unchanged(student.dropout_backward, dout, cache), dout, x, out)
 
 
@@ -260,14 +258,13 @@ def test_dropout_backward_test_mode(student):
     rng = np.random.default_rng(10)
     x_train = _no_zero_input(rng, GATE_SHAPE)
     dout_train = rng.normal(size=x_train.shape)
-    forward = _train_forward(student, x_train, GATE_P, rng)
+    out_train, cache_train = _train_forward(student, x_train, GATE_P, rng)
     calls = [((dout, cache), {}) for (_, dout, _, _), cache in zip(cases, caches)]
-    dxs = call_each(student.dropout_backward, calls + ([((dout_train, forward[1]), {})] if forward else []))
+    dxs = call_each(student.dropout_backward, calls + [((dout_train, cache_train), {})])
     for (_, dout, _, _), dx in zip(cases, dxs):
         assert_close("dx (test mode: dropout is the identity, so dx = dout)", dx, dout, rtol=1e-12)
-    if forward is not None:
-        _check_train_backward(dxs[-1], dout_train, x_train, forward[0],
-                              "dropout_backward passes dout through in test mode, but ")
+    _check_train_backward(dxs[-1], dout_train, x_train, out_train,
+                          "dropout_backward passes dout through in test mode, but ")
 
 
 # ----------------------------------------------------------------------------------------------
