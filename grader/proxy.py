@@ -60,7 +60,7 @@ def _array_bytes(value: Any) -> int:
 class Worker:
     """A restartable connection to one student's worker for one module."""
 
-    def __init__(self, spec: WorkerSpec, call_seconds: float = 10.0):
+    def __init__(self, spec: WorkerSpec, call_seconds: float = 10.0, full_errors: bool = False):
         self.spec = spec
         self.call_seconds = call_seconds
         self.test_deadline: float | None = None
@@ -76,6 +76,7 @@ class Worker:
         self._probe = False
         self._reset_pending = False
         self._helper_failed: str | None = None
+        self.full_errors = full_errors  # the instructor's own code (grader validate): exceptions shown as raised
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -224,6 +225,10 @@ class Worker:
         message and place are all the student's to choose, and could spell out the hidden inputs)."""
         mro = [m for m in err.get("mro", []) if isinstance(m, str)] if isinstance(err.get("mro"), list) else []
         text = str(err.get("message", ""))
+        if self.full_errors:
+            where = str(err.get("where", ""))
+            return StudentError(fn, str(err.get("type", "Exception")), mro, f"{text} ({where})" if where else text,
+                                raised_in=str(err.get("function") or ""))
         functions = frozenset(self.functions)
         if text == f"your module has no function {fn!r}":  # the worker's words, about the name we asked for
             shown = text

@@ -168,7 +168,8 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
             worker.test_deadline = None
 
 
-def _prepare(course: Course, a: Assignment, submission: Path) -> Worker | AssignmentResult:
+def _prepare(course: Course, a: Assignment, submission: Path,
+             full_errors: bool = False) -> Worker | AssignmentResult:
     try:
         source = read_source(submission, a.id, a.module)
         imported = check_source(source, f"assignments/{a.id}/{a.module}.py", course.allowed_imports)
@@ -176,7 +177,7 @@ def _prepare(course: Course, a: Assignment, submission: Path) -> Worker | Assign
         return AssignmentResult(a.id, 0.0, rounded(a.max_score), err.status, err.message, [])
     limits = course.limits_for(a)
     worker = Worker(WorkerSpec(source, a.module, tuple(course.allowed_imports), limits.memory_mb, imported),
-                    call_seconds=limits.call_seconds)
+                    call_seconds=limits.call_seconds, full_errors=full_errors)
     worker.start()
     return worker
 
@@ -360,9 +361,12 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
 
 
 def grade_submission(course_root: Path, course: Course, submission: Path, ids: list[str] | None = None,
-                     jobs: int | None = None, name: str | None = None) -> SubmissionResult:
+                     jobs: int | None = None, name: str | None = None,
+                     full_errors: bool = False) -> SubmissionResult:
     """Grade ``submission`` on the assignments ``ids`` (all by default; a repeated id counts once,
-    since each assignment has one worker)."""
+    since each assignment has one worker). ``full_errors`` shows the submission's exception messages
+    in feedback, which is for the instructor's own code only (``grader validate``): a student's could
+    carry the hidden inputs (see :mod:`grader.redact`)."""
     assignments = [course.assignment(i) for i in dict.fromkeys(ids)] if ids else list(course.assignments)
     jobs = jobs or min(len(assignments), os.cpu_count() or 1)
     conns = _fork_connections(min(jobs, len(assignments)) - 1)
@@ -370,7 +374,7 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
     longest_first = sorted(assignments, key=lambda a: -costs[a.id])
     # Workers first: their interpreter start-up overlaps with importing the hidden suites here.
     # They are asked for in the order they will be needed.
-    prepared = {a.id: _prepare(course, a, Path(submission)) for a in longest_first}
+    prepared = {a.id: _prepare(course, a, Path(submission), full_errors) for a in longest_first}
     try:
         suites = {a.id: load_suite(course_root, a) for a in assignments}
     except BaseException:

@@ -56,7 +56,7 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
             dest = tmp / "assignments" / aid
             dest.mkdir(parents=True)
             shutil.copyfile(root / "solutions" / aid / f"{a.module}.py", dest / f"{a.module}.py")
-        refs = grade_submission(root, course, tmp, ids, name="reference")
+        refs = grade_submission(root, course, tmp, ids, name="reference", full_errors=True)
         stubs = grade_submission(root, course, root, ids, name="stubs")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -233,9 +233,9 @@ def test_the_longest_assignment_starts_first_and_results_keep_the_course_order(m
     asked: list[str] = []
     real = runner._prepare
 
-    def prepare(course, a, submission):
+    def prepare(course, a, submission, *rest):
         asked.append(a.id)
-        return real(course, a, submission)
+        return real(course, a, submission, *rest)
 
     monkeypatch.setattr(runner, "_prepare", prepare)
     result = runner.grade_submission(ROOT, quick, mixed, IDS, jobs=2)

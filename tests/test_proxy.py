@@ -527,6 +527,17 @@ def test_feedback_never_carries_what_the_students_code_chose_to_report():
     assert "emitted a warning (Warning: its message is not shown" in feedback["by_warning_class"]
 
 
+def test_the_instructors_own_code_gets_its_exceptions_in_full():
+    """grader validate grades the references: their messages carry nothing a student may not see."""
+    worker = Worker(WorkerSpec(LEAKY, "leaky", ("numpy", "warnings")), call_seconds=5.0, full_errors=True)
+    try:
+        with pytest.raises(StudentError, match=r"^by_message raised ValueError: np\.float64\(0\.123456789\) bcdefg "
+                                               r"\(line 9, in by_message\)$"):
+            StudentModule(worker).by_message(np.array([0.123456789]))
+    finally:
+        worker.close()
+
+
 def test_missing_function_is_an_attribute_error(student):
     with pytest.raises(StudentError, match="no function 'nope'"):
         student.nope()
