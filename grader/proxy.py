@@ -225,11 +225,13 @@ class Worker:
         message and place are all the student's to choose, and could spell out the hidden inputs)."""
         mro = [m for m in err.get("mro", []) if isinstance(m, str)] if isinstance(err.get("mro"), list) else []
         text = str(err.get("message", ""))
+        functions = frozenset(self.functions)
+        raised_in = str(err.get("function") or "")
+        raised_in = raised_in if raised_in in functions else ""  # a name the module had at import, or none
         if self.full_errors:
             where = str(err.get("where", ""))
             return StudentError(fn, str(err.get("type", "Exception")), mro, f"{text} ({where})" if where else text,
-                                raised_in=str(err.get("function") or ""))
-        functions = frozenset(self.functions)
+                                raised_in=raised_in)
         if text == f"your module has no function {fn!r}":  # the worker's words, about the name we asked for
             shown = text
         elif text.startswith("the test's helper function failed") and self._helper_failed is not None:
@@ -237,9 +239,8 @@ class Worker:
         else:
             shown = redact.hint(text) or redact.WITHHELD
         where = redact.place(str(err.get("where", "")), functions)
-        raised_in = str(err.get("function") or "")
         return StudentError(fn, redact.error_class(mro), mro, f"{shown} ({where})" if where else shown,
-                            raised_in=raised_in if raised_in in functions else "")
+                            raised_in=raised_in)
 
     def _outgoing(self, value: Any) -> codec.Tagged:
         """Encoder fallback for arguments: handles, student functions and test callbacks."""
