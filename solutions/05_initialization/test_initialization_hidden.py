@@ -65,7 +65,9 @@ def _fans(shape):
 def _array(name, W, shape):
     assert_shape(name, W, shape)
     W = np.asarray(W)
-    assert W.dtype.kind == "f", f"{name}: weights should be a float array, got dtype {W.dtype}"
+    # The docstring promises float64: float32 weights (rng.standard_normal(shape, dtype=np.float32), np.zeros
+    # with dtype=np.float32) would pass every statistic and then train in a precision the course never uses.
+    assert W.dtype == np.float64, f"{name}: weights should be a float64 array, got dtype {W.dtype}"
     assert np.all(np.isfinite(W)), f"{name}: some entries are NaN or infinite"
     return W.astype(np.float64)
 
@@ -182,10 +184,11 @@ def test_compute_fans_other_ranks_raise(student, ref):
 @graded("calculate_gain", weight=3)
 def test_calculate_gain_values(student, ref):
     # A slope of 0 (plain ReLU) is a slope too: only param=None means the default (`param or 0.01` fails).
+    # An int slope is a number (as in PyTorch): `isinstance(param, float)` must not refuse it.
     cases = [(("linear",), 1.0), (("sigmoid",), 1.0), (("tanh",), 5.0 / 3), (("relu",), math.sqrt(2.0)),
              (("selu",), 0.75), (("leaky_relu",), math.sqrt(2.0 / (1 + 0.01 ** 2))),
              (("leaky_relu", 0.2), math.sqrt(2.0 / 1.04)), (("leaky_relu", 0.35), math.sqrt(2.0 / (1 + 0.35 ** 2))),
-             (("leaky_relu", 0.0), math.sqrt(2.0))]
+             (("leaky_relu", 0.0), math.sqrt(2.0)), (("leaky_relu", 1), 1.0)]
     gains = call_each(student.calculate_gain, [(args, {}) for args, _ in cases])
     for (args, expected), gain in zip(cases, gains):
         label = f"gain for {args[0]}" + (" with param set (only param=None means the default slope 0.01)"

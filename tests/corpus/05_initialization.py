@@ -285,6 +285,22 @@ def compute_fans(shape):
 def calculate_gain(nonlinearity, param=None):
     raise ValueError("no")
 '''),
+    "gain_rejects_int_slope": ("calculate_gain", '''
+_calculate_gain_float_only = calculate_gain
+
+def calculate_gain(nonlinearity, param=None):
+    if nonlinearity == "leaky_relu" and param is not None and not isinstance(param, float):
+        raise ValueError("the slope must be a float")
+    return _calculate_gain_float_only(nonlinearity, param)
+'''),
+    "zeros_init_float32": ("zeros_init", '''
+def zeros_init(shape):
+    return np.zeros(shape, dtype=np.float32)
+'''),
+    "he_normal_float32": ("he_normal", '''
+def he_normal(shape, rng):
+    return math.sqrt(2.0 / compute_fans(shape)[0]) * rng.standard_normal(shape, dtype=np.float32)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
