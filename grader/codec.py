@@ -122,6 +122,10 @@ def _default(value: Any) -> msgpack.ExtType:
         if name not in _BITGENS:
             raise CodecError(f"unsupported bit generator {name}")
         return _ext(_RNG, _pack([value.bit_generator.state, _seed_state(value.bit_generator)]))
+    elif isinstance(value, dict):  # a subclass (a plain dict never gets here): its items, by dict's own code
+        return dict.copy(value)
+    elif isinstance(value, list):
+        return list.copy(value)
     fallback = _state.fallback
     if fallback is not None:
         return _default(fallback(value))

@@ -70,6 +70,21 @@ def test_ndarray_subclass_arrives_as_a_plain_ndarray():
     assert type(out) is np.ndarray
 
 
+def test_dict_and_list_subclasses_arrive_as_plain_containers():
+    # A student may return an optimizer's state as `class State(dict)`: it is a dict, and the tests
+    # check `isinstance(state, dict)`. Its items are read by dict's own code, not by its methods.
+    class State(dict):
+        def items(self):
+            raise RuntimeError("not called")
+
+    class Steps(list):
+        pass
+
+    out = roundtrip({"state": State(t=2, m=np.ones(2)), "steps": Steps([1, (2, 3)])})
+    assert type(out["state"]) is dict and out["state"]["t"] == 2 and np.array_equal(out["state"]["m"], np.ones(2))
+    assert type(out["steps"]) is list and out["steps"] == [1, (2, 3)]
+
+
 def test_generator_state_roundtrips():
     rng = np.random.default_rng(42)
     rng.random(5)

@@ -353,6 +353,15 @@ def rosenbrock(w):
 
 # name -> source appended to the reference: correct but differently written; must get full marks
 ALTERNATIVES = {
+    # state as a dict subclass: a dict all the same (the codec sends any dict subclass as its items)
+    "momentum_state_dict_subclass": '''
+class _State(dict):
+    pass
+
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state.get("v", np.zeros_like(w)) + dw
+    return w - lr * v, _State(v=v)
+''',
     "momentum_cs231n_w_plus_v": '''
 def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
     velocity = momentum * state.get("velocity", np.zeros_like(w)) - lr * dw
