@@ -305,9 +305,16 @@ def _fingerprint(value) -> bytes | None:
     if isinstance(value, np.random.Generator) or callable(value):
         return None
     try:
-        return codec.encode(value, fallback=lambda v: codec.Tagged("handle", id(v)))
+        return codec.encode(value, fallback=_object_fingerprint)
     except Exception:
         return None
+
+
+def _object_fingerprint(value) -> list:
+    """An object the codec cannot send (kept behind a handle), by identity and its attributes: an
+    optimizer state {"moments": obj} whose obj.t += 1 is a modified input too."""
+    attrs = getattr(value, "__dict__", None)
+    return ["object", id(value), dict.copy(attrs) if isinstance(attrs, dict) else None]
 
 
 def _safe_str(err: BaseException) -> str:

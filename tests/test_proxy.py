@@ -30,6 +30,17 @@ def inplace(x):
     x += 1
     return x
 
+class Moments:
+    def __init__(self):
+        self.t = 0
+
+def moments_state():
+    return {"moments": Moments()}
+
+def bump(state):
+    state["moments"].t += 1
+    return state["moments"].t
+
 def inplace_all(*arrays, c):
     for a in (*arrays, c):
         a[:] = 1
@@ -193,6 +204,9 @@ def test_mutation_of_inputs_is_reported(student):
     x = np.zeros(3)
     student.inplace(x)
     assert np.array_equal(x, np.zeros(3)), "the grader's copy never changes"
+    # an object the worker keeps behind a handle: changing its attributes is a change too
+    with pytest.raises(AssertionError, match="modified its input"):
+        call_unchanged(student.bump, student.moments_state())
 
 
 def test_mutation_feedback_names_the_argument_as_the_reference_does(student):

@@ -2,6 +2,21 @@
 
 # name -> (function that must lose points, source appended to the reference module)
 MUTANTS = {
+    # the state kept in an object (behind a handle in the worker) and changed in place
+    "adam_state_object_changed_in_place": ("adam", '''
+class _Moments:
+    pass
+
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    st = state.get("st")
+    if st is None:
+        st = _Moments()
+        st.m, st.v, st.t = np.zeros_like(w), np.zeros_like(w), 0
+    st.t += 1
+    st.m = beta1 * st.m + (1 - beta1) * dw
+    st.v = beta2 * st.v + (1 - beta2) * dw * dw
+    return w - lr * (st.m / (1 - beta1 ** st.t)) / (np.sqrt(st.v / (1 - beta2 ** st.t)) + eps), {"st": st}
+'''),
     "sgd_ascent": ("sgd", '''
 def sgd(w, dw, state, *, lr=1e-2):
     return w + lr * dw, {}
