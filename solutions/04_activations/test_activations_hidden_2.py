@@ -1,8 +1,8 @@
 """Hidden tests for 04_activations, part 2: PReLU (learned slope) and the gated layers GLU, SwiGLU, GEGLU.
 
 Every gradient is checked against centred differences of the student's own forward (when that
-forward is correct; a wrong forward is graded by its own tests and not charged again here) and
-against the reference, with exact shapes.
+forward equals the reference's up to rounding; otherwise of the reference's: a wrong forward is
+graded by its own tests and not charged again here) and against the reference, with exact shapes.
 """
 
 import numpy as np
@@ -15,6 +15,11 @@ GRAD_RTOL = 1e-5
 GRAD_ATOL = 1e-7
 N, D, M = 4, 3, 2   # N != D != M so that a sum over the wrong axis has the wrong shape
 H = 1e-6
+# A forward error e becomes noise e / H = 1e6 * e in a centred difference: the student's own forward
+# stands in for the reference's there only when it differs by rounding alone (correct float64
+# forms differ by ~1e-16 relative; the absolute 1e-14 adds at most 1e-8 = GRAD_ATOL / 10 of noise).
+AGREE_RTOL = 1e-12
+AGREE_ATOL = 1e-14
 
 # Speed: the student calls of each loop over seeds go to the worker as ONE batch (call_each), so a
 # test costs one to three round trips instead of one per call, and the numerical gradients use the
@@ -33,30 +38,48 @@ def _cp(a):
 
 
 def _agrees(out, out_ref):
-    """np.allclose(out, out_ref, rtol=RTOL, atol=1e-10) with equal shapes, without allclose's overhead."""
+    """Whether the student's forward output equals the reference's up to rounding (AGREE_RTOL,
+    AGREE_ATOL; equal shapes), so that its centred differences are as good as the reference's. A
+    forward within RTOL but not this close (one computed in float32, say) is graded by its own tests;
+    the reference's forward, always a valid target, then gives the numerical gradient."""
     if not isinstance(out, np.ndarray) or out.shape != np.shape(out_ref) or out.dtype.kind not in "iuf":
         return False
     with np.errstate(invalid="ignore", over="ignore"):
-        return bool(np.all(np.abs(out - out_ref) <= 1e-10 + RTOL * np.abs(out_ref)))
+        return bool(np.all(np.abs(out - out_ref) <= AGREE_ATOL + AGREE_RTOL * np.abs(out_ref)))
+
+
+def _full_precision(name, out):
+    """The inputs are float64: an output rounded to float32 (or float16) passes RTOL, but its errors
+    are what every later layer and every numerical gradient inherits. Longer floats are fine."""
+    if isinstance(out, (np.ndarray, np.floating)) and out.dtype.kind == "f" and out.dtype.itemsize < 8:
+        raise AssertionError(f"{name} has dtype {out.dtype}; keep float64 (the input's precision)")
 
 
 # ---------------------------------------------------------------------------- PReLU
-def _alphas(rng):
-    """A per-feature (D,) alpha and a scalar alpha."""
-    return [("per-feature alpha", rng.uniform(0.05, 0.6, D)), ("scalar alpha", 0.25)]
+# The docstring does not bound alpha, and a slope above 1 is where np.maximum(x, alpha * x) stops
+# being PReLU: feature 1 of the per-feature alpha, and the scalar alpha of the second seed, exceed 1.
+SCALAR_ALPHAS = (0.25, 1.3, 0.1)
+
+
+def _alphas(rng, k):
+    """A per-feature (D,) alpha and a scalar alpha, for the k-th seed."""
+    alpha = rng.uniform(0.05, 0.6, D)
+    alpha[1] = 1.5
+    return [("per-feature alpha", alpha), ("scalar alpha", SCALAR_ALPHAS[k])]
 
 
 @graded("prelu_forward", weight=3)
 def test_prelu_forward_matches_reference(student, ref):
     cases = []
-    for seed in SEEDS:
+    for k, seed in enumerate(SEEDS):
         rng = np.random.default_rng(seed)
         x = _points(rng, (N, D), scale=3.0)
-        cases += [(x, label, alpha) for label, alpha in _alphas(rng)]
+        cases += [(x, label, alpha) for label, alpha in _alphas(rng, k)]
     results = call_each(student.prelu_forward, [((x.copy(), _cp(alpha)), {}) for x, _, alpha in cases])
     for (x, label, alpha), result in zip(cases, results):
         out, _ = unpack(result, 2, "prelu_forward")
         assert_close(f"out ({label})", out, ref.prelu_forward(x, alpha)[0], rtol=RTOL)
+        _full_precision(f"out ({label})", out)
 
 
 def _but_wrong(prop, what, name, actual, expected):
@@ -68,13 +91,20 @@ def _but_wrong(prop, what, name, actual, expected):
         raise AssertionError(f"{prop}, but {what} is wrong: {err}") from None
 
 
+# The unchanged tests run both kinds of alpha, whose code paths often differ (an in-place shortcut is
+# typically written in one of them); one call_unchanged (one round trip) each.
+def _unchanged_alphas(rng):
+    return [("per-feature alpha", rng.uniform(0.05, 0.6, D)), ("scalar alpha", 0.3)]
+
+
 @graded("prelu_forward", weight=1)
 def test_prelu_forward_leaves_inputs_unchanged(student, ref):
     rng = np.random.default_rng(5)
-    x, alpha = _points(rng, (N, D)), rng.uniform(0.05, 0.6, D)
-    out, _ = unpack(call_unchanged(student.prelu_forward, x, alpha), 2, "prelu_forward")
-    _but_wrong("prelu_forward leaves its inputs unchanged", "its output", "out (per-feature alpha)", out,
-               ref.prelu_forward(x, alpha)[0])
+    x = _points(rng, (N, D))
+    for label, alpha in _unchanged_alphas(rng):
+        out, _ = unpack(call_unchanged(student.prelu_forward, x, alpha), 2, "prelu_forward")
+        _but_wrong("prelu_forward leaves its inputs unchanged", "its output", f"out ({label})", out,
+                   ref.prelu_forward(x, alpha)[0])
 
 
 def _prelu_probes(x, alpha):
@@ -91,11 +121,11 @@ def _prelu_probes(x, alpha):
 @graded("prelu_backward", weight=3)
 def test_prelu_backward_numerical_gradient(student, ref):
     cases = []
-    for seed in SEEDS:
+    for k, seed in enumerate(SEEDS):
         rng = np.random.default_rng(100 + seed)
         x = _points(rng, (N, D))
         dout = rng.standard_normal((N, D))
-        cases += [(x, dout, label, alpha) for label, alpha in _alphas(rng)]
+        cases += [(x, dout, label, alpha) for label, alpha in _alphas(rng, k)]
     # one round trip for every forward: at (x, alpha), whose cache feeds the backward, and at the probes
     probes = [_prelu_probes(x, alpha) for x, _, _, alpha in cases]
     results = call_each(student.prelu_forward, [(args, {}) for case in probes for args in case])
@@ -122,11 +152,11 @@ def test_prelu_backward_numerical_gradient(student, ref):
 @graded("prelu_backward", weight=2)
 def test_prelu_backward_matches_reference(student, ref):
     cases = []
-    for seed in SEEDS:
+    for k, seed in enumerate(SEEDS):
         rng = np.random.default_rng(200 + seed)
         x = _points(rng, (N, D), scale=3.0)
         dout = rng.standard_normal((N, D))
-        cases += [(x, dout, label, alpha) for label, alpha in _alphas(rng)]
+        cases += [(x, dout, label, alpha) for label, alpha in _alphas(rng, k)]
     fwds = call_each(student.prelu_forward, [((x.copy(), _cp(alpha)), {}) for x, _, _, alpha in cases])
     caches = [unpack(result, 2, "prelu_forward")[1] for result in fwds]
     grads = call_each(student.prelu_backward, [((dout.copy(), cache), {}) for (_, dout, _, _), cache in zip(cases, caches)])
@@ -140,14 +170,18 @@ def test_prelu_backward_matches_reference(student, ref):
 @graded("prelu_backward", weight=1)
 def test_prelu_backward_leaves_inputs_unchanged(student, ref):
     rng = np.random.default_rng(6)
-    x, alpha = _points(rng, (N, D)), rng.uniform(0.05, 0.6, D)
-    _, cache = unpack(student.prelu_forward(x, alpha), 2, "prelu_forward")
+    x = _points(rng, (N, D))
+    alphas = _unchanged_alphas(rng)
     dout = rng.standard_normal((N, D))
-    dx, dalpha = unpack(call_unchanged(student.prelu_backward, dout, cache), 2, "prelu_backward")
-    dx_ref, dalpha_ref = ref.prelu_backward(dout, ref.prelu_forward(x, alpha)[1])
-    _but_wrong("prelu_backward leaves its inputs unchanged", "dx", "dx (per-feature alpha)", dx, dx_ref)
-    _but_wrong("prelu_backward leaves its inputs unchanged", "dalpha",
-               "dalpha (per-feature alpha; summed over the batch, alpha's shape)", dalpha, dalpha_ref)
+    # one round trip for both forwards
+    fwds = call_each(student.prelu_forward, [((x.copy(), _cp(alpha)), {}) for _, alpha in alphas])
+    for (label, alpha), result in zip(alphas, fwds):
+        _, cache = unpack(result, 2, "prelu_forward")
+        dx, dalpha = unpack(call_unchanged(student.prelu_backward, dout, cache), 2, "prelu_backward")
+        dx_ref, dalpha_ref = ref.prelu_backward(dout, ref.prelu_forward(x, alpha)[1])
+        _but_wrong("prelu_backward leaves its inputs unchanged", "dx", f"dx ({label})", dx, dx_ref)
+        _but_wrong("prelu_backward leaves its inputs unchanged", "dalpha",
+                   f"dalpha ({label}; summed over the batch, alpha's shape)", dalpha, dalpha_ref)
 
 
 # ---------------------------------------------------------------------------- GLU family
@@ -170,6 +204,7 @@ def _gated_forward_matches(student, ref, name):
     for args, result in zip(cases, results):
         out, _ = unpack(result, 2, fwd)
         assert_close("out", out, getattr(ref, fwd)(*args)[0], rtol=RTOL)
+        _full_precision("out", out)
 
 
 def _gated_forward_unchanged(student, ref, name):

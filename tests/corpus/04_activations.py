@@ -209,6 +209,73 @@ def tanh_forward(x):
 def tanh_backward(dout, cache):
     return np.zeros_like(dout)
 '''),
+    # ---- in place on one branch only: the unchanged tests run every branch (keyword set, kind of alpha).
+    # The forwards cache a copy taken before the change, so only the forward itself is wrong (a
+    # forward whose cache holds the changed input also costs its backward: that pair is broken).
+    "gelu_backward_tanh_branch_in_place": ("gelu_backward", '''
+_gelu_backward_ref = gelu_backward
+def gelu_backward(dout, cache):
+    x, approximate = cache
+    if approximate == "tanh":
+        t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_C * x ** 3))
+        dout *= 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t ** 2) * _SQRT_2_OVER_PI * (1.0 + 3 * _GELU_C * x ** 2)
+        return dout
+    return _gelu_backward_ref(dout, cache)
+'''),
+    "prelu_forward_scalar_branch_in_place": ("prelu_forward", '''
+def prelu_forward(x, alpha):
+    if np.ndim(alpha) == 0:
+        cache = (x.copy(), alpha)
+        x[x < 0] *= alpha
+        return x, cache
+    return np.where(x > 0, x, alpha * x), (x, alpha)
+'''),
+    "prelu_backward_scalar_branch_in_place": ("prelu_backward", '''
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    g = dout * np.where(x > 0, 0.0, x)
+    if np.ndim(alpha) == 0:
+        dalpha = g.sum()
+        dout[x <= 0] *= alpha
+        return dout, dalpha
+    return dout * np.where(x > 0, 1.0, alpha), g.sum(axis=0)
+'''),
+    "leaky_relu_backward_default_alpha_in_place": ("leaky_relu_backward", '''
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    if alpha == 0.01:
+        dout[x <= 0] *= alpha
+        return dout
+    return dout * np.where(x > 0, 1.0, alpha)
+'''),
+    "elu_forward_default_alpha_in_place": ("elu_forward", '''
+_elu_forward_ref = elu_forward
+def elu_forward(x, alpha=1.0):
+    if alpha == 1.0:
+        cache = (x.copy(), alpha)
+        neg = x <= 0
+        x[neg] = np.expm1(x[neg])
+        return x, cache
+    return _elu_forward_ref(x, alpha)
+'''),
+    # ---- float32 output: within RTOL of the reference, but the inputs are float64 (and its
+    # centred differences would be noise, which must not cost the backward)
+    "tanh_forward_float32": ("tanh_forward", '''
+def tanh_forward(x):
+    out = np.tanh(x)
+    return out.astype(np.float32), out
+'''),
+    "gelu_forward_float32": ("gelu_forward", '''
+_gelu_forward_ref = gelu_forward
+def gelu_forward(x, approximate="none"):
+    out, cache = _gelu_forward_ref(x, approximate)
+    return out.astype(np.float32), cache
+'''),
+    # right for 0 <= alpha <= 1 only; the docstring does not bound alpha
+    "prelu_forward_maximum_fails_alpha_gt1": ("prelu_forward", '''
+def prelu_forward(x, alpha):
+    return np.maximum(x, alpha * x), (x, alpha)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -367,5 +434,55 @@ def geglu_backward(dout, cache):
     da = dout * v * (cdf + a * np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi))
     dv = dout * a * cdf
     return da @ W1.T + dv @ W2.T, x.T @ da, da.sum(0), x.T @ dv, dv.sum(0)
+''',
+    # in-place updates of the function's own copies, on the branches the unchanged tests now run
+    "in_place_on_own_copies": '''
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    dx = dout.copy()
+    dx[x <= 0] *= alpha
+    return dx
+
+def prelu_forward(x, alpha):
+    out = x.copy()
+    if np.ndim(alpha) == 0:
+        out[x <= 0] *= alpha
+    else:
+        out = np.where(x > 0, x, alpha * x)
+    return out, (x, alpha)
+
+def elu_forward(x, alpha=1.0):
+    out = np.array(x, dtype=np.float64, copy=True)
+    neg = x <= 0
+    out[neg] = alpha * np.expm1(out[neg])
+    return out, (x, alpha)
+
+_gelu_backward_ref = gelu_backward
+def gelu_backward(dout, cache):
+    dx = dout.copy()
+    dx *= _gelu_backward_ref(np.ones_like(dout), cache)
+    return dx
+''',
+    # PReLU as relu(x) + alpha * min(x, 0): right for every alpha, > 1 included
+    "prelu_relu_parts": '''
+def prelu_forward(x, alpha):
+    return np.maximum(x, 0.0) + alpha * np.minimum(x, 0.0), (x, alpha)
+''',
+    # computed and returned in extended precision (longer than float64 is fine)
+    "tanh_gelu_longdouble": '''
+def tanh_forward(x):
+    out = np.tanh(x.astype(np.longdouble))
+    return out, out
+
+def tanh_backward(dout, cache):
+    return (dout * (1.0 - cache ** 2)).astype(np.float64)
+
+_gelu_forward_ref = gelu_forward
+def gelu_forward(x, approximate="none"):
+    if approximate == "tanh":
+        xl = x.astype(np.longdouble)
+        k = np.sqrt(np.longdouble(2.0) / np.longdouble(np.pi))
+        return 0.5 * xl * (1.0 + np.tanh(k * (xl + np.longdouble(0.044715) * xl ** 3))), (x, approximate)
+    return _gelu_forward_ref(x, approximate)
 ''',
 }
