@@ -687,6 +687,97 @@ def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, 
         history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
     return W, b, history
 '''),
+    # ---- found by the second audit: each shows only on inputs the suite did not use before
+    "softmax_train_num_classes_from_y": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    C = int(y.max()) + 1              # ignores num_classes: too few columns when the last class has no sample
+    N, D = X.shape
+    W, b = np.zeros((D, C)), np.zeros(C)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    return W, b, history
+'''),
+    "softmax_train_pads_unseen_classes": ("softmax_regression_train", '''
+def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, rng):
+    C = int(y.max()) + 1              # trains only the classes present, then pads W and b with zeros
+    N, D = X.shape
+    W, b = np.zeros((D, C)), np.zeros(C)
+    history = {"loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dZ = softmax_cross_entropy(X[idx] @ W + b, y[idx])
+            W = W - lr * (X[idx].T @ dZ + reg * W)
+            b = b - lr * np.sum(dZ, axis=0)
+        loss, _ = softmax_cross_entropy(X @ W + b, y)
+        history["loss"].append(loss + 0.5 * reg * float(np.sum(W**2)))
+    W = np.column_stack([W, np.zeros((D, num_classes - C))])
+    return W, np.append(b, np.zeros(num_classes - C)), history
+'''),
+    "gd_array_split_equal_batches": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    n_batches = int(np.ceil(N / batch_size))
+    for _ in range(epochs):
+        for idx in np.array_split(rng.permutation(N), n_batches):   # near-equal batches, not batch_size each
+            _, dy = mse_loss(linear_forward(X[idx], w, b), y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(linear_forward(X, w, b), y)[0])
+    return w, b, np.array(losses)
+'''),
+    "entropy_zeros_replaced_in_place": ("entropy", '''
+def entropy(p):
+    p[p == 0] = 1.0                 # in place on the caller's p: 1 * log 1 = 0; changes only a p with zeros
+    return -np.sum(p * np.log(p), axis=-1)
+'''),
+    "cross_entropy_q_masked_in_place": ("cross_entropy", '''
+def cross_entropy(p, q):
+    q[p == 0] = 1.0                 # in place on the caller's q: changes it only where p has zeros
+    return -np.sum(p * np.log(q), axis=-1)
+'''),
+    "kl_masked_in_place": ("kl_divergence", '''
+def kl_divergence(p, q):
+    m = p > 0
+    q[~m] = 1.0; p[~m] = 1.0        # in place: changes p and q only where p has zeros
+    return np.sum(p * np.log(p / q), axis=-1)
+'''),
+    "sigmoid_clips_in_place": ("sigmoid", '''
+def sigmoid(z):
+    z = np.clip(z, -709, 709, out=z)   # in place on the caller's array: changes only logits beyond 709
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+'''),
+    "softmax_floors_in_place": ("softmax", '''
+def softmax(Z):
+    np.maximum(Z, -700.0, out=Z)       # "avoid underflow": floors the caller's logits in place
+    e = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+'''),
+    "logistic_bias_grad_after_w_step": ("logistic_regression_gd", '''
+def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
+    w, b = np.zeros(X.shape[1]), 0.0
+    losses = []
+    for _ in range(epochs):
+        _, dz = bce_with_logits(X @ w + b, y)
+        w = w - lr * (X.T @ dz + reg * w)
+        _, dz = bce_with_logits(X @ w + b, y)    # the bias gradient taken with the updated w
+        b = b - lr * float(np.sum(dz))
+        loss, _ = bce_with_logits(X @ w + b, y)
+        losses.append(loss + 0.5 * reg * float(np.sum(w**2)))
+    return w, b, np.array(losses)
+'''),
     # ---- no math at all: only properties that say nothing of the values (they must earn nothing)
     "mse_loss_constant_zero": ("mse_loss", '''
 def mse_loss(y_hat, y):
@@ -1002,5 +1093,53 @@ def softmax_regression_train(X, y, num_classes, *, lr, epochs, batch_size, reg, 
         lse = Z.max(axis=1) + np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1))
         losses.append(np.mean(lse - np.sum(Z * Y, axis=1)) + 0.5 * reg * np.sum(W * W))
     return W, b, {"loss": losses}
+''',
+    # ---- the second audit's checks must accept these
+    "gd_array_split_at_multiples": '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        # split points at batch_size, 2 * batch_size, ...: the same batches as slicing
+        for idx in np.array_split(rng.permutation(N), np.arange(batch_size, N, batch_size)):
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+''',
+    "information_masks_in_place_on_copies": '''
+def entropy(p):
+    p = np.array(p, dtype=np.float64)    # a private copy: writing into it is fine
+    p[p == 0] = 1.0
+    return -np.sum(p * np.log(p), axis=-1)
+
+def cross_entropy(p, q):
+    q = q.copy()
+    q[p == 0] = 1.0
+    with np.errstate(divide="ignore"):
+        return -np.sum(p * np.log(q), axis=-1)
+
+def kl_divergence(p, q):
+    m = p > 0
+    p, q = p.copy(), q.copy()
+    p[~m] = 1.0
+    q[~m] = 1.0
+    return np.sum(p * (np.log(p) - np.log(q)), axis=-1)
+''',
+    "sigmoid_softmax_in_place_on_copies": '''
+def sigmoid(z):
+    e = np.abs(z)                        # a new array: the in-place steps below leave z alone
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+def softmax(Z):
+    Z = np.array(Z, dtype=np.float64)    # a private copy
+    Z -= np.max(Z, axis=-1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= np.sum(Z, axis=-1, keepdims=True)
+    return Z
 ''',
 }
