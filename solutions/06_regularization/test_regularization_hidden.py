@@ -12,7 +12,7 @@ import numpy as np
 
 from grader.checks import (as_float, assert_close, assert_equal, assert_shape, call_each, call_unchanged,
                            expect_raises, graded, iterate, unpack)
-from grader.errors import GlobalRandomUsed
+from grader.errors import GlobalRandomUsed, StudentError
 
 SEEDS = (0, 1, 2)
 DROP_PROBS = (0.2, 0.5, 0.75)
@@ -74,6 +74,47 @@ def _no_zero_input(rng, shape):
     return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
 
 
+def _check_fraction_scale_and_mean(x, p, out, where=""):
+    """A training-mode output of dropout_forward on x (no zeros): the fraction of zeroed units, the scale
+    of the kept ones and the mean of out. ``where`` names the input's rank in the feedback."""
+    assert_shape(f"out{where}", out, x.shape)
+    out = np.asarray(out, dtype=np.float64)
+    dropped = out == 0
+    frac = dropped.mean()
+    sigma = math.sqrt(p * (1 - p) / x.size)
+    assert abs(frac - p) <= SIGMAS * sigma, (
+        f"the fraction of zeroed units{where} should be about drop_prob "
+        f"(it is off by more than {SIGMAS:.0f} standard deviations)")
+    kept = ~dropped
+    assert np.allclose(out[kept] / x[kept], 1.0 / (1.0 - p), rtol=1e-12, atol=0), (
+        f"kept values{where} should be scaled by exactly 1/(1 - drop_prob)")
+    sd_mean = math.sqrt(np.sum(x * x) * p / (1 - p)) / x.size
+    assert abs(out.mean() - x.mean()) <= SIGMAS * sd_mean, (
+        f"the mean of out{where} should match the mean of x (inverted dropout keeps the expectation)")
+
+
+# Inputs of other ranks ("x: input array of any shape"): (shape, drop_prob, seed). 2400 units each: the 7-sigma
+# bounds on the fraction and the mean have Bernstein tails below 4e-10 and 1.1e-9 for a correct dropout.
+ND_FRACTION_CASES = (((6, 5, 8, 10), 0.2, 11), ((12, 10, 20), 0.75, 12), ((2400,), 0.5, 13))
+
+
+def _rank(x):
+    return f" for a {x.ndim}-D input"
+
+
+def _outs_any_rank(student, calls):
+    """The outs of training-mode calls on inputs that are not 2-D, in one round trip; an exception there
+    (``N, D = x.shape``) is reported with the hint that x may have any shape."""
+    try:
+        return call_each(student.dropout_forward, calls, output=0)
+    except GlobalRandomUsed:
+        raise
+    except StudentError as err:
+        if err.is_a("NotImplementedError"):
+            raise
+        raise AssertionError(f"{err} (with an input that is not 2-D: x may have any shape)") from None
+
+
 @graded("dropout_forward", weight=3)
 def test_dropout_forward_fraction_scale_and_mean(student):
     # 4800 units per call. Fraction: a 7-sigma binomial bound (sigma <= 0.0072), whose Chernoff tail is
@@ -84,20 +125,13 @@ def test_dropout_forward_fraction_scale_and_mean(student):
         rng = np.random.default_rng(seed)
         x = _no_zero_input(rng, (60, 80))
         out, _ = unpack(call_unchanged(student.dropout_forward, x, p, True, rng), 2, "dropout_forward")
-        assert_shape("out", out, x.shape)
-        out = np.asarray(out, dtype=np.float64)
-        dropped = out == 0
-        frac = dropped.mean()
-        sigma = math.sqrt(p * (1 - p) / x.size)
-        assert abs(frac - p) <= SIGMAS * sigma, (
-            "the fraction of zeroed units should be about drop_prob "
-            f"(it is off by more than {SIGMAS:.0f} standard deviations)")
-        kept = ~dropped
-        assert np.allclose(out[kept] / x[kept], 1.0 / (1.0 - p), rtol=1e-12, atol=0), (
-            "kept values should be scaled by exactly 1/(1 - drop_prob)")
-        sd_mean = math.sqrt(np.sum(x * x) * p / (1 - p)) / x.size
-        assert abs(out.mean() - x.mean()) <= SIGMAS * sd_mean, (
-            "the mean of out should match the mean of x (inverted dropout keeps the expectation)")
+        _check_fraction_scale_and_mean(x, p, out)
+    # 4-D, 3-D and 1-D inputs in one round trip: a mask drawn for (N, D) only, or a scale that depends on
+    # the rank, fails here
+    cases = [(_no_zero_input(np.random.default_rng(seed), shape), p, seed) for shape, p, seed in ND_FRACTION_CASES]
+    outs = _outs_any_rank(student, [((x, p, True, np.random.default_rng(seed)), {}) for x, p, seed in cases])
+    for (x, p, _), out in zip(cases, outs):
+        _check_fraction_scale_and_mean(x, p, out, _rank(x))
 
 
 # Drop counts: COUNT_CALLS calls on COUNT_SHAPE (n = 64 units) with drop_prob COUNT_P. Each element
@@ -109,6 +143,28 @@ def test_dropout_forward_fraction_scale_and_mean(student):
 # rng.permutation, rng.choice without replacement) gives T = 0.
 COUNT_SHAPE, COUNT_P, COUNT_CALLS = (4, 16), 0.25, 16
 COUNT_BOUNDS = (0.05, 4.0)
+
+# Masks of 4-D and 3-D inputs: (shape, drop_prob, seed), M = 2400 units each. Along each axis, E counts the
+# neighbouring pairs (n of them) whose units are both kept or both dropped: E[E] = n q with q = p^2 + (1-p)^2
+# when every unit is kept independently. Changing one unit changes E by at most 2, so McDiarmid's inequality
+# bounds P(|E - n q| >= t) by 2 exp(-2 t^2 / (4 M)) = 1e-8 at t = ND_PAIR_TOL = sqrt(2 M ln(2e8)) = 303
+# (7 axis checks: below 1e-7 in all). A mask shared along an axis (one per (sample, channel) map, one per
+# row, ...) has E = n there: |E - n q| = n (1 - q) >= 1920 * 0.5 = 960 (4-D, p = 0.5) and 2160 * 0.375 = 810
+# (3-D, p = 0.75).
+ND_MASK_CASES = (((6, 5, 8, 10), 0.5, 14), ((12, 10, 20), 0.75, 15))
+ND_PAIR_TOL = math.sqrt(2 * 2400 * math.log(2e8))
+
+
+def _check_independent_along_every_axis(x, p, out):
+    assert_shape(f"out{_rank(x)}", out, x.shape)
+    m = np.asarray(out) == 0
+    q = p * p + (1 - p) * (1 - p)
+    for axis in range(m.ndim):
+        mm = np.moveaxis(m, axis, 0)
+        same = mm[1:] == mm[:-1]
+        assert abs(np.count_nonzero(same) - same.size * q) <= ND_PAIR_TOL, (
+            f"the dropout masks of neighbouring entries along axis {axis}{_rank(x)} are correlated: each "
+            "element must be kept or dropped independently, whatever the shape of x")
 
 
 @graded("dropout_forward", weight=1)
@@ -152,6 +208,10 @@ def test_dropout_forward_masks_independent_and_from_rng(student):
         f"the number of dropped units varies too {'little' if ratio < 1 else 'much'} from call to call: "
         "with each element dropped independently it is a binomial count "
         "(do not drop a fixed number of units per call)")
+    nd = [(_no_zero_input(np.random.default_rng(seed), shape), p, seed) for shape, p, seed in ND_MASK_CASES]
+    outs = _outs_any_rank(student, [((x_nd, p, True, np.random.default_rng(seed)), {}) for x_nd, p, seed in nd])
+    for (x_nd, p, _), out in zip(nd, outs):
+        _check_independent_along_every_axis(x_nd, p, out)
 
 
 # A dropout that returns x in training mode too (never drops) must not earn the test-mode points, nor those
@@ -236,12 +296,20 @@ def _check_train_backward(dx, dout, x, out, prefix=""):
 
 @graded("dropout_backward", weight=2)
 def test_dropout_backward_uses_forward_mask(student):
+    # Every forward first, then the backwards: each backward must read the mask (and drop_prob) of the cache
+    # it is given, not state kept from the most recent forward call.
+    cases = []
     for seed, p in zip(SEEDS, DROP_PROBS):
         rng = np.random.default_rng(seed)
         x = _no_zero_input(rng, (30, 40))
         dout = rng.normal(size=x.shape)
-        out, cache = _train_forward(student, x, p, rng)
-        _check_train_backward(call_unchanged(student.dropout_backward, dout, cache), dout, x, out)
+        cases.append((x, dout) + _train_forward(student, x, p, rng))
+    x, dout, out, cache = cases[-1]
+    _check_train_backward(call_unchanged(student.dropout_backward, dout, cache), dout, x, out)
+    dxs = call_each(student.dropout_backward, [((dout, cache), {}) for _, dout, _, cache in cases[:-1]])
+    for (x, dout, out, _), dx in zip(cases[:-1], dxs):
+        _check_train_backward(dx, dout, x, out, "given the cache of an earlier forward call (read the mask from "
+                              "the cache, not one kept from the last forward), ")
 
 
 @graded("dropout_backward", weight=1)
@@ -308,6 +376,36 @@ def test_random_horizontal_flip_p0_p1_default(student):
     same, flipped = _flip_kinds(student.random_horizontal_flip(images, np.random.default_rng(2)), images)
     assert np.all(same | flipped) and abs(flipped.mean() - 0.5) <= SIGMAS * math.sqrt(0.25 / 500), \
         "with the default p=0.5 about half of the images should be flipped"
+
+
+# FLIP_SHAPE: square images (H == W), so that transposing the spatial axes is no flip either. At p = 0.5 a
+# correct flip's decisions are FLIP_SHAPE[0] = 64 fair coins per call: two calls with other rng states (or two
+# successive calls on one Generator) flip the same images with probability 2^-64 = 5e-20.
+FLIP_SHAPE = (64, 2, 3, 3)
+
+
+def _flips(out, images):
+    assert_shape("out", out, images.shape)
+    same, flipped = _flip_kinds(out, images)
+    assert np.all(same | flipped), \
+        "each image must be either unchanged or flipped along the last (width) axis, all channels together"
+    return flipped
+
+
+@graded("random_horizontal_flip", weight=1)
+def test_random_horizontal_flip_draws_from_rng(student):
+    images = np.random.default_rng(30).normal(size=FLIP_SHAPE)
+    # one round trip: the same state twice (each call gets its own copy), then another state
+    calls = [((images, np.random.default_rng(seed)), {"p": 0.5}) for seed in (31, 31, 32)]
+    first, again, other = (_flips(out, images) for out in call_each(student.random_horizontal_flip, calls))
+    assert np.array_equal(first, again), \
+        "the same rng state must flip the same images: draw the coins from the rng argument only"
+    assert not np.array_equal(first, other), \
+        "another rng state must flip other images: draw the coins from the rng argument"
+    # two calls in a row on one Generator, as in a training loop
+    outs = iterate(student.random_horizontal_flip, (images, np.random.default_rng(33)), [{}, {}], {}, {"p": 0.5})
+    assert not np.array_equal(_flips(outs[0], images), _flips(outs[1], images)), \
+        "successive calls with one Generator must flip other images: draw fresh coins from rng on every call"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -418,3 +516,42 @@ def test_mixup_lambda_distribution(student):
         k = np.arange(1, n + 1)
         ks = max(np.max(k / n - cdf), np.max(cdf - (k - 1) / n))
         assert ks <= math.sqrt(-math.log(0.5e-9) / (2 * n)), msg + " [Kolmogorov-Smirnov test]"
+
+
+# MIX_N = 12 samples with alpha = 2 (lam within 1e-16 of 0 or 1, where the permutation cannot be read from
+# y_mix, has probability below 1e-31). A correct mixup draws a uniform permutation: two calls with other rng
+# states, or two successive calls on one Generator, give the same one with probability 1/12! = 2.1e-9 (two
+# comparisons: 4.2e-9); lam is continuous, so equal lams have probability 0 (up to float rounding).
+MIX_N, MIX_ALPHA = 12, 2.0
+
+
+def _mix_drawn(result, x, y):
+    x_mix, y_mix = unpack(result, 2, "mixup")
+    assert_shape("x_mix", x_mix, x.shape)
+    assert_shape("y_mix", y_mix, y.shape)
+    lam, perm = _recover_mix(np.asarray(y_mix, dtype=np.float64))
+    assert np.array_equal(np.sort(perm), np.arange(len(x))), \
+        "mixup must pair the batch with one permutation of itself (each sample used exactly once)"
+    return np.asarray(x_mix), lam, perm
+
+
+@graded("mixup", weight=1)
+def test_mixup_draws_from_rng(student):
+    rng = np.random.default_rng(40)
+    x, y = rng.normal(size=(MIX_N, 3)), np.eye(MIX_N)
+    # one round trip: the same state twice (each call gets its own copy), then another state
+    calls = [((x, y, np.random.default_rng(seed)), {"alpha": MIX_ALPHA}) for seed in (41, 41, 42)]
+    (x1, lam1, perm1), (x2, lam2, perm2), (_, lam3, perm3) = (
+        _mix_drawn(r, x, y) for r in call_each(student.mixup, calls))
+    assert lam1 == lam2 and np.array_equal(perm1, perm2) and np.array_equal(x1, x2), \
+        "the same rng state must give the same lam and permutation: draw both from the rng argument only"
+    assert lam3 != lam1, "another rng state must give another lam: draw lam from the rng argument"
+    assert not np.array_equal(perm3, perm1), (
+        "another rng state must give another permutation: shuffle with the rng argument "
+        "(not a fixed pairing such as reversing or rolling the batch)")
+    # two calls in a row on one Generator, as in a training loop
+    outs = iterate(student.mixup, (x, y, np.random.default_rng(43)), [{}, {}], {}, {"alpha": MIX_ALPHA})
+    (_, lam1, perm1), (_, lam2, perm2) = (_mix_drawn(r, x, y) for r in outs)
+    assert lam1 != lam2, "successive calls with one Generator must draw a new lam from rng on every call"
+    assert not np.array_equal(perm1, perm2), \
+        "successive calls with one Generator must draw a new permutation from rng on every call"

@@ -397,6 +397,118 @@ def mixup(x, y_onehot, rng, alpha=0.2):
 def dropout_backward(dout, cache):
     return dout.copy()
 '''),
+    # Randomness taken from somewhere other than rng, or no randomness where rng should give some.
+    "flip_fixed_seed": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = np.random.default_rng(0).random(images.shape[0]) < p  # the same images flipped on every call
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
+    "flip_unseeded_generator": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = np.random.default_rng().random(images.shape[0]) < p  # ignores rng: not reproducible
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
+    "flip_module_generator": ("random_horizontal_flip", '''
+_flip_gen = np.random.default_rng(0)
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = _flip_gen.random(images.shape[0]) < p  # a generator of its own, seeded once
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
+    "mixup_perm_fixed_seed": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    perm = np.random.default_rng(0).permutation(x.shape[0])  # the same pairing on every call
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
+    "mixup_perm_reversed": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    perm = np.arange(x.shape[0])[::-1]  # no shuffle: always pairs i with N-1-i
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
+    "mixup_roll_by_one": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    perm = np.roll(np.arange(x.shape[0]), 1)  # neighbour pairing, no shuffle
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
+    "mixup_unseeded_lam": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = np.random.default_rng().beta(alpha, alpha)  # ignores rng: not reproducible
+    perm = rng.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
+    "mixup_perm_module_generator": ("mixup", '''
+_mixup_gen = np.random.default_rng(0)
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    perm = _mixup_gen.permutation(x.shape[0])  # a generator of its own, seeded once
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
+    # Transposing H and W is a different image even when H == W.
+    "flip_transposes_square_images": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = rng.random(images.shape[0]) < p
+    out = images.copy()
+    if images.shape[2] == images.shape[3]:  # transposes H and W instead of mirroring W
+        out[flip] = np.swapaxes(images[flip], 2, 3)
+    else:
+        out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
+    # Inputs of rank other than 2 ("x: input array of any shape").
+    "dropout_2d_only": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    N, D = x.shape  # fails for any input that is not 2-D
+    mask = (rng.random((N, D)) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    return x * mask, mask
+'''),
+    "dropout_one_mask_per_feature_map": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    # one coin per (sample, channel): for x of rank > 2 the whole map shares it (spatial dropout)
+    keep = rng.random(x.shape[:2]).reshape(x.shape[:2] + (1,) * (x.ndim - 2)) < 1.0 - drop_prob
+    mask = np.broadcast_to(keep / (1.0 - drop_prob), x.shape)
+    return x * mask, mask
+'''),
+    "dropout_scale_wrong_unless_2d": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    scale = 1.0 / (1.0 - drop_prob) if x.ndim == 2 else 2.0  # drop_prob = 0.5 assumed beyond 2-D
+    mask = (rng.random(x.shape) < 1.0 - drop_prob) * scale
+    return x * mask, mask
+'''),
+    # A backward that reads state kept from the last forward call instead of its cache.
+    "dropout_backward_uses_last_forward_mask": ("dropout_backward", '''
+_last_dropout = {}
+_dropout_ref_forward = dropout_forward
+def dropout_forward(x, drop_prob, train, rng):
+    out, cache = _dropout_ref_forward(x, drop_prob, train, rng)
+    if cache is not None:
+        _last_dropout["mask"] = cache
+    return out, cache
+
+def dropout_backward(dout, cache):
+    if cache is None:
+        return dout.copy()
+    return dout * _last_dropout["mask"]  # the mask of the most recent forward, not this cache's
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -645,5 +757,91 @@ def batchnorm_backward(dout, cache):
     dbeta = dout.sum(0)
     dgamma = (xhat * dout).sum(0)
     return gamma / (N * std) * (N * dout - dbeta - xhat * dgamma), dgamma, dbeta
+''',
+    # Other valid draws from rng: the same state gives the same output, other states other outputs.
+    "flip_binomial_count_then_choice": '''
+def random_horizontal_flip(images, rng, p=0.5):
+    n = images.shape[0]
+    k = rng.binomial(n, p)  # iid coins == a binomial count of uniformly chosen images
+    flip = np.zeros(n, dtype=bool)
+    flip[rng.choice(n, size=k, replace=False)] = True
+    out = np.array(images)
+    out[flip] = np.flip(images[flip], axis=3)
+    return out
+''',
+    "flip_loop_random_then_integers_draws": '''
+def random_horizontal_flip(images, rng, p=0.5):
+    out = images.copy()
+    for i in range(images.shape[0]):
+        if rng.integers(0, 2 ** 53) < p * 2 ** 53:
+            out[i] = images[i][..., ::-1]
+    return out
+''',
+    "mixup_permuted_lam_after": '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    perm = rng.permuted(np.arange(x.shape[0]))
+    lam = rng.beta(alpha, alpha)
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+''',
+    "mixup_choice_no_replacement": '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    perm = rng.choice(len(x), size=len(x), replace=False)
+    return x * lam + x[perm] * (1 - lam), y_onehot * lam + y_onehot[perm] * (1 - lam)
+''',
+    "mixup_argsort_uniforms_gamma_lam": '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    perm = np.argsort(rng.random(x.shape[0]))
+    g = rng.standard_gamma(alpha, size=2)
+    lam = g[0] / g.sum()
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+''',
+    # Any rank: a mask drawn in another axis order, per sample, and a cache holding a closure.
+    "dropout_transposed_draw_row_loop": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if drop_prob < 0 or drop_prob >= 1:
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train:
+        return x.copy(), ("test",)
+    u = rng.random(x.shape[::-1]).T  # any rank: the transpose reverses every axis
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        out[i] = np.where(u[i] >= drop_prob, x[i] / (1 - drop_prob), 0.0)
+    return out, ("train", u >= drop_prob, drop_prob)
+
+def dropout_backward(dout, cache):
+    if cache[0] == "test":
+        return dout
+    _, keep, p = cache
+    return np.where(keep, dout / (1 - p), 0.0)
+''',
+    "dropout_closure_cache_per_sample_draws": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0 <= drop_prob < 1:
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train:
+        return x.copy(), (lambda dout: dout.copy())
+    keep = np.stack([rng.random(x.shape[1:]) >= drop_prob for _ in range(x.shape[0])])
+    scale = keep / (1 - drop_prob)
+    return x * scale, (lambda dout: dout * scale)
+
+def dropout_backward(dout, cache):
+    return cache(dout)
+''',
+    # Draws from a child Generator spawned from rng: reproducible from rng's state, fresh on every call.
+    "flip_spawned_child": '''
+def random_horizontal_flip(images, rng, p=0.5):
+    child = rng.spawn(1)[0]
+    flip = child.random(images.shape[0]) < p
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+''',
+    "mixup_spawned_child": '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    c = rng.spawn(1)[0]
+    lam = c.beta(alpha, alpha)
+    perm = c.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
 ''',
 }
