@@ -3,7 +3,9 @@
 import numpy as np
 
 from grader.checks import (assert_close, assert_equal, assert_scalar, assert_shape, call_each, call_unchanged,
-                           describe, graded, unpack)
+                           describe, graded, reference, unpack)
+from grader.errors import (BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError,
+                           StudentTimeout)
 
 SEEDS = (0, 1, 2)
 
@@ -72,10 +74,13 @@ def test_perceptron_batch_matches_reference(student, ref):
 
 @graded("perceptron", weight=1)
 def test_perceptron_boundary_point_gives_zero(student, ref):
-    # x @ w + b is exactly 0 for some rows: they must give 0
+    # x @ w + b is exactly 0 for some rows: they must give 0, for a batch and for one sample of shape (D,) alike
+    # (a single-sample path written separately, with >=, is a classic slip)
     X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.5, 0.5], [0.0, 0.0]])
     w, b = np.array([1.0, 1.0]), -1.0
     assert_equal("perceptron(x, w, b)", student.perceptron(X, w, b), ref.perceptron(X, w, b))
+    for x, out in zip(X, call_each(student.perceptron, [((x, w, b), {}) for x in X])):
+        assert_equal("perceptron(x, w, b) for one sample x of shape (D,) (step(0) is 0)", out, ref.perceptron(x, w, b))
 
 
 @graded("perceptron", weight=1)
@@ -180,24 +185,129 @@ def _errors(value):
     return arr
 
 
+def _check_errors(name, errors, errors_ref):
+    """errors equals the reference's; a wrong length is reported without the reference's epoch count."""
+    errors = _errors(errors)
+    if len(errors) != len(errors_ref):
+        got = f"{len(errors)} {'entry' if len(errors) == 1 else 'entries'}"
+        how = "too many" if len(errors) > len(errors_ref) else "too few"
+        raise AssertionError(f"{name}: errors must have one entry per epoch run, stopping after the first epoch "
+                             f"without mistakes (or after `epochs` epochs): got {got}, which is {how}")
+    assert_equal(name, errors, np.asarray(errors_ref))
+
+
+def _label(value):
+    """A prediction of the student's perceptron as 0 or 1, or None when it is neither."""
+    arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic, int, float, bool)) else None
+    if arr is None or arr.size != 1 or arr.dtype.kind not in "biuf" or arr.reshape(-1)[0] not in (0, 1):
+        return None
+    return int(arr.reshape(-1)[0])
+
+
+def _run_rule(X, y, lr, epochs, predict):
+    """Rosenblatt's rule as perceptron_train's docstring states it, with predictions from predict(xi, w, b)."""
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = int(yi) - predict(xi, w, b)
+            if delta:
+                w, b, mistakes = w + lr * delta * xi, b + lr * delta, mistakes + 1
+        errors.append(mistakes)
+        if not mistakes:
+            break
+    return w, b, errors
+
+
+def _own_perceptron_explains(student, X, y, lr, epochs, result, rounds=8, budget=1000):
+    """True when result is the run of the rule whose predictions come from the student's own perceptron, and
+    that perceptron disagrees with step(x @ w + b) during the run: then perceptron is at fault (its own tests
+    take its points), not perceptron_train, which may call it as the reference does.
+
+    Each prediction depends on the updates before it, so the run is guessed, every guessed query goes to the
+    worker in one round trip, and the run is redone from the first wrong guess: one round trip per wrong guess.
+    A guess is the student's last answer for a query whose x @ w + b had the same sign (a >= at 0 then costs
+    one round trip, not one per zero), else step(x @ w + b). A correct perceptron never disagrees with step,
+    so no bug of perceptron_train itself is excused. Only failing submissions get here, and at most `rounds`
+    round trips and `budget` queries are spent (a perceptron wrong far more often, say without its bias, would
+    cost hundreds of milliseconds to replay; perceptron_train then loses points as its caller)."""
+    known = []  # the student's answers to the first len(known) queries of the run
+    queries, seen = [], {}  # this round's (xi, w, b, x @ w + b, guess); sign of x @ w + b -> last known answer
+
+    def predict(xi, w, b):
+        z = float(xi @ w + b)
+        k, sign = len(queries), (z > 0) - (z < 0)
+        guess = known[k] if k < len(known) else seen.get(sign, int(z > 0))
+        if k < len(known):
+            seen[sign] = guess
+        queries.append((xi, w, b, z, guess))
+        return guess
+
+    for _ in range(rounds):
+        queries.clear()
+        seen.clear()
+        w, b, errors = _run_rule(X, y, lr, epochs, predict)
+        asked = queries[len(known):]
+        budget -= len(asked)
+        if budget < 0:
+            return False
+        try:
+            answers = call_each(student.perceptron, [((xi, wq, bq), {}) for xi, wq, bq, _, _ in asked])
+        except ConfinementFailed:
+            raise
+        except Exception:  # noqa: BLE001 - whatever the student's perceptron raised, it explains nothing
+            return False
+        for (_, _, _, _, guess), answer in zip(asked, answers):
+            label = _label(answer)
+            if label is None:
+                return False
+            known.append(label)
+            if label != guess:
+                break
+        else:  # every guess was right: this is the run with the student's perceptron
+            if all(label == int(q[3] > 0) for label, q in zip(known, queries)):
+                return False  # the student's perceptron agreed with step throughout
+            try:
+                w_s, b_s, errors_s = unpack(result, 3, "perceptron_train")
+                assert_equal("errors", _errors(errors_s), np.array(errors))
+                assert_close("w", w_s, w, rtol=1e-9)
+                assert_close("b", assert_scalar("b", b_s), b, rtol=1e-9)
+            except AssertionError:
+                return False
+            return True
+    return False
+
+
+def _unless_own_perceptron(student, X, y, lr, epochs, result, check, *args):
+    """check(result, *args), unless its failure comes from the student's perceptron (see
+    _own_perceptron_explains)."""
+    try:
+        check(result, *args)
+    except AssertionError:
+        if not _own_perceptron_explains(student, X, y, lr, epochs, result):
+            raise
+
+
+def _check_same_run(result, run_ref):
+    w, b, errors = unpack(result, 3, "perceptron_train")
+    w_ref, b_ref, errors_ref = run_ref
+    _check_errors("errors (mistakes per epoch)", errors, errors_ref)
+    assert_close("w", w, w_ref, rtol=1e-9)
+    assert_close("b", assert_scalar("b", b), b_ref, rtol=1e-9)
+
+
 @graded("perceptron_train", weight=2)
 def test_perceptron_train_matches_reference_on_separable_data(student, ref):
     # Deterministic: zeros, samples in order, update only on mistakes, stop after a clean epoch.
     for seed, lr in zip(SEEDS, (0.5, 0.1, 2.0)):
         X, y = _separable(seed, d=2 + seed)
-        w, b, errors = unpack(call_unchanged(student.perceptron_train, X, y, lr=lr, epochs=100), 3,
-                              "perceptron_train")
-        w_ref, b_ref, errors_ref = ref.perceptron_train(X, y, lr=lr, epochs=100)
-        assert_equal("errors (mistakes per epoch, stopping after the first epoch without mistakes)",
-                     _errors(errors), np.array(errors_ref))
-        assert_close("w", w, w_ref, rtol=1e-9)
-        assert_close("b", assert_scalar("b", b), b_ref, rtol=1e-9)
+        result = call_unchanged(student.perceptron_train, X, y, lr=lr, epochs=100)
+        _unless_own_perceptron(student, X, y, lr, 100, result, _check_same_run,
+                               reference(ref.perceptron_train, X, y, lr=lr, epochs=100))
 
 
-@graded("perceptron_train", weight=1)
-def test_perceptron_train_converges_and_separates(student):
-    X, y = _separable(7, n=40)
-    w, b, errors = unpack(student.perceptron_train(X, y), 3, "perceptron_train")  # defaults lr=1, epochs=100
+def _check_separates(result, X, y):
+    w, b, errors = unpack(result, 3, "perceptron_train")
     errors = _errors(errors)
     assert 0 < len(errors) < 100 and errors[-1] == 0, \
         "on linearly separable data training must stop after the first epoch with 0 mistakes"
@@ -207,14 +317,66 @@ def test_perceptron_train_converges_and_separates(student):
 
 
 @graded("perceptron_train", weight=1)
+def test_perceptron_train_converges_and_separates(student):
+    X, y = _separable(7, n=40)
+    result = student.perceptron_train(X, y)  # defaults lr=1, epochs=100
+    _unless_own_perceptron(student, X, y, 1.0, 100, result, _check_separates, X, y)
+
+
+def _integer_truth_table_run(student, y, lr):
+    """perceptron_train on the integer 0/1 inputs a truth table is naturally written with."""
+    X = INPUTS.astype(np.int64)
+    try:
+        return X, student.perceptron_train(X, y, lr=lr, epochs=50)
+    except StudentError as err:  # graded: the exception happened in the worker
+        if isinstance(err, GlobalRandomUsed) or err.is_a("NotImplementedError"):
+            raise
+        message = f"{err.type_name}: {err.message}"
+    except (ConfinementFailed, StudentCrash, StudentTimeout, BoundaryError, NotImplementedError):
+        raise
+    except Exception as err:  # noqa: BLE001 - plain pytest: the student's own exception
+        message = f"{type(err).__name__}: {err}"
+    raise AssertionError("perceptron_train fails on a truth table X of integers 0/1: X may be any numeric array, and "
+                         f"w and b must stay floats whatever X's dtype ({message})")
+
+
+def _check_learned_gate(result, name, what, errors_ref):
+    w, b, errors = unpack(result, 3, "perceptron_train")
+    w, b = _weights("perceptron_train", w, b)
+    assert np.array_equal(_step(INPUTS @ w + b), TRUTH[name]), f"the learned perceptron does not compute {name}{what}"
+    _check_errors(f"errors when learning {name}{what}", errors, errors_ref)
+
+
+@graded("perceptron_train", weight=1)
 def test_perceptron_train_learns_gates(student, ref):
-    for name, lr in (("OR", 0.3), ("NAND", 1.0), ("NOR", 0.1)):
+    float_runs = (("OR", 0.3), ("NAND", 1.0), ("NOR", 0.1))
+    results = call_each(student.perceptron_train, [((INPUTS, np.array(TRUTH[name])), {"lr": lr, "epochs": 50})
+                                                   for name, lr in float_runs])
+    runs = [(name, lr, INPUTS, result) for (name, lr), result in zip(float_runs, results)]
+    # a truth table written as np.array([[0, 0], [0, 1], ...]) holds integers: w = np.zeros_like(X[0]) then breaks
+    X_int, result = _integer_truth_table_run(student, np.array(TRUTH["AND"]), 0.5)
+    runs.append(("AND", 0.5, X_int, result))
+    for name, lr, X, result in runs:
         y = np.array(TRUTH[name])
-        w, b, errors = unpack(student.perceptron_train(INPUTS, y, lr=lr, epochs=50), 3, "perceptron_train")
-        w_ref, b_ref, errors_ref = ref.perceptron_train(INPUTS, y, lr=lr, epochs=50)
-        w, b = _weights("perceptron_train", w, b)
-        assert np.array_equal(_step(INPUTS @ w + b), y), f"the learned perceptron does not compute {name}"
-        assert_equal(f"errors when learning {name}", _errors(errors), np.array(errors_ref))
+        _, _, errors_ref = reference(ref.perceptron_train, X, y, lr=lr, epochs=50)
+        _unless_own_perceptron(student, X, y, lr, 50, result, _check_learned_gate, name,
+                               "" if X.dtype.kind == "f" else " from an integer 0/1 X", errors_ref)
+
+
+def _check_xor_run(result, epochs):
+    _, _, errors = unpack(result, 3, "perceptron_train")
+    errors = _errors(errors)
+    assert len(errors) == epochs, "XOR is not linearly separable: training must run all epochs"
+    assert np.all(errors > 0), "XOR is not linearly separable: every epoch must have mistakes"
+
+
+def _check_and_run(result):
+    w, b, errors = unpack(result, 3, "perceptron_train")
+    errors = _errors(errors)
+    hint = "perceptron_train runs every epoch with mistakes on XOR, but on linearly separable data (the AND gate) it"
+    assert 0 < len(errors) < 20 and errors[-1] == 0, f"{hint} does not stop after the first epoch with 0 mistakes"
+    w, b = _weights("perceptron_train", w, b)
+    assert np.array_equal(_step(INPUTS @ w + b), TRUTH["AND"]), f"{hint} does not learn a (w, b) that computes AND"
 
 
 @graded("perceptron_train", weight=1)
@@ -222,20 +384,12 @@ def test_perceptron_train_never_converges_on_xor(student):
     # One round trip: both XOR runs, and a run on separable data (the AND gate), which must converge: a loop
     # that never learns anything must not earn this test.
     xor_runs = ((20, 1.0), (7, 0.25))
-    results = call_each(student.perceptron_train, [((INPUTS, XOR), dict(lr=lr, epochs=epochs))
+    results = call_each(student.perceptron_train, [((INPUTS, XOR), {"lr": lr, "epochs": epochs})
                                                    for epochs, lr in xor_runs]
-                        + [((INPUTS, np.array(TRUTH["AND"])), dict(lr=1.0, epochs=20))])
-    for (epochs, _), result in zip(xor_runs, results):
-        _, _, errors = unpack(result, 3, "perceptron_train")
-        errors = _errors(errors)
-        assert len(errors) == epochs, "XOR is not linearly separable: training must run all epochs"
-        assert np.all(errors > 0), "XOR is not linearly separable: every epoch must have mistakes"
-    w, b, errors = unpack(results[-1], 3, "perceptron_train")
-    errors = _errors(errors)
-    hint = "perceptron_train runs every epoch with mistakes on XOR, but on linearly separable data (the AND gate) it"
-    assert 0 < len(errors) < 20 and errors[-1] == 0, f"{hint} does not stop after the first epoch with 0 mistakes"
-    w, b = _weights("perceptron_train", w, b)
-    assert np.array_equal(_step(INPUTS @ w + b), TRUTH["AND"]), f"{hint} does not learn a (w, b) that computes AND"
+                        + [((INPUTS, np.array(TRUTH["AND"])), {"lr": 1.0, "epochs": 20})])
+    for (epochs, lr), result in zip(xor_runs, results):
+        _unless_own_perceptron(student, INPUTS, XOR, lr, epochs, result, _check_xor_run, epochs)
+    _unless_own_perceptron(student, INPUTS, np.array(TRUTH["AND"]), 1.0, 20, results[-1], _check_and_run)
 
 
 # ---------------------------------------------------------------- decision boundary

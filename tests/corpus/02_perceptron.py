@@ -26,6 +26,13 @@ def perceptron(x, w, b):
 def perceptron(x, w, b):
     return step(np.atleast_2d(x) @ w + b)
 '''),
+    "perceptron_ge_only_for_single_sample": ("perceptron", '''
+def perceptron(x, w, b):
+    z = np.asarray(x) @ w + b
+    if np.ndim(z) == 0:
+        return np.int64(z >= 0)       # single-sample path written separately, with >=
+    return step(z)
+'''),
     "gate_nand_weights_give_and": ("gate_params", '''
 def gate_params(name):
     params = {"AND": ([0.5, 0.5], -0.7), "OR": ([0.5, 0.5], -0.2),
@@ -187,6 +194,41 @@ def perceptron_train(X, y, *, lr=1.0, epochs=100):
             break
     return w, b, errors
 '''),
+    "train_zeros_like_int_X": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w = np.zeros_like(X[0])        # takes X's dtype: integer for 0/1 truth-table inputs
+    b = 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w += lr * delta * xi      # UFuncTypeError for integer X
+                b += lr * delta
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
+    "train_zeros_like_int_X_truncates": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros_like(X[0]), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w[:] = w + lr * delta * xi   # silently truncated to integers for integer X
+                b = b + lr * float(delta)
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
     "boundary_sign_flipped": ("decision_boundary", '''
 def decision_boundary(w, b, x1):
     return (w[0] * x1 + b) / w[1]
@@ -269,6 +311,83 @@ def perceptron_train(X, y, *, lr=1.0, epochs=100):
         if count == 0:
             break
     return w, b, errors
+''',
+    "perceptron_single_sample_branch": '''
+def perceptron(x, w, b):
+    x = np.asarray(x)
+    if x.ndim == 1:
+        return np.int64(1 if x @ w + b > 0 else 0)
+    return (x @ w + b > 0).astype(int)
+''',
+    # (perceptron_train's tests excuse a wrong perceptron only when perceptron disagrees with step; these
+    # train correctly with the reference's perceptron and must keep every point)
+    "train_zeros_like_float_dtype": '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros_like(X[0], dtype=np.float64), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w += lr * delta * xi
+                b += lr * delta
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, float(b), errors
+''',
+    "train_zeros_like_rebound": '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros_like(X[0]), 0       # integer for integer X, but w = w + ... makes a new float array
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w = w + lr * delta * xi
+                b = b + lr * delta
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, float(b), errors
+''',
+    "train_casts_X_to_float_batch_prediction": '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    X = np.asarray(X, dtype=np.float64)
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        mistakes = 0
+        for i in range(len(X)):
+            y_hat = perceptron(X[i:i + 1], w, b)[0]   # a batch of one sample
+            if y_hat != y[i]:
+                w, b = w + lr * (y[i] - y_hat) * X[i], b + lr * (y[i] - y_hat)
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+''',
+    "train_augmented_weights": '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    N, D = X.shape
+    Xa = np.hstack([X, np.ones((N, 1))])
+    wa = np.zeros(D + 1)
+    errors = []
+    for _ in range(epochs):
+        m = 0
+        for i in range(N):
+            yh = 1 if Xa[i] @ wa > 0 else 0
+            if yh != y[i]:
+                wa = wa + lr * (y[i] - yh) * Xa[i]
+                m += 1
+        errors.append(m)
+        if m == 0:
+            break
+    return wa[:D], float(wa[D]), errors
 ''',
     "boundary_rearranged": '''
 def decision_boundary(w, b, x1):
