@@ -194,41 +194,6 @@ def perceptron_train(X, y, *, lr=1.0, epochs=100):
             break
     return w, b, errors
 '''),
-    "train_zeros_like_int_X": ("perceptron_train", '''
-def perceptron_train(X, y, *, lr=1.0, epochs=100):
-    w = np.zeros_like(X[0])        # takes X's dtype: integer for 0/1 truth-table inputs
-    b = 0.0
-    errors = []
-    for _ in range(epochs):
-        mistakes = 0
-        for xi, yi in zip(X, y):
-            delta = yi - perceptron(xi, w, b)
-            if delta != 0:
-                w += lr * delta * xi      # UFuncTypeError for integer X
-                b += lr * delta
-                mistakes += 1
-        errors.append(mistakes)
-        if mistakes == 0:
-            break
-    return w, b, errors
-'''),
-    "train_zeros_like_int_X_truncates": ("perceptron_train", '''
-def perceptron_train(X, y, *, lr=1.0, epochs=100):
-    w, b = np.zeros_like(X[0]), 0.0
-    errors = []
-    for _ in range(epochs):
-        mistakes = 0
-        for xi, yi in zip(X, y):
-            delta = yi - perceptron(xi, w, b)
-            if delta != 0:
-                w[:] = w + lr * delta * xi   # silently truncated to integers for integer X
-                b = b + lr * float(delta)
-                mistakes += 1
-        errors.append(mistakes)
-        if mistakes == 0:
-            break
-    return w, b, errors
-'''),
     "boundary_sign_flipped": ("decision_boundary", '''
 def decision_boundary(w, b, x1):
     return (w[0] * x1 + b) / w[1]
