@@ -204,11 +204,10 @@ def test_relu_backward_zero_gradient_at_zero(student, ref):
 
 # ---------------------------------------------------------------------------- gates
 def _gate_cases(rng):
-    """(x, y, dout) triples: Python floats, then arrays of two shapes."""
-    cases = [(3.0, -4.0, 2.0), (-1.5, 0.5, -3.0)]
-    for shape in ((5,), (3, 4)):
-        cases.append(tuple(rng.standard_normal(shape) for _ in range(3)))
-    return cases
+    """(x, y, dout) triples: arrays of two shapes, then Python floats. An array comes first because _each
+    checks the first call's inputs for changes, and a gate can only write into an array."""
+    cases = [tuple(rng.standard_normal(shape) for _ in range(3)) for shape in ((5,), (3, 4))]
+    return cases + [(3.0, -4.0, 2.0), (-1.5, 0.5, -3.0)]
 
 
 def _all_gate_cases(base):

@@ -3,11 +3,12 @@ training.
 
 Network backward and loss gradients are checked against the reference and against centred
 differences of the correct forward / loss (the reference's, computed once per grading process: the
-student's, where it agrees with the reference, has the same gradient, and a wrong forward is graded
-by its own tests). ReLU networks for numerical checks keep every hidden
-pre-activation at least 1e-3 away from the kink. Training is graded by outcome (accuracy and
+student's, where it agrees with the reference, has the same gradient; a wrong forward is graded by
+its own tests, and the backward that came with it against either). ReLU networks for numerical
+checks keep every hidden pre-activation at least 1e-3 away from the kink. Training is graded by outcome (accuracy and
 regularized loss of the returned parameters) and, step by step, on tiny data sets where every valid
-visiting order takes the same steps, or where only a repeated order shows: any valid use of rng passes.
+visiting order takes the same steps, where each step's mini-batch can be read back from the
+parameters, or where only a repeated order shows: any valid use of rng passes.
 
 Every student call is a round trip to the worker, so a test sends its first input through
 call_unchanged (which also proves the inputs are left alone: a function that scribbles on its
@@ -92,12 +93,15 @@ def _directional_diffs(fn, cases, h=1e-6):
     gradient error that is not vanishingly small (an error e escapes only if e . v is within the
     tolerance for both directions: in these tests every single wrong entry off by 0.1 % of the
     gradient's largest entry is caught, and 95 % of those off by 0.01 %) with 4 calls per gradient
-    instead of 2 per entry; every call costs encoding its arguments and its result.
+    instead of 2 per entry; every call costs encoding its arguments and its result. Every call gets
+    its own copies, so that a function writing into its inputs cannot shift the calls after it.
     """
     calls = []
     for args, kwargs, (pos, key), v, _, _ in cases:
         for step in (h, -h):
-            calls.append((args[:pos] + ({**args[pos], key: args[pos][key] + step * v},) + args[pos + 1:], kwargs))
+            moved = {**args[pos], key: args[pos][key] + step * v}
+            calls.append((tuple(_copy(a) if isinstance(a, dict) else np.copy(a) if isinstance(a, np.ndarray) else a
+                                for a in args[:pos] + (moved,) + args[pos + 1:]), kwargs))
     values = iter(call_each(fn, calls) if calls else [])
     name = getattr(fn, "__name__", "function")
 
@@ -141,14 +145,21 @@ def test_two_layer_init_shapes_and_zero_biases(student, ref):
         for k in ("W1", "W2"):
             w = np.asarray(params[k], dtype=np.float64)
             assert np.all(np.isfinite(w)) and np.any(w != 0), f"params[{k!r}] must be random, finite and nonzero"
+        if (d, h, c) == (4, 7, 3):  # small enough to compare every pair of weights
+            # Independent normal draws here share a single value with probability below 1e-12 (5e-5 if
+            # drawn in float32), never half of them; W2 drawn again from W1's state (saved and restored,
+            # a reseeded copy) shares all of its values with W1.
+            small, large = sorted((np.ravel(params["W1"]), np.ravel(params["W2"])), key=np.size)
+            assert np.mean(np.any(small[:, None] == large, axis=1)) <= 0.5, \
+                "params['W1'] and params['W2'] must be independent draws: one repeats the other's weights"
 
 
 @graded("two_layer_init", weight=2)
 def test_two_layer_init_weight_statistics(student, ref):
     # Tolerances are 10 standard errors of each statistic for normal draws (a correct
-    # implementation fails with probability far below 1e-9). Uniform draws of the right std put
-    # 57.7 % of the weights within one std instead of 68.3 %: 0.105 off, against 10 standard errors
-    # of 0.038 for W1 (15000 weights) and 0.060 for W2 (6000 weights).
+    # implementation fails with probability far below 1e-9: each check below 1e-19, computed exactly).
+    # Uniform draws of the right std put 57.7 % of the weights within one std instead of 68.3 %: 0.105
+    # off, against 10 standard errors of 0.038 for W1 (15000 weights) and 0.060 for W2 (6000 weights).
     cases = ((0, 0.37), (1, None), (2, 2.5))
     results = call_each(student.two_layer_init, [((150, 100, 60, np.random.default_rng(seed)),
                                                   {} if scale is None else {"weight_scale": scale})
@@ -163,9 +174,11 @@ def test_two_layer_init_weight_statistics(student, ref):
             assert abs(np.mean(w)) <= 10 * s / np.sqrt(n), f"params[{k!r}] ({what}): the mean of the weights must be 0"
             assert abs(np.sqrt(np.mean(w ** 2)) / s - 1) <= 10 / np.sqrt(2 * n), \
                 f"params[{k!r}] ({what}): the standard deviation of the weights must be weight_scale"
-            p = 0.6826894921370859  # P(|z| < 1) for a standard normal z
-            assert abs(np.mean(np.abs(w) < s) - p) <= 10 * np.sqrt(p * (1 - p) / n), \
-                f"params[{k!r}] ({what}): the weights must be normally distributed"
+            # P(|z| < 1) and P(|z| > 2) for a standard normal z: the bulk, and the tails, which draws clipped
+            # at 2 std (then 4 % too narrow, within the std's tolerance) lack: 17 standard errors off for W2
+            for p, inside in ((0.6826894921370859, np.abs(w) < s), (0.04550026389635842, np.abs(w) > 2 * s)):
+                assert abs(np.mean(inside) - p) <= 10 * np.sqrt(p * (1 - p) / n), \
+                    f"params[{k!r}] ({what}): the weights must be normally distributed"
 
 
 @graded("two_layer_init", weight=1)
@@ -182,13 +195,14 @@ def test_two_layer_init_draws_only_from_rng(student, ref):
 
 # ---------------------------------------------------------------------------- two_layer_forward
 def _net_cases(base, shapes):
-    """(X, params, kwargs) for each seed and (N, D, H, C): each activation, then the default."""
+    """(X, params, kwargs) for each seed and (N, D, H, C): each activation, then the default. The sigmoid
+    comes first: _each checks the first call's inputs for changes, and the default path is ReLU."""
     cases = []
     for seed in SEEDS:
         rng = np.random.default_rng(base + seed)
         for n, d, h, c in shapes:
             X, params = rng.standard_normal((n, d)), _net(rng, d, h, c)
-            cases += [(X, params, {"hidden_activation": act}) for act in ACTIVATIONS] + [(X, params, {})]
+            cases += [(X, params, {"hidden_activation": act}) for act in ("sigmoid", "relu")] + [(X, params, {})]
     return cases
 
 
@@ -214,12 +228,13 @@ def test_two_layer_forward_matches_reference(student, ref):
 # ---------------------------------------------------------------------------- two_layer_backward
 def _network_forwards(student, cases, ref_scores):
     """The student's two_layer_forward on copies of each (X, params, act), in two round trips:
-    (caches, trusted).
+    (caches, trusted, kept).
 
-    trusted[i]: its scores agree with the reference's (ref_scores[i]) and it left X and params alone.
-    A backward can only be compared with the reference through a sound forward's cache; a wrong
-    forward is charged by its own tests, and the backward is then checked for its output's structure
-    only.
+    trusted[i]: its scores agree with the reference's (ref_scores[i]) and it left X and params alone
+    (kept: checked on the first call). A backward can only be compared with the reference through a
+    sound forward's cache; a wrong forward is charged by its own tests, and the backward is then
+    checked for its output's structure, and against that forward where it left its inputs alone (one
+    writing into its arrays may have written into its cache too).
     """
     fn = student.two_layer_forward
     calls = [((X.copy(), _copy(params)), {"hidden_activation": act}) for X, params, act in cases]
@@ -236,7 +251,7 @@ def _network_forwards(student, cases, ref_scores):
         scores, cache = unpack(result, 2, "two_layer_forward")
         caches.append(cache)
         trusted.append(kept and _agrees(scores, expected))
-    return caches, trusted
+    return caches, trusted, kept
 
 
 def _agrees(out, expected):
@@ -248,7 +263,9 @@ def _agrees(out, expected):
 
 
 def _backward_cases():
-    """(X, params, act) for each seed, (N, D, H, C) and activation, and the upstream gradient of each."""
+    """(X, params, act) for each seed, (N, D, H, C) and activation, and the upstream gradient of each; then
+    a network with zero biases for each activation, where a forward that drops a bias still agrees with
+    the reference, so that its backward is compared with the reference's too."""
     cases, douts = [], []
     for seed in SEEDS:
         rng = np.random.default_rng(300 + seed)
@@ -257,6 +274,11 @@ def _backward_cases():
             dscores = rng.standard_normal((n, c))
             cases += [(X, params, act) for act in ACTIVATIONS]
             douts += [dscores] * len(ACTIVATIONS)
+    rng = np.random.default_rng(310)
+    X, params = rng.standard_normal((5, 4)), _net(rng, 4, 6, 3)
+    params = dict(params, b1=np.zeros(6), b2=np.zeros(3))
+    cases += [(X, params, act) for act in ACTIVATIONS]
+    douts += [rng.standard_normal((5, 3))] * len(ACTIVATIONS)
     return cases, douts
 
 
@@ -275,7 +297,7 @@ def _backward_references(ref):
 def test_two_layer_backward_matches_reference(student, ref):
     cases, douts = _backward_cases()
     ref_scores, ref_grads = _backward_references(ref)
-    caches, trusted = _network_forwards(student, cases, ref_scores)
+    caches, trusted, _ = _network_forwards(student, cases, ref_scores)
     results = _each(student.two_layer_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
     for (X, params, act), grads, ok, expected in zip(cases, results, trusted, ref_grads):
         if ok:
@@ -294,22 +316,49 @@ def test_two_layer_backward_numerical_gradient(student, ref):
         dscores = rng.standard_normal((4, 3))
         cases += [(X, params, act) for act in ACTIVATIONS]
         douts += [dscores] * len(ACTIVATIONS)
-    caches, trusted = _network_forwards(student, cases, [ref.two_layer_forward(X, params, hidden_activation=act)[0]
-                                                         for X, params, act in cases])
+    caches, trusted, kept = _network_forwards(
+        student, cases, [ref.two_layer_forward(X, params, hidden_activation=act)[0] for X, params, act in cases])
     results = call_each(student.two_layer_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
     for (_, _, act), grads in zip(cases, results):
         _check_params_dict(f"grads ({_label(act)})", grads, _shapes(3, 5, 3))
-    # along two random directions per parameter (see _directional_diffs) of the reference forward; a
-    # wrong forward is charged by its own tests, so only the cases whose forward agrees with the
-    # reference are checked
+    # along two random directions per parameter (see _directional_diffs) of the reference forward
     checks = [(i, k, v) for i in range(len(cases)) for k, v in _directions(330 + i, cases[i][1])]
     nums = _reference_diffs(ref, "two_layer_forward", [
         ((cases[i][0], cases[i][1]), {"hidden_activation": cases[i][2]}, (1, k), v, douts[i], 0) for i, k, v in checks])
-    for (i, k, v), num in zip(checks, nums):
-        if not trusted[i]:
-            continue
-        assert_close(f"grads[{k!r}] vs. numerical gradient ({_label(cases[i][2])}), along a random direction",
-                     _along(results[i][k], v), num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+    own = _own_forward_diffs(student, cases, douts, checks,
+                             [j for j, (i, _, _) in enumerate(checks) if kept and not trusted[i]])
+    for j, ((i, k, v), num) in enumerate(zip(checks, nums)):
+        label, got = _label(cases[i][2]), _along(results[i][k], v)
+        if trusted[i]:
+            assert_close(f"grads[{k!r}] vs. numerical gradient ({label}), along a random direction", got, num,
+                         rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        elif j in own and not _near(got, num):
+            assert_close(f"grads[{k!r}] vs. numerical gradient of your two_layer_forward ({label}), along a random "
+                         "direction", got, own[j], rtol=GRAD_RTOL, atol=GRAD_ATOL)
+
+
+def _near(a, b):
+    return abs(a - b) <= GRAD_ATOL + GRAD_RTOL * (abs(a) + abs(b))
+
+
+def _own_forward_diffs(student, cases, douts, checks, picked):
+    """Where the student's forward disagrees with the reference, its backward is graded against the
+    forward it came with: {j: the derivative of the student's own forward along checks[j]'s direction}
+    for each j in picked, all in one round trip. A correct backward matches either that or, when only
+    the forward's scores are wrong and its cache is right, the reference. A parameter the forward
+    ignores (a dropped bias: derivative 0 along every direction) is left out, as the cache may still
+    be built for it, and so is everything when the student's forward cannot be differentiated: the
+    forward is charged by its own tests."""
+    if not picked:
+        return {}
+    try:
+        values = _directional_diffs(student.two_layer_forward, [
+            ((cases[i][0], cases[i][1]), {"hidden_activation": cases[i][2]}, (1, k), v, douts[i], 0)
+            for i, k, v in (checks[j] for j in picked)])
+    except AssertionError:
+        return {}
+    used = {checks[j][:2] for j, value in zip(picked, values) if abs(value) > GRAD_ATOL}
+    return {j: value for j, value in zip(picked, values) if checks[j][:2] in used}
 
 
 # ---------------------------------------------------------------------------- two_layer_loss
@@ -405,15 +454,23 @@ def test_two_layer_loss_numerical_gradient(student, ref):
 # ---------------------------------------------------------------------------- gradient checking
 # numerical_gradient calls back into this process for every f(x), so these checks keep x small.
 def _wavy(rng, shape):
-    """f(x) = sum(C * sin(4 x)) with C fixed: curved enough that forward differences are visibly off."""
+    """f(x) = sum(C * sin(4 x)) + 2 sin(4 sum(x)) with C fixed: curved enough that forward differences
+    are visibly off, and not a sum of one-entry terms, so that an entry left moved (x[i] never restored,
+    or restored to the wrong value) shifts the differences of the entries after it."""
     C = 3.0 * rng.standard_normal(shape)
-    return (lambda v: float(np.sum(C * np.sin(4.0 * np.asarray(v))))), (lambda v: 4.0 * C * np.cos(4.0 * v))
+
+    def f(v):
+        v = np.asarray(v)
+        return float(np.sum(C * np.sin(4.0 * v)) + 2.0 * np.sin(4.0 * np.sum(v)))
+
+    return f, (lambda v: 4.0 * C * np.cos(4.0 * v) + 8.0 * np.cos(4.0 * np.sum(v)))
 
 
 @graded("numerical_gradient", weight=2)
 def test_numerical_gradient_centred_accuracy(student, ref):
     # centred differences err by about h**2, forward differences by about h: 1e-6 separates them in
-    # every entry where sin(4 x) is not close to 0
+    # every entry where sin(4 x) is not close to 0. An entry never restored after its differences (or
+    # restored to x[i] + 2h) puts the later entries 9x to 4000x the tolerance off.
     rng = np.random.default_rng(500)
     cases = []
     for shape in ((2, 2), (3,)):
@@ -422,7 +479,11 @@ def test_numerical_gradient_centred_accuracy(student, ref):
         cases += [("grad (default h)", ((f, x.copy()), {}), grad_f(x)),
                   ("grad (h set)", ((f, x.copy()), {"h": 1e-4}), grad_f(x))]
     for (what, _, want), grad in zip(cases, call_each(student.numerical_gradient, [c[1] for c in cases])):
-        assert_close(what, grad, want, rtol=1e-6, atol=1e-8)
+        try:
+            assert_close(what, grad, want, rtol=1e-6, atol=1e-8)
+        except AssertionError as err:
+            raise AssertionError(f"{err}: entry i is (f(x + h e_i) - f(x - h e_i)) / (2h), with every other entry of "
+                                 "x where it was at the start") from None
 
 
 @graded("numerical_gradient", weight=1)
@@ -583,6 +644,17 @@ def _reference_objective(ref, seed, kwargs):
     return ref.two_layer_loss(X, y, params, hidden_activation=kw["hidden_activation"], reg=kw["reg"])[0]
 
 
+# With lr = 0 the parameters stay at the start, so every history entry is known, not only the last.
+# One hidden unit, biases 0 and pairs of opposite inputs: the sigmoid network predicts the class k of
+# the largest weight of W2 everywhere, and the same network with a ReLU predicts k on one input of each
+# pair and class 0 (all scores 0) on the other. Class 0 has no example, so whenever k != 0 (15 in 16 per
+# run, 255 in 256 in one of two runs) an accuracy from the ReLU network (predict's default
+# hidden_activation) shows.
+_STILL = (np.tile([[1.5], [-1.5]], (15, 1)), np.repeat(np.arange(1, 16), 2))
+_STILL_KW = {"hidden_dim": 1, "lr": 0.0, "epochs": 2, "batch_size": 30, "reg": 0.37, "hidden_activation": "sigmoid"}
+_STILL_SEEDS = (40, 41)
+
+
 @graded("train_two_layer", weight=1)
 def test_train_two_layer_sigmoid_hidden(student, ref):
     # 12 epochs of 3 mini-batches on three separated blobs, with an L2 strength that shapes the
@@ -592,11 +664,13 @@ def test_train_two_layer_sigmoid_hidden(student, ref):
     # at 1.51x, without updates or with the gradient divided by the batch size again at 2.26x.
     X, y = _blobs()
     kw = {"hidden_dim": 10, "lr": 2.0, "epochs": 12, "batch_size": 30, "reg": 0.03}
-    # the graded run, then one epoch with each activation from the same rng (where the two part ways)
+    # the graded run, then one epoch with each activation from the same rng (where the two part ways),
+    # then the runs of _STILL (whose every history entry is known)
     runs = call_each(student.train_two_layer, [((X, y), dict(kw, rng=np.random.default_rng(4), hidden_activation=act,
                                                              epochs=epochs))
-                                               for act, epochs in (("sigmoid", 12), ("sigmoid", 1), ("relu", 1))])
-    (params, history), (sigmoid_params, _), (relu_params, _) = (_trained(r, X, 10) for r in runs)
+                                               for act, epochs in (("sigmoid", 12), ("sigmoid", 1), ("relu", 1))]
+                     + [(_STILL, dict(_STILL_KW, rng=np.random.default_rng(seed))) for seed in _STILL_SEEDS])
+    (params, history), (sigmoid_params, _), (relu_params, _) = (_trained(r, X, 10) for r in runs[:3])
     acc = float(np.mean(ref.predict(X, params, hidden_activation="sigmoid") == y))
     assert acc >= 0.95, f"train_two_layer (sigmoid hidden layer): classifies {acc:.0%} of three separated blobs"
     objective = ref.two_layer_loss(X, y, params, hidden_activation="sigmoid", reg=kw["reg"])[0]
@@ -609,6 +683,15 @@ def test_train_two_layer_sigmoid_hidden(student, ref):
     # the same epoch with a ReLU hidden layer follows other gradients, so it must end elsewhere
     assert not all(np.allclose(relu_params[k], sigmoid_params[k]) for k in KEYS), \
         "train_two_layer must train with the hidden_activation it is given (relu and sigmoid gave the same network)"
+    X, y = _STILL
+    for result in runs[3:]:
+        still, history = _trained(result, X, 1, classes=16)
+        epochs, reg = _STILL_KW["epochs"], _STILL_KW["reg"]
+        loss, acc = _history(history, epochs)
+        _expect_history(" (sigmoid hidden layer)", loss, acc,
+                        [ref.two_layer_loss(X, y, still, hidden_activation="sigmoid", reg=reg)[0]] * epochs,
+                        lambda: [ref.two_layer_loss(X, y, still, hidden_activation="sigmoid")[0]] * epochs,
+                        [np.mean(ref.predict(X, still, hidden_activation="sigmoid") == y)] * epochs, "each epoch")
 
 
 @graded("train_two_layer", weight=1)
@@ -637,25 +720,37 @@ def _sgd_steps(ref, X, y, init, *, lr, epochs, batch_size, reg, hidden_dim):
 
 @graded("train_two_layer", weight=2)
 def test_train_two_layer_exact_steps(student, ref):
-    # Two copies of one example (label 2: C = max(y) + 1 = 3 even though classes 0 and 1 have no
+    # Four copies of one example (label 2: C = max(y) + 1 = 3 even though classes 0 and 1 have no
     # example) and batch_size 2: every mini-batch has the same gradient, so every valid visiting order
     # (a permutation per epoch, rng.shuffle, batches drawn with replacement, a dropped last batch)
-    # takes the same 2 steps and the run can be followed exactly: the update rule (the mini-batch's
-    # mean gradient, L2 on W1 and W2 but not the biases) and each history entry (on the whole training
-    # set, after the epoch's updates). The start is the student's own: the same call with lr = 0
-    # returns the initial parameters untouched, and rng is drawn the same way whatever lr, so any valid
-    # draw order of the initialization passes. Over 300 seeds of x and rng, equivalent loops (weight
-    # decay as a shrink of W, orders drawn before the init, in-place updates, init by rng.spawn) end
-    # within 3e-14 of the reference's steps (1e-8 allowed); decaying the biases too ends at least 4e-2
-    # off, a history taken before the epoch's updates, from the last mini-batch or as the mean of the
-    # epoch's mini-batch losses 0.16 off, and error rates in place of accuracies are caught.
-    n, x = 2, np.random.default_rng(800).standard_normal(3)
+    # takes the same 4 steps and the run can be followed exactly: the update rule (the mini-batch's
+    # mean gradient, L2 on W1 and W2 but not the biases, and at full strength in every step, not shared
+    # out as reg * batch_size / N) and each history entry (on the whole training set, after the epoch's
+    # updates). The start is the student's own: the same call with lr = 0 returns the initial
+    # parameters untouched, and rng is drawn the same way whatever lr, so any valid draw order of the
+    # initialization passes; that start must be two_layer_init's with its default weight_scale (the 432
+    # weights' mean and std within 10 standard errors: a correct start fails with probability below
+    # 1e-21, weight_scale 0.1 or 0.02 is 26 or 3 tolerances off). Over 300 seeds of x and rng,
+    # equivalent loops (weight decay as a shrink of W, orders drawn before the init, in-place updates,
+    # init by rng.spawn, other batch draws) end within 3e-13 of the reference's steps (1e-8 allowed);
+    # decaying the biases too ends at least 0.14 off, sharing reg out as reg * batch_size / N 0.4 off, a
+    # history taken before the epoch's updates, from the last mini-batch or as the mean of the epoch's
+    # mini-batch losses 0.35 off, and error rates in place of accuracies are caught.
+    n, x = 4, np.random.default_rng(800).standard_normal(24)
     X, y = np.tile(x, (n, 1)), np.full(n, 2)
-    kw = {"hidden_dim": 5, "epochs": 2, "batch_size": n, "reg": 0.3}
+    kw = {"hidden_dim": 16, "epochs": 2, "batch_size": 2, "reg": 0.3}
     (init, _), (params, history) = (unpack(r, 2, "train_two_layer") for r in call_each(
         student.train_two_layer, [((X, y), dict(kw, lr=lr, rng=np.random.default_rng(801))) for lr in (0.0, 0.5)]))
-    _check_params_dict("params (lr=0)", init, _shapes(3, 5, 3))
-    _check_params_dict("params", params, _shapes(3, 5, 3))
+    shapes = _shapes(24, 16, 3)
+    _check_params_dict("params (lr=0)", init, shapes)
+    _check_params_dict("params", params, shapes)
+    start = "train_two_layer must start from two_layer_init(D, hidden_dim, C, rng), with its default weight_scale"
+    for k in ("b1", "b2"):
+        assert not np.any(init[k]), f"{start}: params[{k!r}] (lr=0) must be zeros"
+    w = np.concatenate([np.ravel(init["W1"]), np.ravel(init["W2"])]).astype(np.float64)
+    assert abs(np.mean(w)) <= 10 * 1e-2 / np.sqrt(w.size) and \
+        abs(np.sqrt(np.mean(w ** 2)) / 1e-2 - 1) <= 10 / np.sqrt(2 * w.size), \
+        f"{start}: the weights (lr=0) must be 1e-2 times standard normal draws"
     after = _sgd_steps(ref, X, y, init, lr=0.5, **kw)
     rule = ("each step must be params[k] - lr * grads[k] with grads of two_layer_loss on the mini-batch with reg "
             "(L2 on W1 and W2 only, never on the biases), N / batch_size steps per epoch, from the parameters "
@@ -668,22 +763,68 @@ def test_train_two_layer_exact_steps(student, ref):
                     [np.mean(ref.predict(X, p) == y) for p in after], "each epoch")
 
 
+def _two_batches(b2, lr, batch_size):
+    """The label counts (c1, c2) of the two mini-batches of one epoch of test_train_two_layer_mini_batches
+    that took b2 from 0 to b2, or None if no two mini-batches of batch_size examples do.
+
+    Only b2 learns there: b2 = lr (c1 / batch_size - u) after the first step (u = 1 / C, the softmax of
+    b2 = 0), then b2 += lr (c2 / batch_size - s) with s = softmax(lr c1 / batch_size). With lr = 0.5,
+    C = 32 and batch_size 16 every entry of s lies in (0.030, 0.051), inside (0, 1 / batch_size):
+    batch_size (b2 / lr + u) is c1 + c2 less batch_size s, so rounding it up gives c1 + c2 and leaves s,
+    whose logarithm is lr c1 / batch_size up to a constant. Any two mini-batches are told apart exactly
+    this way (valid loops decode to whole counts within 2e-13, 1e-6 allowed)."""
+    b2 = np.asarray(b2, dtype=np.float64)
+    x = batch_size * (b2 / lr + 1.0 / b2.size)
+    if not np.all(np.isfinite(x)):
+        return None
+    total = np.ceil(x)
+    s = (total - x) / batch_size
+    if np.any(total < 0) or total.sum() != 2 * batch_size or np.any(s <= 0):
+        return None
+    log_s = np.log(s)
+    c1 = batch_size * ((log_s - log_s.mean()) / lr + 1.0 / b2.size)
+    rounded = np.round(c1)
+    if np.max(np.abs(c1 - rounded)) > 1e-6 or np.any(rounded < 0) or np.any(rounded > total):
+        return None
+    return rounded, total - rounded
+
+
 @graded("train_two_layer", weight=1)
-def test_train_two_layer_new_order_every_epoch(student, ref):
+def test_train_two_layer_mini_batches(student, ref):
     # All-zero inputs: the ReLU hidden layer outputs 0 and learns nothing (b1 = 0 and ReLU'(0) = 0), so
-    # only b2 learns, from which labels each mini-batch holds. 24 examples of 24 classes in mini-batches
-    # of 12, 2 epochs: if the second epoch repeats the first one's batches, the classes of the first
-    # batch end with one value of b2 and the others with another, the same two values whichever the
-    # batches (the classes are symmetric), which sorted(b2) shows. By that symmetry the second epoch's
-    # b2 depends only on how many classes its first batch shares with the first epoch's: every other
-    # count ends at least 0.12 away in some entry (1e-9 allowed). A new uniformly random order each
-    # epoch repeats the first one's batches with probability 1 / C(24, 12) = 3.7e-7, batches drawn
-    # with replacement far less. Loops with wrong steps end elsewhere and pass here: the other tests
-    # charge them.
+    # only b2 learns, from which labels each mini-batch holds (one example per class).
+    # 1. One epoch of 32 examples in mini-batches of 16: b2 tells which examples each of the two steps
+    # averaged over (see _two_batches), so a step on the whole training set, on batch_size - 1 examples
+    # or any other number fails. Every valid loop takes two steps of 16 examples: disjoint halves of a
+    # shuffled order, or batches drawn with replacement. Mini-batches taken as order[i:i + batch_size]
+    # instead of order[i * batch_size:(i + 1) * batch_size] share all but one example: two
+    # independently drawn batches of distinct examples do so with probability 16 * 16 / C(32, 16) =
+    # 4.3e-7 (with replacement less; disjoint halves never).
+    # 2. 24 examples of 24 classes in mini-batches of 12, 2 epochs: if the second epoch repeats the
+    # first one's batches, the classes of the first batch end with one value of b2 and the others with
+    # another, the same two values whichever the batches (the classes are symmetric), which sorted(b2)
+    # shows. By that symmetry the second epoch's b2 depends only on how many classes its first batch
+    # shares with the first epoch's: every other count ends at least 0.12 away in some entry (1e-9
+    # allowed). A new uniformly random order each epoch repeats the first one's batches with
+    # probability 1 / C(24, 12) = 3.7e-7, batches drawn with replacement far less.
+    m, small_batch, small_lr = 32, 16, 0.5
     n, batch_size, lr = 24, 12, 10.0
     X = np.zeros((n, 2))
-    params, _ = _trained(student.train_two_layer(X, np.arange(n), hidden_dim=2, lr=lr, epochs=2, batch_size=batch_size,
-                                                 reg=0.0, rng=np.random.default_rng(802)), X, 2, classes=n)
+    calls = [((X, np.arange(n)), dict(hidden_dim=2, lr=lr, epochs=2, batch_size=batch_size, reg=0.0,
+                                      rng=np.random.default_rng(802)))]
+    calls.append(((np.zeros((m, 1)), np.arange(m)), dict(hidden_dim=1, lr=small_lr, epochs=1, batch_size=small_batch,
+                                                         reg=0.0, rng=np.random.default_rng(803))))
+    results = call_each(student.train_two_layer, calls)
+    counts = _two_batches(_trained(results[1], calls[1][0][0], 1, classes=m)[0]["b2"], small_lr, small_batch)
+    assert counts is not None, (
+        "train_two_layer: after one epoch of two mini-batches, no two mini-batches of batch_size examples give "
+        "these parameters: each step must take the mean gradient (two_layer_loss) of one mini-batch of "
+        "batch_size examples, not of the whole training set or of another number of examples")
+    first, second = counts
+    assert not (first.max() <= 1 and second.max() <= 1 and np.sum(first * second) == small_batch - 1), (
+        "train_two_layer: the epoch's two mini-batches shared all but one example: mini-batch i must be "
+        "order[i * batch_size:(i + 1) * batch_size] of the epoch's shuffled order")
+    params, _ = _trained(results[0], X, 2, classes=n)
     b2, first = np.zeros(n), np.arange(n) < batch_size
     for batch in (first, ~first) * 2:  # the first epoch's batches, twice
         p = np.exp(b2 - b2.max())

@@ -493,6 +493,200 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
     return params, history
 '''),  # the grader fails any call that changes numpy's global RandomState
+    # ------------------------------------------------------------------ from the second audit
+    "copy_gate_accumulates_into_dout1": ("copy_gate_backward", '''
+def copy_gate_backward(dout1, dout2):
+    dx = dout1          # the caller's array
+    dx += dout2
+    return dx
+'''),
+    "max_gate_asarray_mutates_dout": ("max_gate_backward", '''
+def max_gate_backward(x, y, dout):
+    x, y = np.asarray(x), np.asarray(y)
+    dx = np.asarray(dout, dtype=float)       # the caller's array itself when dout is a float array
+    dy = dx.copy()
+    dx[x < y] = 0.0
+    dy[x >= y] = 0.0
+    return dx, dy
+'''),
+    "mul_gate_scales_dout_in_place": ("mul_gate_backward", '''
+def mul_gate_backward(x, y, dout):
+    dx = dout * y
+    dout *= x        # reuses dout for dy
+    return dx, dout
+'''),
+    "init_truncated_at_2_std": ("two_layer_init", '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    W1 = np.clip(rng.standard_normal((input_dim, hidden_dim)), -2, 2)
+    W2 = np.clip(rng.standard_normal((hidden_dim, output_dim)), -2, 2)
+    return {"W1": weight_scale * W1, "b1": np.zeros(hidden_dim), "W2": weight_scale * W2, "b2": np.zeros(output_dim)}
+'''),  # std 4 % low: within the std's tolerance, but no weight beyond 2 std
+    "init_w2_redraws_w1_stream": ("two_layer_init", '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    state = rng.bit_generator.state
+    W1 = weight_scale * rng.standard_normal((input_dim, hidden_dim))
+    rng.bit_generator.state = state          # "reproducible": W2 starts from the same draws as W1
+    W2 = weight_scale * rng.standard_normal((hidden_dim, output_dim))
+    return {"W1": W1, "b1": np.zeros(hidden_dim), "W2": W2, "b2": np.zeros(output_dim)}
+'''),
+    "forward_mutates_X_on_sigmoid_path": ("two_layer_forward", '''
+def two_layer_forward(X, params, hidden_activation="relu"):
+    a, cache1 = affine_forward(X, params["W1"], params["b1"])
+    if hidden_activation == "relu":
+        h, cache_act = relu_forward(a)
+    else:
+        np.clip(X, -500, 500, out=X)     # "guard" against overflow... on the caller's X
+        X *= 1.0000001
+        a, cache1 = affine_forward(X / 1.0000001, params["W1"], params["b1"])
+        h, cache_act = sigmoid_forward(a)
+    scores, cache2 = affine_forward(h, params["W2"], params["b2"])
+    return scores, (cache1, cache_act, cache2, hidden_activation)
+'''),
+    # a wrong forward with the reference's backward: the backward, graded against this forward where it
+    # disagrees with the reference, must keep its points (the cache is still built for the bias). The
+    # audit paired such forwards with a wrong backward too (all-zero gradients; a sigmoid backward
+    # without (1 - y)): both now lose points on two_layer_backward, checked by grading those cases, as
+    # an entry here may break one function only.
+    "forward_drops_b2_from_scores": ("two_layer_forward", '''
+_two_layer_forward_ref = two_layer_forward
+def two_layer_forward(X, params, hidden_activation="relu"):
+    scores, cache = _two_layer_forward_ref(X, params, hidden_activation)
+    return scores - params["b2"], cache
+'''),
+    "forward_sigmoid_path_drops_b1": ("two_layer_forward", '''
+_two_layer_forward_ref = two_layer_forward
+def two_layer_forward(X, params, hidden_activation="relu"):
+    if hidden_activation == "sigmoid":
+        a, c1 = affine_forward(X, params["W1"], np.zeros_like(params["b1"]))
+        h, ca = sigmoid_forward(a)
+        s, c2 = affine_forward(h, params["W2"], params["b2"])
+        return s, (c1, ca, c2, "sigmoid")
+    return _two_layer_forward_ref(X, params, hidden_activation)
+'''),
+    "numgrad_never_restores_x_i": ("numerical_gradient", '''
+def numerical_gradient(f, x, h=1e-5):
+    x = np.array(x, dtype=np.float64)   # a private copy, so the caller's x is safe...
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        grad[i] = (fp - fm) / (2.0 * h)  # ...but x[i] stays at old - h for the entries after it
+    return grad
+'''),
+    "numgrad_restores_to_x_i_plus_2h": ("numerical_gradient", '''
+def numerical_gradient(f, x, h=1e-5):
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        fp = f(x)
+        x[i] -= 2 * h
+        fm = f(x)
+        x[i] += 3 * h       # typo: restores to x + 2h, shifting every later evaluation
+        grad[i] = (fp - fm) / (2.0 * h)
+    return grad
+'''),
+    "train_full_batch_gradient": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)  # X, not X[batch]
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_batch_off_by_one": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size - 1]     # drops one example per batch
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_batch_index_not_strided": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for i in range(max(n // batch_size, 1)):
+            batch = order[i:i + batch_size]          # should be order[i * batch_size:(i + 1) * batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_reg_shared_out_over_batches": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            # "share" the L2 term among the epoch's mini-batches: the wrong objective
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation,
+                                      reg=reg * len(batch) / n)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_history_acc_default_activation": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params) == y)))   # forgot hidden_activation
+    return params, history
+'''),
+    "train_init_scale_changed": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng, weight_scale=0.1)   # not the docstring's init
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -744,4 +938,179 @@ def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
     return {"W1": weight_scale * g1.standard_normal((input_dim, hidden_dim)), "b1": np.zeros(hidden_dim),
             "W2": weight_scale * g2.standard_normal((hidden_dim, output_dim)), "b2": np.zeros(output_dim)}
 ''',
+    # ------------------------------------------------------------------ from the second audit
+    "dict_subclasses_for_params_grads_history": '''
+class Params(dict):
+    pass
+
+class History(dict):
+    def __missing__(self, k):
+        self[k] = []
+        return self[k]
+_bw_ref = two_layer_backward
+def two_layer_backward(dscores, cache):
+    return Params(sorted(_bw_ref(dscores, cache).items()))
+
+_init_ref = two_layer_init
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    return Params(_init_ref(input_dim, hidden_dim, output_dim, rng, weight_scale))
+
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = History()
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(np.sum(predict(X, params, hidden_activation) == y) / len(y))
+    return params, history
+''',
+    "forward_inline_backward_from_h": '''
+from scipy.special import expit
+def two_layer_forward(X, params, hidden_activation="relu"):
+    a = X.dot(params["W1"]) + params["b1"]
+    h = np.clip(a, 0, None) if hidden_activation == "relu" else expit(a)
+    return h.dot(params["W2"]) + params["b2"], [X, params, a, h, hidden_activation]
+
+def two_layer_backward(dscores, cache):
+    X, params, a, h, act = cache
+    dW2 = h.T.dot(dscores)
+    db2 = np.sum(dscores, axis=0)
+    dh = dscores.dot(params["W2"].T)
+    da = dh * (h > 0) if act == "relu" else dh * h * (1 - h)
+    return {"W1": X.T.dot(da), "b1": da.sum(0), "W2": dW2, "b2": db2}
+''',
+    "gates_lists_and_ones_dot": '''
+def add_gate_backward(dout):
+    return [dout, dout]
+
+def affine_backward(dout, cache):
+    x, W = cache
+    return np.dot(dout, W.T), np.dot(x.T, dout), np.ones(dout.shape[0]) @ dout
+''',
+    "gates_python_scalars_and_np_sum": '''
+def add_gate_backward(dout):
+    return 1.0 * dout, 1.0 * dout
+
+def mul_gate_backward(x, y, dout):
+    return y * dout, x * dout
+
+def max_gate_backward(x, y, dout):
+    z = np.maximum(x, y)
+    wins = (np.asarray(x) == z)
+    return dout * wins, dout * ~wins
+
+def copy_gate_backward(dout1, dout2):
+    return np.sum([dout1, dout2], axis=0)
+''',
+    "init_box_muller": '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    def normal(shape):
+        n = int(np.prod(shape))
+        u1 = 1.0 - rng.random(n)
+        u2 = rng.random(n)
+        return (np.sqrt(-2 * np.log(u1)) * np.cos(2 * np.pi * u2)).reshape(shape)
+    return {"W1": weight_scale * normal((input_dim, hidden_dim)), "b1": np.zeros(hidden_dim),
+            "W2": weight_scale * normal((hidden_dim, output_dim)), "b2": np.zeros(output_dim)}
+''',
+    "init_single_draw_transposed_view": '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    flat = rng.standard_normal(input_dim * hidden_dim + hidden_dim * output_dim)
+    W1 = flat[:input_dim * hidden_dim].reshape(hidden_dim, input_dim).T   # non-contiguous view
+    W2 = flat[input_dim * hidden_dim:].reshape(hidden_dim, output_dim)
+    return {"W1": weight_scale * W1, "b1": np.zeros(hidden_dim, ), "W2": weight_scale * W2, "b2": np.zeros(output_dim)}
+''',
+    "numgrad_actual_step_denominator": '''
+def numerical_gradient(f, x, h=1e-5):
+    x0 = np.asarray(x, dtype=float)
+    grad = np.zeros(x0.shape)
+    for idx in np.ndindex(*x0.shape):
+        xp = x0.copy(); xm = x0.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        grad[idx] = (f(xp) - f(xm)) / (xp[idx] - xm[idx])
+    return grad
+''',
+    "numgrad_flat_view_restore": '''
+def numerical_gradient(f, x, h=1e-5):
+    xx = x.astype(np.float64, copy=True)
+    flat = xx.reshape(-1)
+    g = np.zeros_like(flat)
+    for i in range(flat.size):
+        v = flat[i]
+        flat[i] = v + h
+        fp = f(xx)
+        flat[i] = v - h
+        fm = f(xx)
+        flat[i] = v
+        g[i] = (fp - fm) * (0.5 / h)
+    return g.reshape(x.shape)
+''',
+    "train_choice_without_replacement_shuffles_x_and_y": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    N, D = X.shape
+    C = int(y.max()) + 1
+    params = two_layer_init(D, hidden_dim, C, rng)
+    hist = {"loss": [], "train_acc": []}
+    for ep in range(epochs):
+        perm = rng.choice(N, N, replace=False)
+        Xs, ys = X[perm], y[perm]
+        i = 0
+        while i < N:
+            xb, yb = Xs[i:i + batch_size], ys[i:i + batch_size]
+            _, g = two_layer_loss(xb, yb, params, hidden_activation=hidden_activation, reg=reg)
+            for k in ("W1", "b1", "W2", "b2"):
+                params[k] = params[k] - lr * g[k]
+            i += batch_size
+        L, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        hist["loss"].append(float(L))
+        hist["train_acc"].append((predict(X, params, hidden_activation) == y).mean())
+    return params, hist
+''',
+    "train_reverse_batch_order_tuple_history": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    N, D = X.shape
+    params = two_layer_init(D, hidden_dim, np.max(y) + 1, rng)
+    losses, accs = [], []
+    for ep in range(epochs):
+        idx = np.arange(N)
+        rng.shuffle(idx)
+        starts = list(range(0, N, batch_size))[::-1]     # any order of the epoch's mini-batches
+        for s in starts:
+            b = idx[s:s + batch_size]
+            _, g = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: v - lr * g[k] for k, v in params.items()}
+        losses.append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        accs.append(np.mean(predict(X, params, hidden_activation=hidden_activation) == y))
+    return params, {"loss": tuple(losses), "train_acc": np.array(accs)}
+''',
+    "relu_mask_cache": '''
+def relu_forward(x):
+    mask = x > 0
+    return (np.abs(x) + x) / 2, mask
+
+def relu_backward(dout, cache):
+    dx = np.array(dout, dtype=float, copy=True)
+    dx[~cache] = 0
+    return dx
+''',
+    "train_independent_batches_without_replacement": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        for _ in range(max(n // batch_size, 1)):   # each mini-batch drawn on its own: distinct examples
+            b = rng.choice(n, size=min(batch_size, n), replace=False)
+            _, grads = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+''',  # like the accepted draws with replacement: two of its mini-batches may overlap, by chance
 }
