@@ -312,8 +312,9 @@ def _fingerprint(value) -> bytes | None:
 
 def _object_fingerprint(value) -> list:
     """An object the codec cannot send (kept behind a handle), by identity and its attributes: an
-    optimizer state {"moments": obj} whose obj.t += 1 is a modified input too."""
-    attrs = getattr(value, "__dict__", None)
+    optimizer state {"moments": obj} whose obj.t += 1 is a modified input too. A module (a namespace,
+    not state) is seen by identity only."""
+    attrs = None if isinstance(value, types.ModuleType) else getattr(value, "__dict__", None)
     return ["object", id(value), dict.copy(attrs) if isinstance(attrs, dict) else None]
 
 

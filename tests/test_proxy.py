@@ -41,6 +41,12 @@ def bump(state):
     state["moments"].t += 1
     return state["moments"].t
 
+def with_namespace(x):
+    return x, {"lib": np}              # a module in a cache: a namespace, not state
+
+def reads(cache):
+    return cache[1]["lib"].sum(cache[0])
+
 def inplace_all(*arrays, c):
     for a in (*arrays, c):
         a[:] = 1
@@ -207,6 +213,7 @@ def test_mutation_of_inputs_is_reported(student):
     # an object the worker keeps behind a handle: changing its attributes is a change too
     with pytest.raises(AssertionError, match="modified its input"):
         call_unchanged(student.bump, student.moments_state())
+    assert call_unchanged(student.reads, student.with_namespace(np.ones(2))) == 2.0  # not numpy's whole namespace
 
 
 def test_mutation_feedback_names_the_argument_as_the_reference_does(student):
