@@ -353,6 +353,40 @@ def _seed_sequence(seed: Any) -> np.random.SeedSequence | None:
                                   n_children_spawned=seed["n_children_spawned"])
 
 
+def generator_report(g: np.random.Generator) -> list:
+    """What a call did to a Generator it was given, for :func:`sync_generator` on the other side:
+    its bit generator's state and how many children its seed sequence has spawned (None when it
+    has no plain seed sequence). ``rng.spawn(1)[0]`` leaves the bit generator's state alone and
+    counts a child instead, so without the count the caller would spawn the same child again."""
+    seq = getattr(g.bit_generator, "seed_seq", None)
+    return [g.bit_generator.state, seq.n_children_spawned if type(seq) is np.random.SeedSequence else None]
+
+
+def sync_generator(target: np.random.Generator, report: Any) -> None:
+    """Advance ``target`` as its copy was advanced on the other side (``report`` from
+    :func:`generator_report`, validated here: numpy checks the state, and the spawn count only
+    ever moves forward). Raises CodecError for a malformed report."""
+    if type(report) is not list or len(report) != 2:
+        raise CodecError("malformed generator report")
+    state, count = report
+    fresh = make_generator(state)
+    if type(fresh.bit_generator) is not type(target.bit_generator):
+        raise CodecError("the generator changed its kind of bit generator")
+    seq = getattr(target.bit_generator, "seed_seq", None)
+    if type(seq) is np.random.SeedSequence and _is_count(count) and count > seq.n_children_spawned:
+        moved = np.random.SeedSequence(seq.entropy, spawn_key=seq.spawn_key, pool_size=seq.pool_size,
+                                       n_children_spawned=count)
+        try:  # numpy >= 1.25: a bit generator's pickled state carries its seed sequence
+            target.bit_generator.__setstate__((fresh.bit_generator.state, moved))
+            return
+        except (TypeError, ValueError, KeyError, AttributeError):
+            seq.spawn(min(count - seq.n_children_spawned, _MAX_SPAWN_SYNC))  # older numpy: count them off
+    target.bit_generator.state = fresh.bit_generator.state
+
+
+_MAX_SPAWN_SYNC = 1024  # children spawned one by one when syncing on an older numpy (~5 us each)
+
+
 def make_generator(state: Any, seed: Any = None) -> np.random.Generator:
     """Rebuild a Generator from a bit-generator state dict (validated by numpy itself) and,
     optionally, its seed sequence's parameters (see :func:`_seed_state`)."""

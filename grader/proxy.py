@@ -293,7 +293,7 @@ class Worker:
             reply = {"op": "callback_result", "ok": False, "error": type(err).__name__}
             self._helper_failed = type(err).__name__
         labelled = [(str(i), a) for i, a in enumerate(args)] + list(kwargs.items())
-        reply["rngs"] = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
+        reply["rngs"] = {k: codec.generator_report(v) for k, v in labelled if isinstance(v, np.random.Generator)}
         if time.monotonic() > deadline:
             self._discard()
             self._hung.add(what)
@@ -311,13 +311,11 @@ class Worker:
         """Advance the caller's Generators exactly as the student's code advanced their copies."""
         if not isinstance(rngs, dict):
             return
-        for key, state in rngs.items():
+        for key, report in rngs.items():
             target = args[int(key)] if isinstance(key, str) and key.isdigit() and int(key) < len(args) else kwargs.get(key)
             if isinstance(target, np.random.Generator):
                 try:
-                    fresh = codec.make_generator(state)
-                    if type(fresh.bit_generator) is type(target.bit_generator):
-                        target.bit_generator.state = fresh.bit_generator.state
+                    codec.sync_generator(target, report)
                 except codec.CodecError:
                     pass
 

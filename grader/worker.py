@@ -111,10 +111,10 @@ class _Worker:
             reply = worker.recv()
             if reply.get("op") != "callback_result":
                 raise RuntimeError("protocol error while calling a test helper")
-            for key, state in (reply.get("rngs") or {}).items():
+            for key, report in (reply.get("rngs") or {}).items():
                 target = args[int(key)] if key.isdigit() else kwargs.get(key)
                 if isinstance(target, np.random.Generator):
-                    target.bit_generator.state = state
+                    codec.sync_generator(target, report)
             if not reply.get("ok"):
                 raise RuntimeError(f"the test's helper function failed: {reply.get('error')}")
             return reply.get("value")
@@ -224,7 +224,7 @@ class _Worker:
             self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
             return
         mutated = [k for k, v in labelled if check and _fingerprint(v) != before[k]]
-        rngs = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
+        rngs = {k: codec.generator_report(v) for k, v in labelled if isinstance(v, np.random.Generator)}
         reply = {"op": "result", "id": call_id, "ok": True, "value": value, "mutated": mutated, "rngs": rngs,
                  "global_random": self.global_random.snapshot() != global_before,
                  "warnings": [_describe_warning(w, self.module_path) for w in caught[:_MAX_WARNINGS]]}
@@ -275,7 +275,7 @@ class _Worker:
         except BaseException as err:  # noqa: B036
             self.send({"op": "result", "id": call_id, "ok": False, "error": _describe(err, self.module_path)})
             return
-        rngs = {k: v.bit_generator.state for k, v in labelled if isinstance(v, np.random.Generator)}
+        rngs = {k: codec.generator_report(v) for k, v in labelled if isinstance(v, np.random.Generator)}
         self.send({"op": "result", "id": call_id, "ok": True, "value": outputs, "rngs": rngs,
                    "global_random": self.global_random.snapshot() != global_before})
 

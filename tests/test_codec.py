@@ -122,6 +122,28 @@ def test_hostile_seed_sequence_is_refused(seed):
         codec.decode(forged)
 
 
+def test_generator_sync_takes_the_state_and_spawn_count_and_only_moves_forward():
+    copy = np.random.default_rng(5)
+    copy.spawn(3)
+    copy.random(2)
+    target = np.random.default_rng(5)
+    codec.sync_generator(target, codec.generator_report(copy))
+    assert target.bit_generator.seed_seq.n_children_spawned == 3
+    assert target.spawn(1)[0].random() == copy.spawn(1)[0].random() and target.random() == copy.random()
+    # a peer cannot move the count back (a child would repeat) nor change the kind of generator
+    state = target.bit_generator.state
+    codec.sync_generator(target, [state, 1])
+    assert target.bit_generator.seed_seq.n_children_spawned == 4
+    for report in ([state, -1], [state, 2 ** 64], [state, "7"], [state, None]):
+        codec.sync_generator(target, report)
+        assert target.bit_generator.seed_seq.n_children_spawned == 4
+    for bad in (state, [state], [state, 1, 2], [np.random.Generator(np.random.MT19937(1)).bit_generator.state, 9],
+                [{"bit_generator": "PCG64"}, 9]):
+        with pytest.raises(codec.CodecError):
+            codec.sync_generator(target, bad)
+    assert target.bit_generator.seed_seq.n_children_spawned == 4
+
+
 def test_object_and_structured_dtypes_are_refused_both_ways():
     with pytest.raises(codec.CodecError):
         codec.encode(np.array([object()], dtype=object))

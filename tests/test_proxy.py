@@ -55,8 +55,15 @@ def inplace_all(*arrays, c):
 def draw(n, rng):
     return rng.random(n)
 
+def draw_child(n, rng):
+    return rng.spawn(1)[0].random(n)
+
 def twice(f, x):
     return f(x) * 2
+
+def spawn_in_callback(f, rng):
+    f(rng)
+    return rng.spawn(1)[0].random()
 
 def use_rng_callback(init, rng):
     return init((2, 2), rng), rng.random()
@@ -250,6 +257,20 @@ def test_generators_advance_exactly_as_in_process(student):
     rng, twin = np.random.default_rng(7), np.random.default_rng(7)
     assert np.array_equal(student.draw(4, rng), twin.random(4))
     assert rng.random() == twin.random()
+
+
+def test_spawning_from_a_generator_advances_the_callers_as_in_process(student):
+    # rng.spawn(1)[0] leaves the bit generator's state alone and counts a child in its seed sequence:
+    # the caller's generator must count it too, or its next call would spawn the same child again.
+    rng, twin = np.random.default_rng(7), np.random.default_rng(7)
+    first, second = student.draw_child(3, rng), student.draw_child(3, rng)
+    assert np.array_equal(first, twin.spawn(1)[0].random(3)) and np.array_equal(second, twin.spawn(1)[0].random(3))
+    assert rng.bit_generator.seed_seq.n_children_spawned == 2
+    assert rng.bit_generator.state == twin.bit_generator.state and rng.random() == twin.random()
+    # and back: a test helper's spawns reach the student's copy
+    rng, twin = np.random.default_rng(4), np.random.default_rng(4)
+    assert student.spawn_in_callback(lambda r: r.spawn(2), rng) == twin.spawn(3)[2].random()
+    assert rng.bit_generator.seed_seq.n_children_spawned == 3
 
 
 def test_test_callbacks_run_in_the_grader_and_sync_generators(student):
