@@ -84,6 +84,17 @@ def dropout_forward(x, drop_prob, train, rng):
         return x.copy(), None
     return x * mask, mask
 '''),
+    # Spawning a child generator is using rng too, and test mode must not use it.
+    "dropout_test_mode_spawns": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    child = rng.spawn(1)[0]
+    if not train:
+        return x.copy(), None
+    mask = (child.random(x.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    return x * mask, mask
+'''),
     "dropout_no_validation": ("dropout_forward", '''
 def dropout_forward(x, drop_prob, train, rng):
     if not train:
@@ -836,6 +847,18 @@ def random_horizontal_flip(images, rng, p=0.5):
     out = images.copy()
     out[flip] = images[flip, ..., ::-1]
     return out
+''',
+    # The mask from a child spawned from rng: rng's bit generator does not move, its spawn count does.
+    "dropout_spawned_child": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    child = rng.spawn(1)[0]
+    keep = 1.0 - drop_prob
+    mask = (child.random(x.shape) < keep) / keep
+    return x * mask, mask
 ''',
     "mixup_spawned_child": '''
 def mixup(x, y_onehot, rng, alpha=0.2):
