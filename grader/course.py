@@ -3,18 +3,27 @@
 Unknown keys are rejected, and an error names the key path, the bad value and its line in the
 file, e.g. ``course.yaml:42: assignments[2].points.affine_forward: Expected float, got str``
 (msgspec stops at the first error, so a file with several mistakes reports them one by one).
+
+Every `grader` command loads course.yaml first, and importing PyYAML alone costs ~10 ms. A course
+that parsed is kept, validated, in the user's cache directory (one JSON file per course path,
+keyed by the file's bytes and this module's source); an unchanged course.yaml is then read back
+without importing PyYAML at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
-import yaml
 from msgspec import Meta, Struct
+
+if TYPE_CHECKING:
+    import yaml
 
 from grader.errors import UserError
 
@@ -111,11 +120,30 @@ class Course(_Strict):
         return a.late_policy or self.late_policy
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """A safe loader that remembers the line of every mapping key and sequence item."""
+_loader_class: type | None = None
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+def _line_loader(text: str):
+    """A safe YAML loader for ``text`` that remembers the line of every mapping key and sequence
+    item (in ``loader.line_index``). PyYAML is imported here, on first use, not with this module."""
+    global _loader_class
+    if _loader_class is None:
+        import yaml
+
+        class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            pass
+
+        _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+        _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+        _loader_class = _LineLoader
+    loader = _loader_class(text)
+    loader.line_index = {}
+    return loader
+
+
+def _construct_mapping(loader, node: yaml.MappingNode) -> dict:
+    import yaml
+
     mapping = {}
     lines = {}
     for key_node, value_node in node.value:
@@ -131,14 +159,10 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     return mapping
 
 
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> list:
+def _construct_sequence(loader, node: yaml.SequenceNode) -> list:
     items = [loader.construct_object(child, deep=True) for child in node.value]
     loader.line_index[id(items)] = (node.start_mark.line + 1, {i: c.start_mark.line + 1 for i, c in enumerate(node.value)})
     return items
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def _line_of(data: Any, loc: tuple, index: dict) -> int | None:
@@ -167,8 +191,9 @@ def _format_loc(loc: tuple) -> str:
 
 def parse_course(text: str, source: str = "course.yaml") -> Course:
     """Parse and validate course.yaml text; raise UserError with file:line messages."""
-    loader = _LineLoader(text)
-    loader.line_index = {}
+    import yaml
+
+    loader = _line_loader(text)
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as err:
@@ -251,10 +276,11 @@ def where_in_course(path: Path, aid: str, *keys: str) -> str:
     """``course.yaml:LINE`` of a key of assignment ``aid`` (e.g. "points", "relu"), for messages
     about a course that parses but does not fit its hidden tests; the file name alone when the line
     cannot be found."""
+    import yaml
+
     line = None
     try:
-        loader = _LineLoader(Path(path).read_text(encoding="utf-8"))
-        loader.line_index = {}
+        loader = _line_loader(Path(path).read_text(encoding="utf-8"))
         try:
             data = loader.get_single_data()
         finally:
@@ -267,11 +293,78 @@ def where_in_course(path: Path, aid: str, *keys: str) -> str:
 
 
 def load_course(path: Path) -> Course:
+    """The course of the course.yaml at ``path``: from the cache when the file is unchanged, else
+    parsed (and then cached; a cache that cannot be read or written is simply not used)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise UserError(f"{path} not found; run the grader from the course repository or pass --course") from None
     except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"cannot read {path}: {err}") from None
-    return parse_course(text, str(path))
+    cache, key = _cache_file(path), _cache_key(raw)
+    if cache is not None and key is not None:
+        try:
+            data = cache.read_bytes()
+            # the key, the payload's own digest, then the course as JSON, validated again on the way in
+            if data[:64] == key and hashlib.sha256(data[128:]).hexdigest().encode() == data[64:128]:
+                return msgspec.json.decode(data[128:], type=Course)
+        except (OSError, msgspec.DecodeError):
+            pass  # absent, or written for another file or schema, or damaged: parse again
+    course = parse_course(text, str(path))
+    if cache is not None and key is not None:
+        payload = msgspec.json.encode(course)
+        _store(cache, key + hashlib.sha256(payload).hexdigest().encode() + payload)
+    return course
+
+
+# == the cache of parsed courses ===================================================================
+
+CACHE_ENV = "GRADER_CACHE_DIR"  # where parsed courses are kept; "" turns the cache off
+_CACHE_FILES = 64  # the newest are kept: one per course path, so a few per instructor
+_schema_source: bytes | None = None
+
+
+def _cache_dir() -> Path | None:
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dlcourse-grader" if os.path.isabs(base) else None
+
+
+def _cache_file(path: Path) -> Path | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    try:
+        where = str(path.resolve())
+    except OSError:
+        return None
+    return folder / f"course-{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}.json"
+
+
+def _cache_key(raw: bytes) -> bytes | None:
+    """The file's bytes and this module's source: a cached course is used only for the very same
+    file read by the very same schema."""
+    global _schema_source
+    if _schema_source is None:
+        try:
+            _schema_source = Path(__file__).read_bytes()
+        except OSError:
+            return None
+    return hashlib.sha256(_schema_source + b"\0" + raw).hexdigest().encode()
+
+
+def _store(cache: Path, data: bytes) -> None:
+    from grader.fileutil import write_atomic
+
+    try:
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomic(cache, data)
+        files = sorted(cache.parent.glob("course-*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in files[_CACHE_FILES:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # e.g. a read-only home: every command parses course.yaml, as without a cache

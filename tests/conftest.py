@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from grader.course import Course, load_course
+from grader.course import CACHE_ENV, Course, load_course
 from grader.runner import grade_submission
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Parsed courses are cached in the user's cache directory. The suite keeps its own, which every
+# grader it starts inherits: it neither reads a developer's cache nor writes into their home.
+_CACHE = tempfile.mkdtemp(prefix="grader-test-cache-")
+os.environ[CACHE_ENV] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,13 @@
 """Does course.yaml load into the typed schema, and do bad files get file:line messages?"""
 
+import hashlib
+import os
+import subprocess
+import sys
+
 import pytest
 
+from grader import course as course_module
 from grader.course import load_course, parse_course
 from grader.errors import UserError
 from tests.conftest import ROOT
@@ -70,3 +76,97 @@ def test_bad_ids_modules_and_points_are_explained():
 def test_missing_file_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="not found"):
         load_course(tmp_path / "course.yaml")
+
+
+# -- the cache of parsed courses -----------------------------------------------------------------------
+
+DATED = GOOD + """\
+    due: 2026-03-01T23:59:00+09:00
+    late_policy: {penalty_per_day: 10, grace_minutes: 15}
+  - id: 04_activations
+    title: Activations
+    module: activations
+    points: {relu: 1.5}
+    due: 2026-03-08
+    limits: {memory_mb: 512}
+limits: {call_seconds: 3}
+"""
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(course_module.CACHE_ENV, str(folder))
+    return folder
+
+
+def test_an_unchanged_course_is_read_back_from_the_cache_without_yaml(tmp_path, cache_dir):
+    path = tmp_path / "course.yaml"
+    path.write_text(DATED)
+    first = load_course(path)
+    assert first == parse_course(DATED) and len(list(cache_dir.glob("course-*.json"))) == 1
+    # a fresh interpreter reads it back, equal field for field, and never imports PyYAML
+    probe = ("import sys; from grader.course import load_course, parse_course; "
+             f"c = load_course({str(path)!r}); print('yaml' in sys.modules, c == parse_course(open({str(path)!r}).read()))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={**os.environ, course_module.CACHE_ENV: str(cache_dir)}).stdout.split()
+    assert out == ["False", "True"]
+
+
+def test_an_edited_course_is_parsed_again_and_its_errors_keep_their_lines(tmp_path, cache_dir):
+    path = tmp_path / "course.yaml"
+    path.write_text(GOOD)
+    assert load_course(path).assignments[0].points == {"affine_forward": 2.0}
+    path.write_text(GOOD.replace("affine_forward: 2", "affine_forward: 3"))
+    assert load_course(path).assignments[0].points == {"affine_forward": 3.0}
+    path.write_text(GOOD.replace("affine_forward: 2", "affine_forward: two"))
+    with pytest.raises(UserError, match=r"course.yaml:7: "):
+        load_course(path)
+
+
+def test_a_damaged_or_foreign_cache_file_is_ignored_and_replaced(tmp_path, cache_dir):
+    path = tmp_path / "course.yaml"
+    path.write_text(GOOD)
+    load_course(path)
+    [cached] = cache_dir.glob("course-*.json")
+    good = cached.read_bytes()
+    payload = good[128:]
+    other_key = b"0" * 64 + good[64:]
+    edited = good.replace(b"Demo", b"Forged")
+    resealed = good[:64] + hashlib.sha256(edited[128:]).hexdigest().encode() + edited[128:]
+    invalid = b'{"name":"Demo","assignments":[],"bogus":1}'  # sealed, but not the schema
+    invalid = good[:64] + hashlib.sha256(invalid).hexdigest().encode() + invalid
+    assert load_course(path).name == "Demo"
+    for junk in (b"", good[:100], b"{not json", other_key, edited, invalid):
+        cached.write_bytes(junk)
+        course = load_course(path)
+        assert course.name == "Demo" and course == parse_course(GOOD)
+        assert cached.read_bytes() == good
+    assert payload.startswith(b"{") and b"Forged" not in good
+    # an entry sealed again after an edit is believed: the cache is the user's own, like course.yaml
+    cached.write_bytes(resealed)
+    assert load_course(path).name == "Forged"
+
+
+def test_no_usable_cache_directory_still_loads(tmp_path, monkeypatch):
+    path = tmp_path / "course.yaml"
+    path.write_text(GOOD)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for setting in (str(blocker / "cache"), ""):  # cannot be created; turned off
+        monkeypatch.setenv(course_module.CACHE_ENV, setting)
+        assert load_course(path) == parse_course(GOOD)
+        assert load_course(path) == parse_course(GOOD)
+    assert not (blocker / "cache").exists()
+
+
+def test_the_cache_keeps_only_the_newest_files(tmp_path, cache_dir, monkeypatch):
+    monkeypatch.setattr(course_module, "_CACHE_FILES", 3)
+    paths = []
+    for k in range(5):
+        paths.append(tmp_path / f"c{k}" / "course.yaml")
+        paths[-1].parent.mkdir()
+        paths[-1].write_text(GOOD)
+        load_course(paths[-1])
+        os.utime(course_module._cache_file(paths[-1]), (1000 + k, 1000 + k))
+    assert sorted(cache_dir.glob("course-*.json")) == sorted(course_module._cache_file(p) for p in paths[2:])
