@@ -102,6 +102,26 @@ def _check_normal(name, Ws, shape, std):
     _share_near(name, W, std, 0.6826894921370859, "within one std")  # P(|z| < 1)
     # P(|z| < sqrt(3)) for a normal; exactly 1 for a uniform with the same std
     _share_near(name, W, math.sqrt(3.0) * std, 0.9167354833364496, "within sqrt(3) std")
+    _tail_present(name, W, std)
+
+
+P_TAIL = 0.012419330651552318  # P(|z| > 2.5) for a standard normal
+
+
+def _tail_present(name, W, std):
+    """A normal puts P_TAIL of its entries beyond 2.5 std; a truncated normal (Keras' he_normal and
+    lecun_normal: cut at 2 of its own stds, rescaled to the required std, so cut at 2.27 std) puts
+    none there, which the moment and share checks above see only at ~8 standard errors, too close
+    to Z to be reliable. One-sided: only too few tail entries fail. False positive: the count is
+    binomial(n, P_TAIL), and Chernoff's bound P(X <= n p - t) <= exp(-t^2 / (2 n p)) with
+    t = Z * sqrt(n p (1 - p)) gives exp(-Z^2 (1 - p) / 2) = 3.1e-11 per check, for any n (the exact
+    binomial tail is below 3e-15 for n = 8640 and 12800). A truncated normal lands 10.4 (n = 8640)
+    or 12.7 (n = 12800) standard errors below, deterministically."""
+    n = W.size
+    frac = np.mean(np.abs(W) > 2.5 * std)
+    z = (P_TAIL - frac) / math.sqrt(P_TAIL * (1 - P_TAIL) / n)
+    assert z <= Z, (f"{name}: entries do not look normally distributed (too few lie beyond 2.5 std: {z:.0f} "
+                    "standard errors short; a truncated normal is not N(0, std^2))")
 
 
 def _check_uniform(name, Ws, shape, a):

@@ -301,6 +301,70 @@ def zeros_init(shape):
 def he_normal(shape, rng):
     return math.sqrt(2.0 / compute_fans(shape)[0]) * rng.standard_normal(shape, dtype=np.float32)
 '''),
+    # ---- truncated normals with the std rescaled to the required one (tf.keras' he_normal and
+    # lecun_normal cut at 2 of its own stds): only the tail beyond 2.5 std tells them reliably
+    "he_normal_truncated_keras": ("he_normal", '''
+def he_normal(shape, rng):
+    std = math.sqrt(2.0 / compute_fans(shape)[0]) / 0.87962566103423978
+    w = rng.standard_normal(shape)
+    bad = np.abs(w) > 2
+    while bad.any():
+        w[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(w) > 2
+    return std * w
+'''),
+    "xavier_normal_truncated_at_2_4": ("xavier_normal", '''
+def xavier_normal(shape, rng, gain=1.0):
+    fi, fo = compute_fans(shape)
+    c = 2.4
+    sd = math.sqrt(1.0 - 2 * c * math.exp(-c * c / 2) / math.sqrt(2 * math.pi) / math.erf(c / math.sqrt(2)))
+    w = rng.standard_normal(shape)
+    bad = np.abs(w) > c
+    while bad.any():
+        w[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(w) > c
+    return gain * math.sqrt(2.0 / (fi + fo)) / sd * w
+'''),
+    "normal_init_one_row_repeated": ("normal_init", '''
+def normal_init(shape, std, rng):
+    return std * rng.standard_normal(shape[-1]) * np.ones(shape)
+'''),
+    "stats_x_drawn_transposed": ("layer_activation_stats", '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+            "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "linear": lambda z: z}
+    h = rng.standard_normal((width, batch_size)).T
+    stats = np.empty((depth, 2))
+    for layer in range(depth):
+        h = acts[activation](h @ init((width, width), rng))
+        stats[layer] = h.mean(), h.std()
+    return stats
+'''),
+    "stats_mean_of_per_unit_stds": ("layer_activation_stats", '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+            "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "linear": lambda z: z}
+    h = rng.standard_normal((batch_size, width))
+    stats = np.empty((depth, 2))
+    for layer in range(depth):
+        h = acts[activation](h @ init((width, width), rng))
+        stats[layer] = h.mean(), h.std(axis=0).mean()
+    return stats
+'''),
+    "xavier_uniform_tf_conv_layout": ("xavier_uniform", '''
+def xavier_uniform(shape, rng, gain=1.0):
+    if len(shape) == 4:
+        kh, kw, cin, cout = shape
+        fi, fo = kh * kw * cin, kh * kw * cout
+    else:
+        fi, fo = compute_fans(shape)
+    a = gain * math.sqrt(6.0 / (fi + fo))
+    return rng.uniform(-a, a, size=shape)
+'''),
+    "he_normal_fan_from_first_dim": ("he_normal", '''
+def he_normal(shape, rng):
+    return math.sqrt(2.0 / shape[0]) * rng.standard_normal(shape)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -426,5 +490,71 @@ def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
             raise ValueError(activation)
         out.append([np.mean(h), np.sqrt(np.var(h))])
     return np.array(out)
+''',
+    # Box-Muller normals from rng.random: normal, truncated nowhere (the tail check must accept it)
+    "box_muller_normals": '''
+def _bm(shape, rng):
+    n = int(np.prod(shape))
+    u1 = 1.0 - rng.random(n)
+    u2 = rng.random(n)
+    return (np.sqrt(-2.0 * np.log(u1)) * np.cos(2 * np.pi * u2)).reshape(shape)
+
+def normal_init(shape, std, rng):
+    return std * _bm(shape, rng)
+
+def he_normal(shape, rng):
+    return np.sqrt(2.0 / compute_fans(shape)[0]) * _bm(shape, rng)
+
+def xavier_normal(shape, rng, gain=1.0):
+    fi, fo = compute_fans(shape)
+    return _bm(shape, rng) * gain / math.sqrt((fi + fo) / 2.0)
+''',
+    "uniform_shifted_transposed_child_rng": '''
+def xavier_uniform(shape, rng, gain=1.0):
+    fi, fo = compute_fans(shape)
+    a = gain * math.sqrt(6.0 / (fi + fo))
+    return (rng.uniform(0.0, 2 * a, size=tuple(shape)[::-1]) - a).T
+
+def he_uniform(shape, rng):
+    a = math.sqrt(6.0 / compute_fans(shape)[0])
+    k = rng.integers(0, 2 ** 53, size=shape)
+    return a * (2.0 * (k / 2.0 ** 53) - 1.0)
+
+def lecun_normal(shape, rng):
+    child = np.random.default_rng(rng.integers(2 ** 63))
+    return child.normal(0.0, 1.0 / compute_fans(shape)[0] ** 0.5, shape)
+''',
+    "fans_unpacking_stats_second_moment": '''
+def compute_fans(shape):
+    if len(shape) == 2:
+        fan_in, fan_out = shape
+        return fan_in, fan_out
+    elif len(shape) == 4:
+        out_c, in_c, kh, kw = shape
+        return in_c * kh * kw, out_c * kh * kw
+    raise ValueError("rank")
+
+def zeros_init(shape):
+    return np.full(shape, 0.0)
+
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    if activation not in ("tanh", "relu", "sigmoid", "linear"):
+        raise ValueError(activation)
+    h = rng.standard_normal((batch_size, width))
+    means, stds = [], []
+    for _ in range(depth):
+        z = h.dot(init((width, width), rng))
+        if activation == "tanh":
+            h = np.tanh(z)
+        elif activation == "relu":
+            h = np.clip(z, 0.0, None)
+        elif activation == "sigmoid":
+            h = np.exp(-np.logaddexp(0.0, -z))
+        else:
+            h = z.copy()
+        m = np.mean(h)
+        means.append(m)
+        stds.append(math.sqrt(max(np.mean(h * h) - m * m, 0.0)))
+    return np.column_stack([means, stds])
 ''',
 }
