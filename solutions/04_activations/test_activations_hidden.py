@@ -21,6 +21,11 @@ H = 1e-6
 # cancels (1 + erf(x / sqrt(2)) for x << 0) and adds at most 1e-8 = GRAD_ATOL / 10 of noise.
 AGREE_RTOL = 1e-12
 AGREE_ATOL = 1e-14
+# Outputs and gradients must also carry float64 precision (see _double_precision): single precision
+# errs by up to 6e-8 relative, correct float64 forms by ~1e-15 (and by < 1e-14 absolute where the
+# reference's own formula cancels).
+PREC_RTOL = 1e-9
+PREC_ATOL = 1e-13
 
 # Speed: the functions are elementwise, so each seed's arrays are stacked into one array of the same
 # rank (the same entries are checked, in one call instead of one per seed), and every loop over
@@ -34,9 +39,12 @@ def _points(rng, shape, scale=2.0):
 
 
 def _wide(rng):
-    """Moderate values plus saturated ones (|x| up to 40), in a 2-D and a 3-D array."""
+    """Moderate values plus saturated ones (|x| up to 40) and large ones (|x| up to 800, where exp
+    overflows: a mask-multiply form such as (x <= 0) * alpha * (exp(x) - 1) gives 0 * inf = NaN there,
+    and the public tests already use +-800), in a 2-D and a 3-D array."""
     x2 = _points(rng, (6, 5), scale=3.0)
     x2[0, :] = [-40.0, -12.0, 9.0, 25.0, 40.0]
+    x2[1, :] = [-800.0, -720.0, 715.0, 760.0, 800.0]
     return [x2, _points(rng, (2, 3, 4))]
 
 
@@ -69,6 +77,19 @@ def _full_precision(name, out):
         raise AssertionError(f"{name} has dtype {out.dtype}; keep float64 (the input's precision)")
 
 
+def _double_precision(name, actual, expected):
+    """Within RTOL but computed in single precision and cast back (np.tanh(x.astype(np.float32)),
+    float32 constants): errors of ~3e-8 relative, 30 times PREC_RTOL, on nearly every entry. Correct
+    float64 forms agree to ~1e-15 relative; where the reference itself cancels (1 + tanh(u), 1 + erf(u)
+    for x << 0, 1 - tanh(x)^2 for x >> 0), their absolute differences stay below |x| * 1e-16 * |dout|,
+    far under PREC_ATOL."""
+    try:
+        assert_close(name, actual, expected, rtol=PREC_RTOL, atol=PREC_ATOL)
+    except AssertionError as err:
+        raise AssertionError(f"{name} is only as accurate as single precision ({err}); compute in float64 "
+                             "throughout, as the inputs are") from None
+
+
 def _forward_matches(student, ref, name, kwargs_list):
     fwd = name + "_forward"
     xs = _stacked([_wide(np.random.default_rng(seed)) for seed in SEEDS])
@@ -76,8 +97,10 @@ def _forward_matches(student, ref, name, kwargs_list):
     results = call_each(getattr(student, fwd), [((x.copy(),), kw) for x, kw in cases])
     for (x, kw), result in zip(cases, results):
         out, _ = unpack(result, 2, fwd)
-        assert_close(_label("out", kw), out, getattr(ref, fwd)(x, **kw)[0], rtol=RTOL)
+        out_ref = getattr(ref, fwd)(x, **kw)[0]
+        assert_close(_label("out", kw), out, out_ref, rtol=RTOL)
         _full_precision(_label("out", kw), out)
+        _double_precision(_label("out", kw), out, out_ref)
 
 
 def _but_wrong(prop, what, name, actual, expected):
@@ -142,6 +165,8 @@ def _backward_matches(student, ref, name, kwargs_list):
     for (x, dout, kw), dx in zip(cases, dxs):
         dx_ref = getattr(ref, bwd)(dout, getattr(ref, fwd)(x, **kw)[1])
         assert_close(_label("dx", kw), dx, dx_ref, rtol=RTOL)
+        _full_precision(_label("dx", kw), dx)  # a float32 dx passes RTOL as a float32 out does
+        _double_precision(_label("dx", kw), dx, dx_ref)
 
 
 def _backward_unchanged(student, ref, name, kwargs_list):

@@ -20,6 +20,10 @@ H = 1e-6
 # forms differ by ~1e-16 relative; the absolute 1e-14 adds at most 1e-8 = GRAD_ATOL / 10 of noise).
 AGREE_RTOL = 1e-12
 AGREE_ATOL = 1e-14
+# Outputs and gradients must also carry float64 precision (see _double_precision): single precision
+# errs by ~3e-8 relative, correct float64 forms (another order of the sums, einsum for @) by ~1e-15.
+PREC_RTOL = 1e-9
+PREC_ATOL = 1e-13
 
 # Speed: the student calls of each loop over seeds go to the worker as ONE batch (call_each), so a
 # test costs one to three round trips instead of one per call, and the numerical gradients use the
@@ -55,6 +59,25 @@ def _full_precision(name, out):
         raise AssertionError(f"{name} has dtype {out.dtype}; keep float64 (the input's precision)")
 
 
+def _double_precision(name, actual, expected):
+    """Within RTOL but computed in single precision and cast back (float32 inputs or weights inside,
+    float32 constants): ~3e-8 relative errors on nearly every entry, 30 times PREC_RTOL."""
+    try:
+        assert_close(name, actual, expected, rtol=PREC_RTOL, atol=PREC_ATOL)
+    except AssertionError as err:
+        raise AssertionError(f"{name} is only as accurate as single precision ({err}); compute in float64 "
+                             "throughout, as the inputs are") from None
+
+
+def _precise_gradient(name, grad, grad_ref, forward_agrees):
+    """A gradient's dtype and precision, checked only when the student's forward (whose cache the
+    backward was given) agrees with the reference's to rounding: an imprecise forward is graded by
+    its own tests, and a correct backward on its cache must not pay for it again."""
+    if forward_agrees:
+        _full_precision(name, grad)
+        _double_precision(name, grad, grad_ref)
+
+
 # ---------------------------------------------------------------------------- PReLU
 # The docstring does not bound alpha, and a slope above 1 is where np.maximum(x, alpha * x) stops
 # being PReLU: feature 1 of the per-feature alpha, and the scalar alpha of the second seed, exceed 1.
@@ -78,8 +101,10 @@ def test_prelu_forward_matches_reference(student, ref):
     results = call_each(student.prelu_forward, [((x.copy(), _cp(alpha)), {}) for x, _, alpha in cases])
     for (x, label, alpha), result in zip(cases, results):
         out, _ = unpack(result, 2, "prelu_forward")
-        assert_close(f"out ({label})", out, ref.prelu_forward(x, alpha)[0], rtol=RTOL)
+        out_ref = ref.prelu_forward(x, alpha)[0]
+        assert_close(f"out ({label})", out, out_ref, rtol=RTOL)
         _full_precision(f"out ({label})", out)
+        _double_precision(f"out ({label})", out, out_ref)
 
 
 def _but_wrong(prop, what, name, actual, expected):
@@ -154,17 +179,23 @@ def test_prelu_backward_matches_reference(student, ref):
     cases = []
     for k, seed in enumerate(SEEDS):
         rng = np.random.default_rng(200 + seed)
-        x = _points(rng, (N, D), scale=3.0)
-        dout = rng.standard_normal((N, D))
+        n = 1 if k == 2 else N  # a batch of one: no axis may be squeezed away
+        x = _points(rng, (n, D), scale=3.0)
+        dout = rng.standard_normal((n, D))
         cases += [(x, dout, label, alpha) for label, alpha in _alphas(rng, k)]
-    fwds = call_each(student.prelu_forward, [((x.copy(), _cp(alpha)), {}) for x, _, _, alpha in cases])
-    caches = [unpack(result, 2, "prelu_forward")[1] for result in fwds]
-    grads = call_each(student.prelu_backward, [((dout.copy(), cache), {}) for (_, dout, _, _), cache in zip(cases, caches)])
-    for (x, dout, label, alpha), result in zip(cases, grads):
+    fwds = [unpack(result, 2, "prelu_forward")
+            for result in call_each(student.prelu_forward, [((x.copy(), _cp(alpha)), {}) for x, _, _, alpha in cases])]
+    grads = call_each(student.prelu_backward, [((dout.copy(), cache), {}) for (_, dout, _, _), (_, cache) in zip(cases, fwds)])
+    for (x, dout, label, alpha), (out, _), result in zip(cases, fwds, grads):
         dx, dalpha = unpack(result, 2, "prelu_backward")
-        dx_ref, dalpha_ref = ref.prelu_backward(dout, ref.prelu_forward(x, alpha)[1])
-        assert_close(f"dx ({label})", dx, dx_ref, rtol=RTOL)
-        assert_close(f"dalpha ({label}; summed over the batch, alpha's shape)", dalpha, dalpha_ref, rtol=RTOL)
+        out_ref, cache_ref = ref.prelu_forward(x, alpha)
+        dx_ref, dalpha_ref = ref.prelu_backward(dout, cache_ref)
+        assert_close(f"dx ({label}, N = {len(x)})", dx, dx_ref, rtol=RTOL)
+        assert_close(f"dalpha ({label}, N = {len(x)}; summed over the batch, alpha's shape)", dalpha, dalpha_ref,
+                     rtol=RTOL)
+        agrees = _agrees(out, out_ref)
+        _precise_gradient(f"dx ({label})", dx, dx_ref, agrees)
+        _precise_gradient(f"dalpha ({label})", dalpha, dalpha_ref, agrees)
 
 
 @graded("prelu_backward", weight=1)
@@ -190,8 +221,8 @@ GRAD_NAMES = {"glu": ("dx", "dW", "db", "dV", "dc"),
               "geglu": ("dx", "dW1", "db1", "dW2", "db2")}
 
 
-def _layer_inputs(rng):
-    x = rng.standard_normal((N, D))
+def _layer_inputs(rng, n=N):
+    x = rng.standard_normal((n, D))
     W, V = 0.8 * rng.standard_normal((D, M)), 0.8 * rng.standard_normal((D, M))
     b, c = 0.4 * rng.standard_normal(M), 0.4 * rng.standard_normal(M)
     return [x, W, b, V, c]
@@ -203,8 +234,10 @@ def _gated_forward_matches(student, ref, name):
     results = call_each(getattr(student, fwd), [(tuple(a.copy() for a in args), {}) for args in cases])
     for args, result in zip(cases, results):
         out, _ = unpack(result, 2, fwd)
-        assert_close("out", out, getattr(ref, fwd)(*args)[0], rtol=RTOL)
+        out_ref = getattr(ref, fwd)(*args)[0]
+        assert_close("out", out, out_ref, rtol=RTOL)
         _full_precision("out", out)
+        _double_precision("out", out, out_ref)
 
 
 def _gated_forward_unchanged(student, ref, name):
@@ -283,15 +316,19 @@ def _gated_backward_numeric(student, ref, name):
 def _gated_backward_matches(student, ref, name):
     fwd, bwd = name + "_forward", name + "_backward"
     cases = []
-    for seed in SEEDS:
+    for k, seed in enumerate(SEEDS):
         rng = np.random.default_rng(400 + seed)
-        args = _layer_inputs(rng)
-        cases.append((args, rng.standard_normal((N, M))))
-    _, grads = _forwards_and_backwards(student, name, cases)
-    for (args, dout), g in zip(cases, grads):
-        grads_ref = getattr(ref, bwd)(dout, getattr(ref, fwd)(*args)[1])
+        n = 1 if k == 2 else N  # a batch of one: no axis may be squeezed away
+        args = _layer_inputs(rng, n)
+        cases.append((args, rng.standard_normal((n, M))))
+    outs, grads = _forwards_and_backwards(student, name, cases)
+    for (args, dout), out, g in zip(cases, outs, grads):
+        out_ref, cache_ref = getattr(ref, fwd)(*args)
+        grads_ref = getattr(ref, bwd)(dout, cache_ref)
+        agrees = _agrees(out, out_ref)
         for gname, gi, g_ref in zip(GRAD_NAMES[name], g, grads_ref):
-            assert_close(gname, gi, g_ref, rtol=RTOL)
+            assert_close(f"{gname} (N = {len(args[0])})", gi, g_ref, rtol=RTOL)
+            _precise_gradient(gname, gi, g_ref, agrees)
 
 
 def _gated_backward_unchanged(student, ref, name):

@@ -276,6 +276,91 @@ def gelu_forward(x, approximate="none"):
 def prelu_forward(x, alpha):
     return np.maximum(x, alpha * x), (x, alpha)
 '''),
+    # ---- single precision hidden behind a float64 dtype, and float32 gradients: within RTOL of the
+    # reference, but the inputs are float64 (the forwards cache exact values, so only they are wrong)
+    "tanh_backward_float32": ("tanh_backward", '''
+def tanh_backward(dout, cache):
+    return (dout * (1.0 - cache ** 2)).astype(np.float32)
+'''),
+    "elu_backward_float32_default_alpha": ("elu_backward", '''
+_elu_backward_ref = elu_backward
+def elu_backward(dout, cache):
+    dx = _elu_backward_ref(dout, cache)
+    return dx.astype(np.float32) if cache[1] == 1.0 else dx
+'''),
+    "tanh_forward_computed_in_float32": ("tanh_forward", '''
+def tanh_forward(x):
+    return np.tanh(x.astype(np.float32)).astype(np.float64), np.tanh(x)
+'''),
+    "gelu_tanh_float32_constants": ("gelu_forward", '''
+_gelu_forward_ref = gelu_forward
+def gelu_forward(x, approximate="none"):
+    if approximate == "tanh":
+        k, c = np.float32(0.7978845608028654), np.float32(0.044715)
+        return 0.5 * x * (1.0 + np.tanh(k * (x + c * x ** 3))), (x, approximate)
+    return _gelu_forward_ref(x, approximate)
+'''),
+    "selu_backward_computed_in_float32": ("selu_backward", '''
+_selu_backward_ref = selu_backward
+def selu_backward(dout, cache):
+    return _selu_backward_ref(dout.astype(np.float32), cache.astype(np.float32)).astype(np.float64)
+'''),
+    # ---- NaN where exp overflows (|x| ~ 800, as in the public tests): 0 * inf in a mask product
+    "elu_forward_mask_product_overflow": ("elu_forward", '''
+def elu_forward(x, alpha=1.0):
+    pos = (x > 0).astype(float)
+    return pos * x + (1 - pos) * alpha * (np.exp(x) - 1.0), (x, alpha)
+'''),
+    "elu_backward_mask_product_overflow": ("elu_backward", '''
+def elu_backward(dout, cache):
+    x, alpha = cache
+    pos = x > 0
+    return dout * (pos + (~pos) * alpha * np.exp(x))
+'''),
+    "tanh_forward_exp_formula_overflow": ("tanh_forward", '''
+def tanh_forward(x):
+    out = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
+    return out, np.tanh(x)
+'''),
+    # ---- the gated layers and PReLU (hidden tests part 2): float32 and squeezed gradients
+    "glu_backward_float32": ("glu_backward", '''
+_glu_backward_ref = glu_backward
+def glu_backward(dout, cache):
+    return tuple(g.astype(np.float32) for g in _glu_backward_ref(dout, cache))
+'''),
+    "swiglu_backward_computed_in_float32": ("swiglu_backward", '''
+def swiglu_backward(dout, cache):
+    x, W1, W2, a, v = (t.astype(np.float32) for t in cache)
+    dout = dout.astype(np.float32)
+    s = 1.0 / (1.0 + np.exp(-a))
+    da = dout * v * (s + a * s * (1 - s))
+    dv = dout * a * s
+    grads = da @ W1.T + dv @ W2.T, x.T @ da, da.sum(axis=0), x.T @ dv, dv.sum(axis=0)
+    return tuple(g.astype(np.float64) for g in grads)
+'''),
+    "glu_backward_squeezes": ("glu_backward", '''
+_glu_backward_ref = glu_backward
+def glu_backward(dout, cache):
+    return tuple(np.squeeze(g) for g in _glu_backward_ref(dout, cache))
+'''),
+    "prelu_backward_squeezes": ("prelu_backward", '''
+_prelu_backward_ref = prelu_backward
+def prelu_backward(dout, cache):
+    dx, dalpha = _prelu_backward_ref(dout, cache)
+    return np.squeeze(dx), dalpha
+'''),
+    "prelu_backward_float32_dalpha": ("prelu_backward", '''
+_prelu_backward_ref = prelu_backward
+def prelu_backward(dout, cache):
+    dx, dalpha = _prelu_backward_ref(dout, cache)
+    return dx, np.float32(dalpha) if np.ndim(dalpha) == 0 else np.asarray(dalpha, dtype=np.float32)
+'''),
+    # its own backward, exact on the imprecise cache, keeps its points: only the forward is wrong
+    "geglu_forward_float32_weights": ("geglu_forward", '''
+_geglu_forward_ref = geglu_forward
+def geglu_forward(x, W1, b1, W2, b2):
+    return _geglu_forward_ref(x, W1.astype(np.float32).astype(np.float64), b1, W2, b2)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -484,5 +569,99 @@ def gelu_forward(x, approximate="none"):
         k = np.sqrt(np.longdouble(2.0) / np.longdouble(np.pi))
         return 0.5 * xl * (1.0 + np.tanh(k * (xl + np.longdouble(0.044715) * xl ** 3))), (x, approximate)
     return _gelu_forward_ref(x, approximate)
+''',
+    # float64 forms whose rounding differs from the reference's where it cancels (1 + tanh(u),
+    # 1 + erf, 1 - tanh^2, out + alpha), and exp overflowing harmlessly inside np.where at |x| ~ 800
+    "gelu_ndtr_expit_forms": '''
+import scipy.special as _sp
+def gelu_forward(x, approximate="none"):
+    if approximate == "tanh":
+        u = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)
+        s = _sp.expit(2.0 * u)
+        return x * s, ("t", x, s)
+    return x * _sp.ndtr(x), ("n", x)
+
+def gelu_backward(dout, cache):
+    if cache[0] == "t":
+        _, x, s = cache
+        du = math.sqrt(2.0 / math.pi) * (1.0 + 3 * 0.044715 * x ** 2)
+        return dout * (s + x * 2.0 * s * (1.0 - s) * du)
+    x = cache[1]
+    return dout * (_sp.ndtr(x) + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
+''',
+    "tanh_sigmoid_form_cosh_backward": '''
+def tanh_forward(x):
+    return 2.0 * _sigmoid(2.0 * x) - 1.0, x.copy()
+
+def tanh_backward(dout, cache):
+    return dout / np.cosh(np.minimum(np.abs(cache), 300.0)) ** 2
+''',
+    "elu_selu_swish_plain_exp_in_where": '''
+def elu_forward(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * (np.exp(x) - 1)), (x, alpha)
+
+def elu_backward(dout, cache):
+    x, alpha = cache
+    return dout * np.where(x > 0, 1.0, alpha * np.exp(x))
+
+def selu_forward(x):
+    out = SELU_SCALE * (np.maximum(0.0, x) + np.minimum(0.0, SELU_ALPHA * (np.exp(np.minimum(x, 0.0)) - 1.0)))
+    return out, (x.copy(), out)
+
+def selu_backward(dout, cache):
+    x, out = cache
+    return dout * np.where(x > 0, SELU_SCALE, out + SELU_SCALE * SELU_ALPHA)
+
+def swish_forward(x, beta=1.0):
+    return x / (1.0 + np.exp(-beta * x)), (x.copy(), beta)
+
+def swish_backward(dout, cache):
+    x, beta = cache
+    s = 1.0 / (1.0 + np.exp(-beta * x))
+    return dout * (s + beta * x * s * (1.0 - s))
+''',
+    "leaky_slope_cache_gated_list_and_loops": '''
+def leaky_relu_forward(x, alpha=0.01):
+    slope = np.where(x > 0, 1.0, alpha)
+    return x * slope, slope
+
+def leaky_relu_backward(dout, cache):
+    return dout * cache
+
+def glu_forward(x, W, b, V, c):
+    a = np.dot(x, W) + b
+    z = np.dot(x, V) + c
+    return a * _sigmoid(z), [x.copy(), W.copy(), V.copy(), a, z]
+
+def glu_backward(dout, cache):
+    x, W, V, a, z = cache
+    g = _sigmoid(z)
+    da = dout * g
+    dz = dout * a * g * (1.0 - g)
+    return [np.dot(da, W.T) + np.dot(dz, V.T), np.dot(x.T, da), np.sum(da, axis=0), np.dot(x.T, dz), np.sum(dz, axis=0)]
+
+def geglu_forward(x, W1, b1, W2, b2):
+    a = x @ W1 + b1
+    v = x @ W2 + b2
+    h = np.empty_like(a)
+    for idx in np.ndindex(a.shape):
+        h[idx] = 0.5 * a[idx] * (1.0 + math.erf(a[idx] / math.sqrt(2.0)))
+    return h * v, (x, W1, W2, a, v, h)
+
+def geglu_backward(dout, cache):
+    x, W1, W2, a, v, h = cache
+    dh = np.empty_like(a)
+    for idx in np.ndindex(a.shape):
+        z = a[idx]
+        dh[idx] = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0))) + z * math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    da = dout * v * dh
+    dv = dout * h
+    return da @ W1.T + dv @ W2.T, x.T @ da, da.sum(axis=0), x.T @ dv, dv.sum(axis=0)
+''',
+    "selu_longdouble_internally": '''
+def selu_forward(x):
+    xl = x.astype(np.longdouble)
+    out = np.longdouble(SELU_SCALE) * np.where(xl > 0, xl, np.longdouble(SELU_ALPHA) * np.expm1(np.minimum(xl, 0)))
+    return out.astype(np.float64), x
 ''',
 }
