@@ -4,7 +4,9 @@ Every backward is checked two ways: against the reference backward and against c
 of the correct forward (the reference's, computed once per grading process: the student's forward,
 where it agrees with the reference, has the same gradient, and a wrong forward is graded by its own
 tests). A backward gets its cache from the student's own forward, called on copies, so a forward
-that scribbles on its input cannot spoil the backward's test. ReLU check points keep |x| >= 0.05,
+that scribbles on its input cannot spoil the backward's test; where that forward's output is wrong
+(its cache may hold something else), a sigmoid or ReLU backward passes as the docstring's rule
+applied to the forward's own output. ReLU check points keep |x| >= 0.05,
 far from the kink; the kink itself (x == 0) is tested separately.
 
 Every student call is a round trip to the worker, so a test sends its first input through
@@ -14,13 +16,15 @@ inputs does so on every input) and the rest together through call_each.
 
 import numpy as np
 
-from grader.checks import assert_close, call_each, call_unchanged, graded, memoized, numeric_grad_call, unpack
+from grader.checks import (assert_close, assert_shape, call_each, call_unchanged, graded, memoized, numeric_grad_call,
+                           unpack)
 
 SEEDS = (0, 1, 2)
 RTOL = 1e-7         # closed forms: admits any reordering of the float operations
 GRAD_RTOL = 1e-5    # centred differences with h = 1e-6
 GRAD_ATOL = 1e-7
-SHAPES = ((4, 5, 3), (7, 3, 6), (1, 4, 2), (5, 6, 6))  # (N, D, M): D != M, N = 1 and a square W
+# (N, D, M): D != M, N = 1, a square W, and D = M = 1, where a squeezed out, dW or db loses an axis
+SHAPES = ((4, 5, 3), (7, 3, 6), (1, 4, 2), (5, 6, 6), (3, 1, 1))
 
 
 def _points(rng, shape, scale=2.0):
@@ -47,8 +51,39 @@ def _copies(args):
 def _student_caches(student, name, inputs):
     """The cache of the student's forward on copies of each tuple of inputs, in one round trip (the
     forward's own tests charge its outputs and any change to its inputs)."""
+    return [cache for _, cache in _student_forwards(student, name, inputs)]
+
+
+def _student_forwards(student, name, inputs):
+    """(out, cache) of the student's forward on copies of each tuple of inputs, in one round trip."""
     results = call_each(getattr(student, name), [(_copies(args), {}) for args in inputs])
-    return [unpack(result, 2, name)[1] for result in results]
+    return [unpack(result, 2, name) for result in results]
+
+
+def _agrees(out, expected):
+    try:
+        out = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return out.shape == np.shape(expected) and np.allclose(out, expected, rtol=1e-6, atol=1e-10)
+
+
+def _check_elementwise_backward(forward, dx, out, x, dout, checks, local):
+    """A sigmoid or ReLU backward's dx: ``checks()`` (assert_close calls against the correct gradient at x)
+    must pass, unless the student's forward got x wrong (``out`` is its output; ``forward`` the reference's):
+    its cache may then hold something else (a stale input, another function's output), and dx passes if it
+    is the docstring's rule applied to that forward's own output, ``dout * local(out)``. A correct backward
+    must not lose points for its forward's mistake, which the forward's own tests charge."""
+    try:
+        checks()
+    except AssertionError:
+        if np.shape(out) != np.shape(x) or _agrees(out, forward(x)[0]):
+            raise
+        try:
+            own = dout * local(np.asarray(out, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise AssertionError("your forward's output is not a numeric array: see its own tests") from None
+        assert_close("dx (from your forward's output, which is wrong: see its own tests)", dx, own, rtol=RTOL)
 
 
 @memoized  # fixed inputs: computed once per grading process, not once per student
@@ -131,10 +166,11 @@ def test_sigmoid_backward_matches_reference(student, ref):
         for x in (3.0 * rng.standard_normal((5, 4)), rng.standard_normal((2, 3, 2))):
             xs.append(x)
             douts.append(rng.standard_normal(x.shape))
-    caches = _student_caches(student, "sigmoid_forward", [(x,) for x in xs])
-    results = _each(student.sigmoid_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
-    for x, dout, dx in zip(xs, douts, results):
-        assert_close("dx", dx, ref.sigmoid_backward(dout, ref.sigmoid_forward(x)[1]), rtol=RTOL)
+    forwards = _student_forwards(student, "sigmoid_forward", [(x,) for x in xs])
+    results = _each(student.sigmoid_backward, [((dout, cache), {}) for dout, (_, cache) in zip(douts, forwards)])
+    for x, dout, (out, _), dx in zip(xs, douts, forwards, results):
+        _check_elementwise_backward(ref.sigmoid_forward, dx, out, x, dout, lambda: assert_close(
+            "dx", dx, ref.sigmoid_backward(dout, ref.sigmoid_forward(x)[1]), rtol=RTOL), _sigmoid_local)
 
 
 @graded("sigmoid_backward", weight=1)
@@ -144,11 +180,16 @@ def test_sigmoid_backward_numerical_gradient(student, ref):
         rng = np.random.default_rng(50 + seed)
         xs.append(2.0 * rng.standard_normal((3, 2)))  # small: every entry costs two calls
         douts.append(rng.standard_normal((3, 2)))
-    caches = _student_caches(student, "sigmoid_forward", [(x,) for x in xs])
-    results = call_each(student.sigmoid_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
-    for x, dout, dx in zip(xs, douts, results):
+    forwards = _student_forwards(student, "sigmoid_forward", [(x,) for x in xs])
+    results = call_each(student.sigmoid_backward, [((dout, cache), {}) for dout, (_, cache) in zip(douts, forwards)])
+    for x, dout, (out, _), dx in zip(xs, douts, forwards, results):
         num = _reference_numeric(ref, "sigmoid_forward", (x,), 0, dout)
-        assert_close("dx vs. numerical gradient", dx, num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        _check_elementwise_backward(ref.sigmoid_forward, dx, out, x, dout, lambda: assert_close(
+            "dx vs. numerical gradient", dx, num, rtol=GRAD_RTOL, atol=GRAD_ATOL), _sigmoid_local)
+
+
+def _sigmoid_local(y):
+    return y * (1.0 - y)
 
 
 # ---------------------------------------------------------------------------- ReLU
@@ -163,7 +204,8 @@ def test_relu_forward_matches_reference(student, ref):
     xs = []
     for seed in SEEDS:
         rng = np.random.default_rng(60 + seed)
-        xs += [_with_zeros(rng, (5, 4)), rng.standard_normal(6), rng.standard_normal((2, 3, 2))]
+        # a 10x spread too: no clipping from above (ReLU6) either
+        xs += [_with_zeros(rng, (5, 4)), 10.0 * rng.standard_normal(6), rng.standard_normal((2, 3, 2))]
     for x, result in zip(xs, _each(student.relu_forward, [((x,), {}) for x in xs])):
         out, _ = unpack(result, 2, "relu_forward")
         assert_close("out", out, ref.relu_forward(x)[0], rtol=RTOL)
@@ -174,17 +216,23 @@ def test_relu_backward_matches_reference(student, ref):
     xs, douts = [], []
     for seed in SEEDS:
         rng = np.random.default_rng(70 + seed)
-        for x in (_points(rng, (5, 4)), _points(rng, (2, 3, 2))):
+        for x in (_points(rng, (5, 4)), _points(rng, (2, 3, 2), scale=8.0)):  # 8x: the gradient passes above 6 too
             xs.append(x)
             douts.append(rng.standard_normal(x.shape))
-    caches = _student_caches(student, "relu_forward", [(x,) for x in xs])
-    results = _each(student.relu_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
+    forwards = _student_forwards(student, "relu_forward", [(x,) for x in xs])
+    results = _each(student.relu_backward, [((dout, cache), {}) for dout, (_, cache) in zip(douts, forwards)])
     # ReLU is piecewise linear and |x| >= 0.05: one centred difference of all entries is exact
     h = 1e-3
-    for x, dout, dx in zip(xs, douts, results):
-        assert_close("dx", dx, ref.relu_backward(dout, ref.relu_forward(x)[1]), rtol=RTOL)
-        dx_num = (ref.relu_forward(x + h)[0] - ref.relu_forward(x - h)[0]) / (2 * h) * dout
-        assert_close("dx vs. numerical gradient", dx, dx_num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+    for x, dout, (out, _), dx in zip(xs, douts, forwards, results):
+        def checks():
+            assert_close("dx", dx, ref.relu_backward(dout, ref.relu_forward(x)[1]), rtol=RTOL)
+            dx_num = (ref.relu_forward(x + h)[0] - ref.relu_forward(x - h)[0]) / (2 * h) * dout
+            assert_close("dx vs. numerical gradient", dx, dx_num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        _check_elementwise_backward(ref.relu_forward, dx, out, x, dout, checks, _relu_local)
+
+
+def _relu_local(y):
+    return (y > 0).astype(np.float64)
 
 
 @graded("relu_backward", weight=1)
@@ -194,12 +242,14 @@ def test_relu_backward_zero_gradient_at_zero(student, ref):
         rng = np.random.default_rng(80 + seed)
         xs.append(_with_zeros(rng, (6, 5)))
         douts.append(1.0 + rng.random((6, 5)))  # a nonzero upstream gradient everywhere
-    caches = [unpack(r, 2, "relu_forward")[1] for r in call_each(student.relu_forward, [((x.copy(),), {}) for x in xs])]
-    results = _each(student.relu_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
-    for x, dout, dx in zip(xs, douts, results):
-        assert np.shape(dx) == x.shape and np.all(np.asarray(dx)[x == 0] == 0), \
-            "relu_backward: the gradient where x == 0 must be 0"
-        assert_close("dx", dx, ref.relu_backward(dout, ref.relu_forward(x)[1]), rtol=RTOL)
+    forwards = _student_forwards(student, "relu_forward", [(x,) for x in xs])
+    results = _each(student.relu_backward, [((dout, cache), {}) for dout, (_, cache) in zip(douts, forwards)])
+    for x, dout, (out, _), dx in zip(xs, douts, forwards, results):
+        def checks():
+            assert_shape("dx", dx, x.shape)
+            assert np.all(np.asarray(dx)[x == 0] == 0), "relu_backward: the gradient where x == 0 must be 0"
+            assert_close("dx", dx, ref.relu_backward(dout, ref.relu_forward(x)[1]), rtol=RTOL)
+        _check_elementwise_backward(ref.relu_forward, dx, out, x, dout, checks, _relu_local)
 
 
 # ---------------------------------------------------------------------------- gates

@@ -687,6 +687,114 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
     return params, history
 '''),
+    # ------------------------------------------------------------------ from the third audit
+    "affine_backward_db_squeezed": ("affine_backward", '''
+def affine_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, x.T @ dout, np.squeeze(dout.sum(axis=0, keepdims=True))   # (M,)... unless M == 1
+'''),  # caught since the affine tests have a shape with D = M = 1
+    "affine_backward_dW_squeezed": ("affine_backward", '''
+def affine_backward(dout, cache):
+    x, W = cache
+    return dout @ W.T, np.squeeze(x.T @ dout), dout.sum(axis=0)     # (D, M)... unless D == 1 or M == 1
+'''),
+    "relu_forward_clipped_at_6": ("relu_forward", '''
+def relu_forward(x):
+    return np.clip(x, 0.0, 6.0), x          # ReLU6, not ReLU
+'''),  # caught since relu_forward's inputs spread beyond 6
+    "relu_backward_stops_above_6": ("relu_backward", '''
+def relu_backward(dout, cache):
+    return np.where((cache > 0) & (cache < 6), dout, 0.0)
+'''),
+    # A forward that returns a stale (out, cache) pair: the forward loses points, and the backward, right for
+    # the cache it is given, must not (it passes as the docstring's rule applied to the forward's own output).
+    "relu_forward_memo_by_shape": ("relu_forward", '''
+_relu_seen = {}
+def relu_forward(x):
+    if x.shape not in _relu_seen:          # "compute once per shape"
+        _relu_seen[x.shape] = (np.maximum(x, 0.0), x)
+    return _relu_seen[x.shape]
+'''),
+    "sigmoid_forward_memo_by_shape": ("sigmoid_forward", '''
+_sig_seen = {}
+def sigmoid_forward(x):
+    if x.shape not in _sig_seen:
+        out = _sigmoid(x)
+        _sig_seen[x.shape] = (out, out)
+    return _sig_seen[x.shape]
+'''),
+    "sigmoid_backward_scales_dout_in_place": ("sigmoid_backward", '''
+def sigmoid_backward(dout, cache):
+    dout *= cache * (1.0 - cache)
+    return dout
+'''),
+    "sigmoid_backward_consumes_cache": ("sigmoid_backward", '''
+def sigmoid_backward(dout, cache):
+    cache *= 1.0 - cache      # the cache is the forward's output: changed for good
+    return dout * cache
+'''),
+    "relu_backward_turns_cache_into_mask": ("relu_backward", '''
+def relu_backward(dout, cache):
+    cache[cache <= 0] = 0.0
+    cache[cache > 0] = 1.0
+    return dout * cache
+'''),
+    "max_gate_scalar_ties_to_y": ("max_gate_backward", '''
+def max_gate_backward(x, y, dout):
+    if np.ndim(x) == 0:
+        return (dout, 0.0) if x > y else (0.0, dout)
+    x_wins = np.asarray(x) >= np.asarray(y)
+    return np.where(x_wins, dout, 0.0), np.where(x_wins, 0.0, dout)
+'''),
+    "max_gate_atleast_1d": ("max_gate_backward", '''
+def max_gate_backward(x, y, dout):
+    x_wins = np.atleast_1d(x) >= np.atleast_1d(y)
+    d = np.atleast_1d(dout)
+    return np.where(x_wins, d, 0.0), np.where(x_wins, 0.0, d)      # shape (1,) for numbers
+'''),
+    "copy_gate_averages": ("copy_gate_backward", '''
+def copy_gate_backward(dout1, dout2):
+    return (dout1 + dout2) / 2
+'''),
+    "mul_gate_treats_x_as_scalar": ("mul_gate_backward", '''
+def mul_gate_backward(x, y, dout):
+    return dout * y, dout * np.mean(x)
+'''),
+    "relative_error_abs_of_sum": ("relative_error", '''
+def relative_error(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a + b))))
+'''),
+    "relative_error_floor_added": ("relative_error", '''
+def relative_error(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b) + 1e-8)))
+'''),
+    "loss_reg_only_for_softmax": ("two_layer_loss", '''
+_two_layer_loss_ref3 = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    return _two_layer_loss_ref3(X, y, params, hidden_activation=hidden_activation, loss=loss,
+                                reg=reg if loss == "softmax" else 0.0)
+'''),
+    "numgrad_float32_copy": ("numerical_gradient", '''
+def numerical_gradient(f, x, h=1e-5):
+    x = np.array(x, dtype=np.float32)        # "saves memory": the steps are lost in rounding
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old
+        grad[i] = (fp - fm) / (2.0 * h)
+    return grad
+'''),
+    "predict_default_sigmoid": ("predict", '''
+def predict(X, params, hidden_activation="sigmoid"):
+    scores, _ = two_layer_forward(X, params, hidden_activation)
+    return np.argmax(scores, axis=1)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -1113,4 +1221,192 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
     return params, history
 ''',  # like the accepted draws with replacement: two of its mini-batches may overlap, by chance
+    # ------------------------------------------------------------------ from the third audit
+    "affine_backward_outer_product_loop": '''
+def affine_backward(dout, cache):
+    x, W = cache
+    dW = np.zeros_like(W)
+    db = np.zeros(W.shape[1])
+    for n in range(x.shape[0]):          # the bias is copied to every row: sum the rows' gradients
+        dW += np.outer(x[n], dout[n])
+        db += dout[n]
+    return dout @ W.T, dW, db
+''',
+    "affine_transposed_products_dict_cache": '''
+def affine_forward(x, W, b):
+    return (W.T @ x.T).T + b.reshape(1, -1), {"x": x, "W": W, "b_shape": b.shape}
+
+def affine_backward(dout, cache):
+    x, W = cache["x"], cache["W"]
+    return (W @ dout.T).T, (dout.T @ x).T, dout.sum(axis=0).reshape(cache["b_shape"])
+''',
+    "affine_cs231n_reshape": '''
+def affine_forward(x, W, b):
+    out = x.reshape(x.shape[0], -1).dot(W) + b
+    return out, (x, W, b)
+
+def affine_backward(dout, cache):
+    x, W, b = cache
+    dx = dout.dot(W.T).reshape(x.shape)
+    dW = x.reshape(x.shape[0], -1).T.dot(dout)
+    db = np.add.reduce(dout, axis=0)
+    return dx, dW, db
+''',
+    "sigmoid_tanh_form": '''
+def sigmoid_forward(x):
+    out = 0.5 * (1.0 + np.tanh(0.5 * x))
+    return out, out
+
+def sigmoid_backward(dout, cache):
+    return dout * (cache - cache ** 2)
+''',
+    "sigmoid_expit_cache_x": '''
+from scipy.special import expit
+def sigmoid_forward(x):
+    return expit(x), x.copy()
+
+def sigmoid_backward(dout, cache):
+    s = expit(cache)
+    return dout * s * (1.0 - s)
+''',
+    "sigmoid_naive_exp_derivative": '''
+def sigmoid_forward(x):
+    return 1.0 / (1.0 + np.exp(-x)), (x,)
+
+def sigmoid_backward(dout, cache):
+    (x,) = cache
+    e = np.exp(-x)
+    return dout * e / (1.0 + e) ** 2
+''',
+    "sigmoid_logaddexp": '''
+def sigmoid_forward(x):
+    return np.exp(-np.logaddexp(0.0, -x)), x
+
+def sigmoid_backward(dout, cache):
+    return dout * np.exp(-np.logaddexp(0.0, -cache) - np.logaddexp(0.0, cache))
+''',
+    "sigmoid_two_branch_list_cache": '''
+def sigmoid_forward(x):
+    with np.errstate(over="ignore"):
+        out = np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))
+    return out, [out]
+
+def sigmoid_backward(dout, cache):
+    [y] = cache
+    return y * (1.0 - y) * dout
+''',
+    "relu_clip_heaviside": '''
+def relu_forward(x):
+    return np.clip(x, 0.0, None), x
+
+def relu_backward(dout, cache):
+    return dout * np.heaviside(cache, 0.0)
+''',
+    "relu_closure_cache": '''
+def relu_forward(x):
+    mask = x > 0
+    return x * mask, (lambda d: np.where(mask, d, 0.0))
+
+def relu_backward(dout, cache):
+    return cache(dout)
+''',
+    "max_gate_scalar_branch_int_zero": '''
+def max_gate_backward(x, y, dout):
+    if np.ndim(x) == 0:
+        return (dout, 0) if x >= y else (0, dout)
+    mask = np.asarray(x) >= np.asarray(y)
+    dx = np.zeros(np.shape(dout))
+    dy = np.zeros(np.shape(dout))
+    dx[mask] = dout[mask]
+    dy[~mask] = dout[~mask]
+    return dx, dy
+''',
+    "max_gate_argmax_stack": '''
+def max_gate_backward(x, y, dout):
+    winner = np.argmax(np.stack([np.asarray(x, float), np.asarray(y, float)]), axis=0)  # first wins ties
+    dx = dout * (winner == 0)
+    return dx, dout - dx
+''',
+    "gates_np_copies": '''
+def add_gate_backward(dout):
+    return np.copy(dout), np.copy(dout)
+
+def mul_gate_backward(x, y, dout):
+    grads = [np.multiply(dout, other) for other in (y, x)]
+    return tuple(grads)
+
+def copy_gate_backward(dout1, dout2):
+    dx = np.zeros_like(dout1, dtype=float)
+    dx += dout1
+    dx += dout2
+    return dx
+''',
+    "gates_builtin_sum_and_lists": '''
+def copy_gate_backward(dout1, dout2):
+    return sum((dout1, dout2))
+
+def mul_gate_backward(x, y, dout):
+    return [y * dout, x * dout]
+
+def max_gate_backward(x, y, dout):
+    m = np.greater_equal(x, y)
+    return [np.where(m, dout, 0.0), np.where(m, 0.0, dout)]
+''',
+    "network_plain_object_cache": '''
+class _NetCache:
+    def __init__(self, **parts):
+        self.__dict__.update(parts)
+
+def two_layer_forward(X, params, hidden_activation="relu"):
+    a = X @ params["W1"] + params["b1"]
+    if hidden_activation == "relu":
+        h = np.maximum(a, 0)
+    elif hidden_activation == "sigmoid":
+        h = _sigmoid(a)
+    else:
+        raise ValueError(hidden_activation)
+    return h @ params["W2"] + params["b2"], _NetCache(X=X, W2=params["W2"], a=a, h=h, act=hidden_activation)
+
+def two_layer_backward(dscores, cache):
+    dh = dscores @ cache.W2.T
+    da = dh * (cache.a > 0) if cache.act == "relu" else dh * cache.h * (1 - cache.h)
+    return {"W1": cache.X.T @ da, "b1": da.sum(0), "W2": cache.h.T @ dscores, "b2": dscores.sum(0)}
+''',
+    "loss_linalg_norm_item": '''
+_two_layer_loss_ref3 = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    value, grads = _two_layer_loss_ref3(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=0.0)
+    penalty = 0.5 * reg * (np.linalg.norm(params["W1"]) ** 2 + np.linalg.norm(params["W2"]) ** 2)
+    grads = {k: (g + reg * params[k] if k in ("W1", "W2") else g) for k, g in grads.items()}
+    return np.asarray(value + penalty).item(), grads
+''',
+    "init_float32_draws": '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    W1 = rng.standard_normal((input_dim, hidden_dim), dtype=np.float32).astype(np.float64)
+    W2 = rng.standard_normal((hidden_dim, output_dim), dtype=np.float32).astype(np.float64)
+    return {"W1": weight_scale * W1, "b1": np.zeros(hidden_dim), "W2": weight_scale * W2, "b2": np.zeros(output_dim)}
+''',
+    "predict_row_loop": '''
+def predict(X, params, hidden_activation="relu"):
+    scores, _ = two_layer_forward(X, params, hidden_activation=hidden_activation)
+    return np.array([int(np.argmax(row)) for row in scores], dtype=np.int64).reshape(X.shape[0])
+''',
+    "numgrad_two_copies_per_entry": '''
+def numerical_gradient(f, x, h=1e-5):
+    x = np.asarray(x, dtype=np.float64)
+    grad = np.empty(x.shape)
+    for i in np.ndindex(*x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[i] = x[i] + h
+        xm[i] = x[i] - h
+        grad[i] = (f(xp) - f(xm)) / (2 * h)
+    return grad
+''',
+    "relative_error_python_loop": '''
+def relative_error(a, b):
+    worst = 0.0
+    for u, v in zip(np.ravel(a), np.ravel(b)):
+        worst = max(worst, abs(u - v) / max(1e-8, abs(u) + abs(v)))
+    return float(worst)
+''',
 }
