@@ -250,7 +250,10 @@ def test_dropout_forward_test_mode_is_identity(student):
     # The first test-mode call alone checks that x and rng are left alone (a function that modifies its
     # inputs or draws from rng in test mode does so for every drop_prob); the other two go in one round trip
     # with a training-mode call, which must drop and scale (dropout that never drops earns nothing here).
-    cases = [(_no_zero_input(np.random.default_rng(seed), (30, 20)), p, seed) for seed, p in zip(SEEDS, DROP_PROBS)]
+    # The last test-mode input is 4-D ("x: input array of any shape"): test mode returns it unchanged too.
+    shapes = ((30, 20), (30, 20), (3, 4, 5, 10))
+    cases = [(_no_zero_input(np.random.default_rng(seed), shape), p, seed)
+             for seed, p, shape in zip(SEEDS, DROP_PROBS, shapes)]
     x, p, seed = cases[0]
     rng = np.random.default_rng(seed)
     outs = [call_unchanged(student.dropout_forward, x, p, False, rng)]
@@ -260,7 +263,7 @@ def test_dropout_forward_test_mode_is_identity(student):
                       + [((x_train, GATE_P, True, np.random.default_rng(9)), {})])
     for (x, _, _), result in zip(cases, outs):
         out, _ = unpack(result, 2, "dropout_forward")
-        assert_equal("out (test mode must return x unchanged)", out, x)
+        assert_equal(f"out (test mode must return x unchanged{_rank(x) if x.ndim != 2 else ''})", out, x)
     out, _ = unpack(outs[-1], 2, "dropout_forward")
     _check_dropped_and_scaled("dropout_forward returns x unchanged in test mode", x_train, GATE_P, out)
 
@@ -270,8 +273,14 @@ def test_dropout_forward_zero_prob_and_invalid(student):
     x = _no_zero_input(np.random.default_rng(5), (40, 30))
     out, _ = unpack(student.dropout_forward(x, 0.0, True, np.random.default_rng(5)), 2, "dropout_forward")
     assert_equal("out (drop_prob=0 must be the identity)", out, x)
-    for bad in (-0.1, 1.0, 1.5):
+    for bad in (-0.1, 1.0):
         expect_raises("ValueError", student.dropout_forward, x, bad, True, np.random.default_rng(5))
+    # "anything else raises ValueError" whatever the mode: validating only in training is not enough
+    try:
+        expect_raises("ValueError", student.dropout_forward, x, 1.5, False, np.random.default_rng(5))
+    except AssertionError as err:
+        raise AssertionError(f"{err} (in test mode too: a drop_prob outside [0, 1) raises ValueError "
+                             "whatever train is)") from None
 
 
 def _train_forward(student, x, p, rng):
@@ -304,18 +313,41 @@ def _check_train_backward(dx, dout, x, out, prefix=""):
 def test_dropout_backward_uses_forward_mask(student):
     # Every forward first, then the backwards: each backward must read the mask (and drop_prob) of the cache
     # it is given, not state kept from the most recent forward call.
+    # The second input is 4-D ("x: input array of any shape"), as many units as the others: dx must have
+    # dout's shape whatever the rank (a mask kept as (N, D) fails there). Where the forward fails on it, or
+    # drops no unit there (its own any-rank tests charge that), the backward is checked on 2-D inputs only.
     cases = []
-    for seed, p in zip(SEEDS, DROP_PROBS):
+    for seed, p, shape in zip(SEEDS, DROP_PROBS, ((30, 40), (6, 5, 4, 10), (30, 40))):
         rng = np.random.default_rng(seed)
-        x = _no_zero_input(rng, (30, 40))
+        x = _no_zero_input(rng, shape)
         dout = rng.normal(size=x.shape)
-        cases.append((x, dout) + _train_forward(student, x, p, rng))
+        if x.ndim == 2:
+            cases.append((x, dout) + _train_forward(student, x, p, rng))
+            continue
+        try:
+            out, cache = _train_forward(student, x, p, rng)
+        except StudentError as err:  # (GlobalRandomUsed is handled by _train_forward)
+            if err.is_a("NotImplementedError"):
+                raise
+            continue
+        except (AssertionError, ValueError, TypeError, IndexError):  # plain pytest: the exception itself
+            continue
+        dropped = np.asarray(out) == 0
+        if np.any(dropped) and not np.all(dropped):
+            cases.append((x, dout, out, cache))
     x, dout, out, cache = cases[-1]
     _check_train_backward(call_unchanged(student.dropout_backward, dout, cache), dout, x, out)
     for x, dout, out, cache in cases[:-1]:  # every backward is also checked for changing dout or the cache
-        _check_train_backward(call_unchanged(student.dropout_backward, dout, cache), dout, x, out,
-                              "given the cache of an earlier forward call (read the mask from the cache, not one "
-                              "kept from the last forward), ")
+        where = "" if x.ndim == 2 else f"{_rank(x)[1:]}, "
+        try:
+            dx = call_unchanged(student.dropout_backward, dout, cache)
+        except StudentError as err:
+            if err.is_a("NotImplementedError") or isinstance(err, GlobalRandomUsed) or not where:
+                raise
+            raise AssertionError(f"{err} ({where}x and dout may have any shape)") from None
+        _check_train_backward(dx, dout, x, out,
+                              f"{where}given the cache of an earlier forward call (read the mask from the cache, "
+                              "not one kept from the last forward), ")
 
 
 @graded("dropout_backward", weight=1)

@@ -520,6 +520,69 @@ def dropout_backward(dout, cache):
         return dout.copy()
     return dout * _last_dropout["mask"]  # the mask of the most recent forward, not this cache's
 '''),
+    # Inputs of rank other than 2 reach the backward and test mode too ("x: input array of any shape").
+    "dropout_backward_flattens_beyond_2d": ("dropout_backward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    x2 = x.reshape(x.shape[0], -1)
+    mask = (rng.random(x2.shape) < 1.0 - drop_prob) / (1.0 - drop_prob)
+    return (x2 * mask).reshape(x.shape), mask
+
+def dropout_backward(dout, cache):
+    if cache is None:
+        return dout.copy()
+    return dout.reshape(dout.shape[0], -1) * cache  # dx of shape (N, C*H*W) for a 4-D input
+'''),
+    "dropout_test_mode_flattens": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.reshape(x.shape[0], -1).copy(), None  # (N, D) in test mode, whatever the rank of x
+    keep = 1.0 - drop_prob
+    mask = (rng.random(x.shape) < keep) / keep
+    return x * mask, mask
+'''),
+    # A forward that never drops beyond 2-D costs the forward only: the backward's 4-D case is skipped.
+    "dropout_identity_beyond_2d": ("dropout_forward", '''
+_dropout_ref_forward = dropout_forward
+def dropout_forward(x, drop_prob, train, rng):
+    if x.ndim != 2 and 0.0 <= drop_prob < 1.0:
+        return x.copy(), None
+    return _dropout_ref_forward(x, drop_prob, train, rng)
+'''),
+    # "drop_prob outside [0, 1) raises ValueError" in test mode as well.
+    "dropout_validates_only_in_training": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not train:
+        return x.copy(), None
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    keep = 1.0 - drop_prob
+    mask = (rng.random(x.shape) < keep) / keep
+    return x * mask, mask
+'''),
+    "mixup_lam_folded_above_half": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    lam = max(lam, 1.0 - lam)  # keeps the original sample dominant: lam no longer Beta(alpha, alpha)
+    perm = rng.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
+    "flip_decisions_cached_per_batch_size": ("random_horizontal_flip", '''
+_flips = {}
+def random_horizontal_flip(images, rng, p=0.5):
+    key = (images.shape[0], p)
+    if key not in _flips:  # drawn from rng once, then reused on every call
+        _flips[key] = rng.random(images.shape[0]) < p
+    flip = _flips[key]
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -866,5 +929,74 @@ def mixup(x, y_onehot, rng, alpha=0.2):
     lam = c.beta(alpha, alpha)
     perm = c.permutation(x.shape[0])
     return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+''',
+    # The mask kept as (N, D) for any rank, and reshaped back in the backward: right for every shape.
+    "dropout_flat_mask_reshaped_backward": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train:
+        return x.copy(), None
+    flat = x.reshape(x.shape[0], -1)
+    keep = rng.random(flat.shape) >= drop_prob
+    return (np.where(keep, flat, 0.0) / (1.0 - drop_prob)).reshape(x.shape), (keep, drop_prob)
+
+def dropout_backward(dout, cache):
+    if cache is None:
+        return dout.copy()
+    keep, p = cache
+    return (np.where(keep, dout.reshape(keep.shape), 0.0) / (1.0 - p)).reshape(dout.shape)
+''',
+    # Other valid draws: a binomial count of uniformly chosen units (the same law as iid drops), and
+    # normal variates above the drop_prob quantile (scipy.special.ndtri).
+    "dropout_binomial_count_then_choice": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0 <= drop_prob < 1:
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train:
+        return x.copy(), None
+    k = rng.binomial(x.size, drop_prob)
+    keep = np.ones(x.size, dtype=bool)
+    keep[rng.choice(x.size, size=k, replace=False)] = False
+    mask = keep.reshape(x.shape) / (1 - drop_prob)
+    return x * mask, mask
+
+def dropout_backward(dout, cache):
+    return dout.copy() if cache is None else dout * cache
+''',
+    "dropout_normal_above_quantile": '''
+import scipy.special
+
+def dropout_forward(x, drop_prob, train, rng):
+    if not (0 <= drop_prob < 1):
+        raise ValueError("drop_prob must be in [0, 1)")
+    if not train:
+        return x, None
+    keep = rng.standard_normal(x.shape) > scipy.special.ndtri(drop_prob)  # P(Z > Phi^-1(p)) = 1 - p
+    return np.where(keep, x / (1 - drop_prob), 0.0), (keep, 1 - drop_prob)
+
+def dropout_backward(dout, cache):
+    if cache is None:
+        return dout
+    keep, q = cache
+    return np.where(keep, dout / q, 0.0)
+''',
+    "mixup_dirichlet_lam_of_shape_1": '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.dirichlet([alpha, alpha])[:1]  # the first share of Dirichlet(a, a) is Beta(a, a)
+    index = rng.permutation(len(x))
+    return lam * x + (1 - lam) * x[index], lam * y_onehot + (1 - lam) * y_onehot[index]
+''',
+    "layernorm_via_batchnorm_of_transpose": '''
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    n = x.shape[0]
+    xhat_t, _, cache = batchnorm_forward(x.T, np.ones(n), np.zeros(n), {}, train=True, eps=eps)
+    xhat = xhat_t.T
+    return gamma * xhat + beta, (cache, xhat, gamma)
+
+def layernorm_backward(dout, cache):
+    bn_cache, xhat, gamma = cache
+    dx_t, _, _ = batchnorm_backward((dout * gamma).T, bn_cache)
+    return dx_t.T, (dout * xhat).sum(axis=0), dout.sum(axis=0)
 ''',
 }

@@ -364,6 +364,58 @@ def rosenbrock(w):
 def rosenbrock(w):
     raise NotImplementedError
 '''),
+    # Defaults and state threading that only a run from an empty state with defaults shows.
+    "adam_keras_default_eps": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    t = state.get("t", 0) + 1
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw * dw
+    return w - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), {"m": m, "v": v, "t": t}
+'''),
+    "adam_amsgrad": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state.get("t", 0) + 1
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw * dw
+    vmax = np.maximum(state.get("vmax", np.zeros_like(w)), v)  # AMSGrad's running maximum
+    return (w - lr * (m / (1 - beta1 ** t)) / (np.sqrt(vmax / (1 - beta2 ** t)) + eps),
+            {"m": m, "v": v, "t": t, "vmax": vmax})
+'''),
+    "adam_step_count_key_typo": ("adam", '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state.get("step", 0) + 1  # read under one key, stored under another: t is 1 at every step
+    m = beta1 * state.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * state.get("v", np.zeros_like(w)) + (1 - beta2) * dw * dw
+    return w - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), {"m": m, "v": v, "t": t}
+'''),
+    "momentum_state_key_mismatch": ("sgd_momentum", '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state.get("velocity", np.zeros_like(w)) + dw
+    return w - lr * v, {"v": v}
+'''),
+    "nesterov_first_step_without_lookahead": ("nesterov", '''
+def nesterov(w, dw, state, *, lr=1e-2, momentum=0.9):
+    if "v" not in state:
+        return w - lr * dw, {"v": dw.copy()}
+    v = momentum * state["v"] + dw
+    return w - lr * (dw + momentum * v), {"v": v}
+'''),
+    "rmsprop_hinton_default_decay": ("rmsprop", '''
+def rmsprop(w, dw, state, *, lr=1e-2, decay=0.9, eps=1e-8):
+    s = decay * state.get("s", np.zeros_like(w)) + (1 - decay) * dw * dw
+    return w - lr * dw / (np.sqrt(s) + eps), {"s": s}
+'''),
+    "minimize_state_kept_between_calls": ("minimize", '''
+_minimize_state = {}
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    global _minimize_state
+    w = np.array(w0, dtype=float)
+    traj = [w]
+    for _ in range(steps):
+        w, _minimize_state = optimizer(w, grad_fn(w)[1], _minimize_state, **hparams)
+        traj.append(w)
+    return w, np.array(traj)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -462,5 +514,67 @@ def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
         w, state = optimizer(w, grad_fn(w)[1], state, **hparams)
         traj.append(w)
     return w, np.array(traj, dtype=float)
+''',
+    # Adam's state without t: the products beta**t kept instead, or the count stored one step ahead.
+    "adam_beta_powers_instead_of_t": '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    b1t = state.get("b1t", 1.0) * beta1
+    b2t = state.get("b2t", 1.0) * beta2
+    m = beta1 * state.get("m", 0.0) + (1 - beta1) * dw
+    v = beta2 * state.get("v", 0.0) + (1 - beta2) * dw ** 2
+    w_next = w - lr * (m / (1 - b1t)) / (np.sqrt(v / (1 - b2t)) + eps)
+    return w_next, {"m": m, "v": v, "b1t": b1t, "b2t": b2t}
+''',
+    "adam_next_t_and_object_state": '''
+class _AdamMoments:
+    __slots__ = ("m", "v")
+    def __init__(self, m, v):
+        self.m, self.v = m, v
+
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = state.get("next_t", 1)
+    old = state.get("moments", _AdamMoments(0.0, 0.0))  # a new object each step, never changed
+    new = _AdamMoments(beta1 * old.m + (1 - beta1) * dw, beta2 * old.v + (1 - beta2) * dw * dw)
+    w_next = w - lr * (new.m / (1 - beta1 ** t)) / (np.sqrt(new.v / (1 - beta2 ** t)) + eps)
+    return w_next, {"moments": new, "next_t": t + 1}
+''',
+    # The Adam paper's efficient form with eps rescaled to match the spec's rule exactly.
+    "adam_efficient_form_eps_hat": '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    if not state:
+        m, v, t = (1 - beta1) * dw, (1 - beta2) * dw * dw, 1
+    else:
+        t = state["t"] + 1
+        m = beta1 * state["m"] + (1 - beta1) * dw
+        v = beta2 * state["v"] + (1 - beta2) * dw * dw
+    lr_t = lr * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    eps_hat = eps * math.sqrt(1 - beta2 ** t)
+    return w - lr_t * m / (np.sqrt(v) + eps_hat), {"m": m, "v": v, "t": t}
+''',
+    "schedules_loop_and_cos_squared": '''
+def step_decay(lr0, epoch, *, drop=0.5, every=10):
+    lr = lr0
+    for e in range(1, epoch + 1):
+        if e % every == 0:
+            lr *= drop
+    return lr
+
+def cosine_schedule(lr0, t, total, *, lr_min=0.0):
+    return lr_min + (lr0 - lr_min) * math.cos(math.pi * t / (2 * total)) ** 2
+''',
+    "minimize_keyword_calls_one_state_dict": '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w = np.copy(w0).astype(float)
+    state, k = {}, 0
+    path = np.empty((steps + 1,) + np.shape(w0))
+    path[0] = w
+    while k < steps:
+        _, g = grad_fn(w)
+        w, new_state = optimizer(w=w, dw=g, state=state, **hparams)
+        state = {}
+        state.update(new_state)
+        k += 1
+        path[k] = w
+    return path[-1].copy(), path
 ''',
 }
