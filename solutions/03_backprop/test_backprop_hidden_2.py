@@ -488,12 +488,21 @@ def test_numerical_gradient_centred_accuracy(student, ref):
 
 @graded("numerical_gradient", weight=1)
 def test_numerical_gradient_uses_h(student, ref):
-    # For a cubic, centred differences give exactly 3 x**2 + h**2: this checks the step really is h.
-    x = np.random.default_rng(510).standard_normal(3)
+    # For a cubic, centred differences give exactly 3 x**2 + h**2: this checks the step really is h, and
+    # that the default is the signature's h = 1e-5. There the h**2 = 1e-10 term is read to +-5e-11 (steps
+    # of 0.87e-5 to 1.12e-5 pass): with |x| ~ 0.3, rounding adds ~1e-13, while h = 1e-4 is 1e-8 off.
+    rng = np.random.default_rng(510)
+    x, x_small = rng.standard_normal(3), 0.3 * rng.standard_normal(3)
     hs = (1e-2, 3e-2)
     cube = lambda v: float(np.sum(np.asarray(v) ** 3))  # noqa: E731
-    for h, grad in zip(hs, call_each(student.numerical_gradient, [((cube, x.copy()), {"h": h}) for h in hs])):
+    grads = call_each(student.numerical_gradient,
+                      [((cube, x.copy()), {"h": h}) for h in hs] + [((cube, x_small.copy()), {})])
+    for h, grad in zip(hs, grads):
         assert_close("grad of sum(x**3) (h set)", grad, 3 * x ** 2 + h ** 2, rtol=1e-8, atol=1e-10)
+    try:
+        assert_close("grad of sum(x**3) (default h)", grads[-1], 3 * x_small ** 2 + 1e-10, rtol=1e-12, atol=5e-11)
+    except AssertionError as err:
+        raise AssertionError(f"{err}: without h, the step must be the signature's default, h = 1e-5") from None
 
 
 @graded("numerical_gradient", weight=1)
