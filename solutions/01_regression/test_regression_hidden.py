@@ -11,6 +11,7 @@ import numpy as np
 
 from grader.checks import (as_float, assert_close, assert_scalar, assert_shape, call_each, call_quietly, call_unchanged,
                            graded, memoized, numeric_grad_call, reference, unpack)
+from grader.errors import GlobalRandomUsed, StudentError
 
 SEEDS = (0, 1, 2)
 
@@ -206,8 +207,10 @@ def test_linear_regression_gd_minibatch_converges_to_least_squares(student, ref)
     # 6 epochs of 6 mini-batches of 20 at lr 0.08: 36 steps on well-conditioned data (the suite used to run
     # 300). Over 500 shuffles per data set the reference ends within 1.07x the least-squares MSE (99th
     # percentile 1.06x), and over 300 each, loops shuffling with rng.shuffle or rng.choice within 1.08x: far
-    # inside the 1.5x allowed. One mini-batch per epoch (6 steps) ends at 2.8x to 5.4x, a bias that is never
-    # updated at 8x to 13x, a batch gradient averaged over all N at 3.1x to 4.8x, no update at 20x to 40x.
+    # inside the 1.5x allowed. Over 20000 uniformly random order sequences per data set the ratio has mean 1.01 to
+    # 1.05 and standard deviation 0.004 to 0.005, worst 1.09x: 1.5x is over 90 standard deviations above the mean
+    # (an empirical margin, not a proven bound). One mini-batch per epoch (6 steps) ends at 2.8x to 5.4x, a bias
+    # that is never updated at 8x to 13x, a batch gradient averaged over all N at 3.1x to 4.8x, no update at 20x to 40x.
     data = [_regression_data(seed) for seed in SEEDS]
     results = _each(student.linear_regression_gd, [((X, y), dict(lr=0.08, epochs=6, batch_size=20,
                                                                  rng=np.random.default_rng(50 + seed)))
@@ -298,22 +301,22 @@ def test_linear_regression_gd_visits_every_sample_once_per_epoch(student):
 @graded("linear_regression_gd", weight=1)
 def test_linear_regression_gd_reshuffles_every_epoch(student):
     # 3 samples visited one at a time for 3 epochs: 6**3 = 216 equally likely sequences of orders, each with its
-    # own result. 12 runs with a fresh order every epoch give 7 or more distinct results except with probability
-    # 1.2e-8 (whatever valid way rng draws the orders: permutation, shuffle, choice, argsort of random numbers);
-    # shuffling once before training gives at most 6 (one per order), never shuffling 1.
+    # own result. 13 runs with a fresh order every epoch give 7 or more distinct results except with probability
+    # 4.0e-10 (12 runs: 1.2e-8), whatever valid way rng draws the orders (permutation, shuffle, choice, argsort of
+    # random numbers); shuffling once before training gives at most 6 (one per order), never shuffling 1.
     X, y = _TINY
     kw = dict(lr=0.15, epochs=3, batch_size=1)
     runs = _every_sgd_run(X, y, **kw)
     results = call_each(student.linear_regression_gd, [((X, y), dict(kw, rng=np.random.default_rng(seed)))
-                                                      for seed in range(12)])
+                                                      for seed in range(13)])
     distinct = len({_which_run(result, runs, 3) for result in results})
-    assert distinct >= 7, (f"12 runs with different rng seeds gave only {distinct} different results: draw a "
-                           "new random order of the samples with rng at the start of every epoch")
+    assert distinct >= 7, (f"{len(results)} runs with different rng seeds gave only {distinct} different results: "
+                           "draw a new random order of the samples with rng at the start of every epoch")
 
 
 # ---------------------------------------------------------------- sigmoid and binary cross-entropy
 
-# Logits large enough that a sigmoid clipping its argument in place (np.clip(z, ..., out=z)) changes them.
+# Logits large enough that a sigmoid or a BCE clipping its logits in place (np.clip(z, ..., out=z)) changes them.
 _HUGE_LOGITS = np.array([1e4, -1e4, 800.0, -800.0, -5e3])
 
 
@@ -336,9 +339,28 @@ def test_sigmoid_large_logits_exact_limits(student, ref):
     out = np.asarray(out, dtype=np.float64)
     assert np.all(np.isfinite(out)), "sigmoid returned NaN or inf for large |z| (e.g. exp overflowing)"
     assert out[0] == 1.0 and out[2] == 1.0, "sigmoid of a large positive z must be exactly 1.0"
-    assert np.all((out[[1, 3, 9]] >= 0) & (out[[1, 3, 9]] <= 1e-300)), "sigmoid of a large negative z must be 0.0"
+    # exactly 0.0, as the docstring says: exp(-800) underflows to 0, so every stable form (expit, tanh, the two
+    # branches) gives 0.0 here, while clipping z (to +-709, say) leaves 1/(1 + exp(709)), about 1e-308
+    assert np.all(out[[1, 3, 9]] == 0.0), ("sigmoid of a large negative z must be exactly 0.0 (do not clip z: "
+                                           "compute exp only of non-positive numbers)")
     assert out[8] == 0.5, "sigmoid(0) must be 0.5"
     assert_close("sigmoid(z)", out, ref.sigmoid(z), rtol=1e-10, atol=1e-15)
+
+
+def _unchanged_on_huge_logits(fn, calls):
+    """The results of bce_with_logits for ``calls``, after a first call that only proves the inputs are left
+    unchanged, logits beyond 700 included: a loss that clips its logits in place (np.clip(z, ..., out=z)) changes
+    only those. Its values are graded by the large-logit test alone; if it raises, the unchanged check falls back
+    to the first of ``calls``, so that a loss failing at large logits does not lose this test as well."""
+    (z, y), _ = calls[0]
+    huge = (np.concatenate([z, _HUGE_LOGITS]), np.concatenate([y, [1.0, 0.0, 0.0, 1.0, 1.0]]))
+    try:
+        call_unchanged(fn, *huge)
+    except StudentError as err:
+        if isinstance(err, GlobalRandomUsed):
+            raise
+        return _each(fn, calls)
+    return call_each(fn, calls)
 
 
 @graded("bce_with_logits", weight=1)
@@ -347,7 +369,7 @@ def test_bce_with_logits_matches_reference(student, ref):
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
         calls.append(((rng.standard_normal(8 + seed) * 3.0, (rng.random(8 + seed) < 0.5).astype(np.float64)), {}))
-    for ((z, y), _), result in zip(calls, _each(student.bce_with_logits, calls)):
+    for ((z, y), _), result in zip(calls, _unchanged_on_huge_logits(student.bce_with_logits, calls)):
         loss, dz = unpack(result, 2, "bce_with_logits")
         loss_ref, dz_ref = ref.bce_with_logits(z, y)
         _close("loss", assert_scalar("loss", loss), loss_ref, "the loss is averaged over the N samples", rtol=1e-9)
@@ -360,7 +382,8 @@ def test_bce_with_logits_large_logits_stay_finite(student, ref):
     y = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0])
     loss, dz = unpack(call_quietly(student.bce_with_logits, z, y), 2, "bce_with_logits")  # no overflow warning
     loss = as_float("loss", loss)
-    hint = "compute the loss from the logits (e.g. max(z, 0) - z*y + log1p(exp(-|z|))), not log(sigmoid(z))"
+    hint = ("compute the loss from the logits (e.g. max(z, 0) - z*y + log1p(exp(-|z|))), not log(sigmoid(z)), and "
+            "without clipping z")
     assert np.isfinite(loss), f"loss is not finite for logits of magnitude 1e4; {hint}"
     _close("loss", loss, ref.bce_with_logits(z, y)[0], hint, rtol=1e-10)
     assert_close("dz", dz, ref.bce_with_logits(z, y)[1], rtol=1e-10, atol=1e-15)

@@ -791,6 +791,89 @@ def bce_with_logits(z, y):
 def softmax_cross_entropy(Z, y):
     return 0.0, np.zeros(np.shape(Z))
 '''),
+    # ---- found by the third audit
+    "sigmoid_safe_clip_709": ("sigmoid", '''
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -709, 709)))   # no overflow, but sigmoid(-1e4) is 1e-308, not 0.0
+'''),
+    "bce_clips_logits_in_place_for_dz": ("bce_with_logits", '''
+def bce_with_logits(z, y):
+    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+    np.clip(z, -700.0, 700.0, out=z)   # "so exp cannot overflow": in place, changes only logits beyond 700
+    return float(loss), (1.0 / (1.0 + np.exp(-z)) - y) / z.size
+'''),
+    "gd_shuffles_caller_arrays_in_place": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        state = rng.bit_generator.state
+        rng.shuffle(X)                     # the same permutation for X and y, but in place on the caller's arrays
+        rng.bit_generator.state = state
+        rng.shuffle(y)
+        for start in range(0, N, batch_size):
+            xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+            _, dy = mse_loss(xb @ w + b, yb)
+            w = w - lr * (xb.T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_own_fixed_seed_generator": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    gen = np.random.default_rng(42)        # ignores rng: every call visits the samples in the same orders
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = gen.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "gd_bias_grad_after_w_step": ("linear_regression_gd", '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])
+            w = w - lr * (X[idx].T @ dy)
+            _, dy = mse_loss(X[idx] @ w + b, y[idx])   # the bias gradient taken with the updated w
+            b = b - lr * float(np.sum(dy))
+        losses.append(mse_loss(X @ w + b, y)[0])
+    return w, b, np.array(losses)
+'''),
+    "linear_forward_squeezes_single_row": ("linear_forward", '''
+def linear_forward(X, w, b):
+    return np.squeeze(X @ w) + b          # shape () instead of (1,) when N = 1
+'''),
+    "closed_form_tiny_ridge": ("linear_regression_closed_form", '''
+def linear_regression_closed_form(X, y):
+    A = np.column_stack([X, np.ones(len(X))])
+    theta = np.linalg.solve(A.T @ A + 1e-3 * np.eye(A.shape[1]), A.T @ y)   # "regularized so it is invertible"
+    return theta[:-1], float(theta[-1])
+'''),
+    "logistic_reg_grad_over_n": ("logistic_regression_gd", '''
+def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
+    N = len(y)
+    w, b = np.zeros(X.shape[1]), 0.0
+    losses = []
+    for _ in range(epochs):
+        _, dz = bce_with_logits(X @ w + b, y)
+        w, b = w - lr * (X.T @ dz + reg * w / N), b - lr * float(np.sum(dz))   # the L2 term averaged like the loss
+        loss, _ = bce_with_logits(X @ w + b, y)
+        losses.append(loss + 0.5 * reg * float(np.sum(w**2)) / N)
+    return w, b, np.array(losses)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -1141,5 +1224,102 @@ def softmax(Z):
     np.exp(Z, out=Z)
     Z /= np.sum(Z, axis=-1, keepdims=True)
     return Z
+''',
+    # ---- the third audit's checks must accept these
+    "sigmoid_naive_under_errstate": '''
+def sigmoid(z):
+    with np.errstate(over="ignore"):      # exp(1e4) = inf silently, 1 / (1 + inf) = 0.0: exact limits, no warning
+        return 1.0 / (1.0 + np.exp(-z))
+''',
+    "sigmoid_exp_min_and_bce_label_masks": '''
+def sigmoid(z):
+    return np.exp(np.minimum(z, 0)) / (1.0 + np.exp(-np.abs(z)))
+
+def bce_with_logits(z, y):
+    loss = np.where(y == 1, np.logaddexp(0.0, -z), np.logaddexp(0.0, z)).mean()
+    return loss, (sigmoid(z) - y) / len(z)
+''',
+    "sigmoid_vectorized_math_and_piecewise_bce": '''
+import math
+def _scalar_sigmoid(v):
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
+
+def sigmoid(z):
+    return np.vectorize(_scalar_sigmoid, otypes=[np.float64])(z)
+
+def bce_with_logits(z, y):
+    softplus = np.where(z > 0, z + np.log1p(np.exp(-np.abs(z))), np.log1p(np.exp(-np.abs(z))))
+    return np.sum(softplus - y * z) / len(z), (sigmoid(z) - y) / len(z)
+''',
+    "gd_fisher_yates_per_sample_loop": '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    N, D = X.shape
+    w, b = np.zeros(D), 0.0
+    losses = []
+    for _ in range(epochs):
+        order = list(range(N))
+        for i in range(N - 1, 0, -1):      # Fisher-Yates with rng.integers
+            j = int(rng.integers(0, i + 1))
+            order[i], order[j] = order[j], order[i]
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            gw, gb = np.zeros(D), 0.0
+            for i in idx:                  # the batch gradient accumulated sample by sample
+                e = X[i] @ w + b - y[i]
+                gw += 2.0 * e * X[i] / len(idx)
+                gb += 2.0 * e / len(idx)
+            w, b = w - lr * gw, b - lr * gb
+        losses.append(np.mean((X @ w + b - y) ** 2))
+    return w, b, losses
+''',
+    "gd_generator_seeded_from_rng_tuple_losses": '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    gen = np.random.default_rng(rng.integers(2**63))   # a generator seeded from rng: still rng's randomness
+    N, D = X.shape
+    A = np.column_stack([X, np.ones(N)])
+    theta = np.zeros(D + 1)
+    losses = ()
+    for _ in range(epochs):
+        perm = gen.permutation(N)
+        for s in range(0, N, batch_size):
+            Ab, yb = A[perm[s:s + batch_size]], y[perm[s:s + batch_size]]
+            theta -= lr * 2.0 * Ab.T @ (Ab @ theta - yb) / len(yb)
+        r = A @ theta - y
+        losses += (r @ r / N,)
+    return theta[:D], theta[D:].reshape(()), losses
+''',
+    "closed_form_svd_by_hand_and_standardize_loop": '''
+import math
+def linear_regression_closed_form(X, y):
+    A = np.hstack([X, np.ones((X.shape[0], 1))])
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    keep = s > s[0] * max(A.shape) * np.finfo(float).eps
+    theta = Vt[keep].T @ ((U[:, keep].T @ y) / s[keep])
+    return theta[:-1], theta[-1]
+
+def standardize_fit(X):
+    D = X.shape[1]
+    mean, std = np.empty(D), np.empty(D)
+    for j in range(D):
+        mean[j] = X[:, j].sum() / X.shape[0]
+        s = math.sqrt(np.var(X[:, j]))
+        std[j] = s if s != 0 else 1.0
+    return [mean, std]
+''',
+    "logistic_augmented_reg_mask": '''
+def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
+    N, D = X.shape
+    A = np.hstack([X, np.ones((N, 1))])
+    theta = np.zeros(D + 1)
+    mask = np.r_[np.full(D, reg), 0.0]    # reg on the weights, 0 on the bias
+    losses = []
+    for _ in range(epochs):
+        theta = theta - lr * (A.T @ (sigmoid(A @ theta) - y) / N + mask * theta)
+        z = A @ theta
+        losses.append(np.mean(np.logaddexp(0, z) - y * z) + 0.5 * np.sum(mask * theta**2))
+    return theta[:D], theta[D], losses
 ''',
 }
