@@ -211,6 +211,67 @@ def xor_mlp_params():
 def perceptron_train(X, y, *, lr=1.0, epochs=100):
     return np.zeros(X.shape[1]), 0.0, [1] * epochs
 '''),
+    # ---- found by the third audit (each already caught: kept so that it stays caught)
+    "step_sign": ("step", '''
+def step(z):
+    return np.sign(z).astype(np.int64)    # -1 for negative z, not 0
+'''),
+    "perceptron_int_cast_before_step": ("perceptron", '''
+def perceptron(x, w, b):
+    return step((x @ w + b).astype(np.int64))   # truncates 0.7 to 0 before the threshold
+'''),
+    "xor_bitwise_operator": ("xor", '''
+def xor(x1, x2):
+    return np.asarray(x1) ^ np.asarray(x2)       # not built from gates; fails for float 0./1. inputs
+'''),
+    "train_labels_pm1_in_place": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    y[y == 0] = -1                        # +-1 labels, in place on the caller's y
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        m = 0
+        for xi, ti in zip(X, y):
+            pred = 1 if xi @ w + b > 0 else -1
+            if pred != ti:
+                w = w + lr * ti * xi
+                b = b + lr * ti
+                m += 1
+        errors.append(m)
+        if m == 0:
+            break
+    return w, b, errors
+'''),
+    "train_mutable_default_errors": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100, errors=[]):   # the list survives between calls
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w, b = w + lr * delta * xi, b + lr * float(delta)
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
+    "train_reverse_order": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X[::-1], y[::-1]):     # samples visited last to first
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w, b = w + lr * delta * xi, b + lr * float(delta)
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -357,5 +418,45 @@ def perceptron_train(X, y, *, lr=1.0, epochs=100):
     "boundary_rearranged": '''
 def decision_boundary(w, b, x1):
     return (-b - w[0] * np.asarray(x1)) / w[1]
+''',
+    # ---- the third audit's
+    "step_0d_python_int_perceptron_einsum": '''
+def step(z):
+    z = np.asarray(z)
+    if z.ndim == 0:
+        return int(z > 0)                 # a Python int for a 0-d input
+    return (z > 0).astype(np.int64)
+
+def perceptron(x, w, b):
+    return step(np.einsum("...d,d->...", x, w) + b)
+''',
+    "train_pm1_labels_on_a_copy": '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    t = 2 * np.asarray(y) - 1             # +-1 labels, a new array: (y - y_hat) is t on a mistake
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        m = 0
+        for xi, ti in zip(X, t):
+            pred = 1 if xi @ w + b > 0 else -1
+            if pred != ti:
+                w = w + lr * ti * xi
+                b = b + lr * ti
+                m += 1
+        errors.append(m)
+        if m == 0:
+            break
+    return w, b, errors
+''',
+    "xor_from_and_nor_mlp_or_and": '''
+def xor(x1, x2):
+    x = np.column_stack([x1, x2])
+    both = perceptron(x, *gate_params("AND"))
+    neither = perceptron(x, *gate_params("NOR"))
+    return perceptron(np.column_stack([both, neither]), *gate_params("NOR")).astype(np.int32)
+
+def xor_mlp_params():
+    W1 = np.ones((2, 2))
+    b1 = np.array([-0.5, -1.5])           # hidden units: OR, AND
+    return W1, b1, np.array([1.0, -2.0]), np.array(-0.5)
 ''',
 }
