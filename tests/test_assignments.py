@@ -109,6 +109,35 @@ def layernorm_backward(dout, cache):
     assert scores["layernorm_backward"][0] == 0, [t.feedback for t in a.tests if t.function == "layernorm_backward"]
 
 
+@pytest.mark.parametrize("b1, W2, network_passes", [
+    ("np.array([[-0.5, 1.5]])", "np.array([1.0, 1.0])", True),     # b1 (1, 2): still one output per input
+    ("np.array([-0.5, 1.5])", "np.array([[1.0], [1.0]])", True),   # W2 (2, 1): outputs (4, 1), each right
+    ("np.array([[-0.5], [1.5]])", "np.array([1.0, 1.0])", False),  # b1 (2, 1): does not broadcast with x @ W1
+])
+def test_xor_mlp_params_wrong_shapes_cost_the_shapes_test_with_the_shapes_named(course, tmp_path, b1, W2,
+                                                                                  network_passes):
+    """A network of the wrong shapes that still computes XOR per input loses only the shapes test (a
+    W2 of (2, 1) once lost the network test too, its (4, 1) outputs compared with XOR's (4,) as a
+    (4, 4) grid: "differs on 8 of the 4 inputs"); one that cannot be evaluated is told the shapes,
+    not numpy's broadcasting error."""
+    aid = "02_perceptron"
+    extra = f'''
+def xor_mlp_params():
+    W1 = np.array([[1.0, -1.0], [1.0, -1.0]])   # hidden units: OR, NAND
+    return W1, {b1}, {W2}, -1.5
+'''
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    tests = {t.name: t for t in a.tests if t.function == "xor_mlp_params"}
+    shapes, network = tests["test_xor_mlp_params_shapes"], tests["test_xor_mlp_params_network_computes_xor"]
+    assert shapes.status == "failed" and "expected shape" in shapes.feedback, shapes.feedback
+    if network_passes:
+        assert network.status == "passed", network.feedback
+    else:
+        assert network.status == "failed", network.feedback
+        assert "cannot be evaluated: expected W1 (2, 2), b1 (2,) and W2 (2,)" in network.feedback
+
+
 @pytest.mark.parametrize("backward, full", [("return dout.copy()", False), (None, True)])
 def test_a_dropout_backward_is_checked_after_a_forward_that_drew_from_the_global_state(course, tmp_path, backward,
                                                                                       full):

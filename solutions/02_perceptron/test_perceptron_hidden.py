@@ -144,10 +144,22 @@ def test_xor_random_arrays(student):
 
 
 def _xor_mistakes(W1, b1, W2, b2):
-    """On how many of the 4 inputs the network step(step(x @ W1 + b1) @ W2 + b2), evaluated here, is not XOR."""
-    h = _step(INPUTS @ np.asarray(W1, dtype=np.float64) + np.asarray(b1, dtype=np.float64))
-    out = _step(h @ np.asarray(W2, dtype=np.float64) + assert_scalar("b2", b2))
-    return int(np.sum(out != XOR))
+    """On how many of the 4 inputs the network step(step(x @ W1 + b1) @ W2 + b2), evaluated here, is not XOR.
+
+    Shapes that still give one output per input (b1 (1, 2), W2 (2, 1)) are judged on those outputs: the
+    shapes test charges the shape. Shapes that do not (b1 (2, 1)) fail with the shapes named, not numpy's
+    broadcasting error or a count over a broadcast (4, 4) comparison."""
+    shapes = "expected W1 (2, 2), b1 (2,) and W2 (2,), with x of shape (4, 2) holding the 4 inputs as rows"
+    try:
+        W1, b1, W2 = (np.asarray(v, dtype=np.float64) for v in (W1, b1, W2))
+        h = _step(INPUTS @ W1 + b1)
+        out = _step(h @ W2 + assert_scalar("b2", b2))
+    except (TypeError, ValueError):
+        raise AssertionError(f"step(step(x @ W1 + b1) @ W2 + b2) cannot be evaluated: {shapes}") from None
+    if out.size != 4:
+        raise AssertionError(f"step(step(x @ W1 + b1) @ W2 + b2) has shape {out.shape}, not one output per "
+                             f"input: {shapes}")
+    return int(np.sum(out.reshape(4) != XOR))
 
 
 @graded("xor_mlp_params", weight=1)
