@@ -23,6 +23,10 @@ from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 
 STARTUP_SECONDS = 30.0
 HUNG_RETRY_SECONDS = 1.0
+# The grader's own limit on a call to a function that already hung sits this far beyond the
+# worker's leash (grader.worker._Leash), so the leash ends such a call first, and always the same
+# way (the same feedback on every run); the grader's limit only stops code that defeats the leash.
+LEASH_MARGIN_SECONDS = 0.5
 CALLBACK_REPLY_BYTES = 32 * 1024 * 1024  # a test helper's result sent to the worker: far above any test's need
 _RESET = codec.frame(codec.encode({"op": "reset"}))
 
@@ -71,6 +75,7 @@ class Worker:
         self.restarts = 0
         self._callbacks: dict[int, Callable] = {}
         self._hung: set[str] = set()
+        self._leash_sent: tuple[int, frozenset] = (0, frozenset())  # (worker generation, the functions it leashes)
         self._ids = itertools.count(1)
         self.unconfined: str | None = None  # why the last worker could not be confined, if that is how it ended
         self._probe = False
@@ -194,10 +199,13 @@ class Worker:
         payload = codec.encode({**request, "id": call_id}, fallback=self._outgoing)
         self._helper_failed = None  # a test helper's failure during this call, as we saw it
         before, self._reset_pending = (_RESET if self._reset_pending else b""), False
+        before += self._leash_message()
         now = time.monotonic()
         # A function that timed out once gets a short leash afterwards: one that hangs on every
         # input then costs about a second per further test instead of the full limit each time.
-        limit = min(self.call_seconds, HUNG_RETRY_SECONDS) if fn in self._hung else self.call_seconds
+        # The worker holds the leash (see _leash_message); the grader's limit is the backstop.
+        limit = min(self.call_seconds, self._leash_seconds() + LEASH_MARGIN_SECONDS) if fn in self._hung \
+            else self.call_seconds
         deadline = now + limit
         if self.test_deadline is not None and self.test_deadline < deadline:
             deadline = max(self.test_deadline, now + 0.05)
@@ -215,10 +223,35 @@ class Worker:
                 raise StudentCrash(f"{fn}: the worker sent an unexpected message; it was restarted")
             break
         if not msg.get("ok"):
-            raise self._student_error(fn, msg.get("error") if isinstance(msg.get("error"), dict) else {})
+            err = msg.get("error") if isinstance(msg.get("error"), dict) else {}
+            callee = err.get("message")
+            if err.get("type") == "LeashExpired" and isinstance(callee, str) and callee in self._hung:
+                self._hung.add(fn)
+                raise StudentTimeout(self._leash_expired(fn, callee))
+            raise self._student_error(fn, err)
         if msg.get("global_random") is True:
             raise GlobalRandomUsed(fn, msg.get("value"))
         return msg
+
+    def _leash_seconds(self) -> float:
+        return min(self.call_seconds, HUNG_RETRY_SECONDS)
+
+    def _leash_message(self) -> bytes:
+        """The framed ``leash`` message naming the student functions that already timed out, when
+        this worker has not been told of all of them: every call to one of them, from a test or
+        from the student's own code, then gets only the short leash (see grader.worker._Leash)."""
+        names = frozenset(n for n in self._hung if n in self.functions)
+        if not names or self._leash_sent == (self.generation, names):
+            return b""
+        self._leash_sent = (self.generation, names)
+        return codec.frame(codec.encode({"op": "leash", "functions": sorted(names), "seconds": self._leash_seconds()}))
+
+    def _leash_expired(self, fn: str, callee: str) -> str:
+        seconds = f"{self._leash_seconds():.3g} s"
+        if callee == fn:
+            return f"{fn} did not finish within {seconds}, as on an earlier test (infinite loop, or far too slow?)"
+        return (f"{fn} did not finish: it called {callee}, which did not finish on an earlier test and was "
+                f"stopped after {seconds} this time (infinite loop, or far too slow?)")
 
     def _student_error(self, fn: str, err: dict) -> StudentError:
         """The student's exception as feedback may show it: see :mod:`grader.redact` (its class,

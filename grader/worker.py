@@ -21,6 +21,7 @@ import itertools
 import json
 import marshal
 import os
+import signal
 import socket
 import sys
 import traceback
@@ -58,6 +59,98 @@ class _GlobalRandom:
         return bytes(self._view)
 
 
+class LeashExpired(BaseException):
+    """Raised into student code when a function on a short leash (see :class:`_Leash`) runs out of it."""
+
+
+class _Leash:
+    """Short leashes on the student functions that already ran out of time on an earlier test.
+
+    The grader gives such a function a short limit when a test calls it, but other student
+    functions call it too (two_layer_backward calling a relu_backward that loops forever), and each
+    of those would otherwise run into its own full limit once. So the grader names those functions
+    (the ``leash`` message), and the module's attribute is replaced by a wrapper that arms a
+    wall-clock alarm for the outermost leashed call: when it goes off, :class:`LeashExpired` unwinds
+    the student's code and the grader reports a timeout of the function it called. The alarm is
+    deferred while the worker talks to the grader for a test helper (a frame half sent or half read
+    would garble the stream). Only functions that already timed out are wrapped, and a call that
+    finishes within the leash behaves exactly as before; code that catches the exception only gets
+    the grader's own limit, which still applies.
+    """
+
+    def __init__(self):
+        self.seconds = 1.0
+        self.active: str | None = None  # the leashed function whose alarm is armed
+        self.io = 0  # > 0 while talking to the grader: the alarm waits
+        self.pending = False
+        self.wrapped: set[str] = set()
+        self._handler_set = False
+
+    def apply(self, module, names, seconds) -> None:
+        if module is None or not isinstance(names, list):
+            return
+        if type(seconds) in (int, float) and 0 < seconds <= 3600:
+            self.seconds = float(seconds)
+        if not self._handler_set:
+            signal.signal(signal.SIGALRM, self._alarm)
+            self._handler_set = True
+        for name in names:
+            if not isinstance(name, str) or name in self.wrapped:
+                continue
+            fn = module.__dict__.get(name)
+            if callable(fn):
+                module.__dict__[name] = self._wrap(name, fn)
+                self.wrapped.add(name)
+
+    def _wrap(self, name: str, fn):
+        leash = self
+
+        def leashed(*args, **kwargs):
+            if leash.active is not None:  # inside a leashed call already: its alarm covers this one
+                return fn(*args, **kwargs)
+            leash.active, leash.pending = name, False
+            signal.setitimer(signal.ITIMER_REAL, leash.seconds)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                leash.active = None
+
+        leashed.__name__ = leashed.__qualname__ = name
+        leashed.__wrapped__ = fn
+        return leashed
+
+    def _alarm(self, signum, frame) -> None:
+        if self.active is None:
+            return
+        if self.io:
+            self.pending = True
+            return
+        raise LeashExpired(self.active)
+
+    def talking(self) -> "_Talking":
+        return _Talking(self)
+
+
+class _Talking:
+    """``with leash.talking():`` around the worker's exchanges with the grader inside a call."""
+
+    __slots__ = ("leash",)
+
+    def __init__(self, leash: _Leash):
+        self.leash = leash
+
+    def __enter__(self) -> None:
+        self.leash.io += 1
+
+    def __exit__(self, *exc) -> None:
+        leash = self.leash
+        leash.io -= 1
+        if not leash.io and leash.pending and leash.active is not None and exc[0] is None:
+            leash.pending = False
+            raise LeashExpired(leash.active)
+
+
 class _Worker:
     def __init__(self, sock: socket.socket, module_path: str, module_name: str, allowed: list[str]):
         self.sock = sock
@@ -69,6 +162,7 @@ class _Worker:
         self.handles: dict[int, object] = {}
         self._ids = itertools.count(1)
         self.global_random = _GlobalRandom()
+        self.leash = _Leash()
 
     # -- sending and receiving --------------------------------------------------------------
     def send(self, message: dict) -> None:
@@ -107,8 +201,9 @@ class _Worker:
         worker = self
 
         def callback(*args, **kwargs):
-            worker.send({"op": "callback", "cb": cb_id, "args": list(args), "kwargs": kwargs})
-            reply = worker.recv()
+            with worker.leash.talking():
+                worker.send({"op": "callback", "cb": cb_id, "args": list(args), "kwargs": kwargs})
+                reply = worker.recv()
             if reply.get("op") != "callback_result":
                 raise RuntimeError("protocol error while calling a test helper")
             for key, report in (reply.get("rngs") or {}).items():
@@ -198,6 +293,8 @@ class _Worker:
             self.call_many(msg)
         elif op == "iterate":
             self.iterate(msg)
+        elif op == "leash":
+            self.leash.apply(self.module, msg.get("functions"), msg.get("seconds"))
 
     def call(self, msg: dict) -> None:
         call_id = msg.get("id")

@@ -166,6 +166,26 @@ def ask_helper_then_stop_reading(helper):
     worker.send({"op": "callback", "cb": cb_id, "args": [], "kwargs": {}})
     r, w = os.pipe()
     os.read(r, 1)                      # never reads the helper's 8 MB reply
+
+def loops_if_negative(x):
+    while x < 0:
+        pass
+    return 2 * x
+
+def calls_loops(x):
+    return loops_if_negative(x) + 1
+
+def asks_forever(helper):
+    while True:
+        helper()
+
+def catches_everything():
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
 '''
 
 
@@ -617,6 +637,60 @@ def test_worker_environment_is_scrubbed_and_cwd_is_scratch(monkeypatch):
     finally:
         worker.close()
     assert not proc.scratch.exists(), "the scratch directory is removed at the end"
+
+
+def test_a_hung_function_costs_the_student_functions_that_call_it_only_the_short_leash():
+    worker = Worker(WorkerSpec(TOY, "toy", ("numpy", "math", "os")), call_seconds=3.0)
+    student = StudentModule(worker)
+    try:
+        with pytest.raises(StudentTimeout):
+            student.loops_if_negative(-1)  # the full limit, once
+        assert student.calls_loops(3) == 7, "a call within the leash behaves as before"
+        pid, restarts = worker.process.pid, worker.restarts
+        t = time.monotonic()
+        with pytest.raises(StudentTimeout, match="calls_loops did not finish: it called loops_if_negative, which "
+                                                 "did not finish on an earlier test and was stopped after 1 s"):
+            student.calls_loops(-1)
+        assert time.monotonic() - t < 2.5, "the caller's hang is cut by the callee's leash, not its own full limit"
+        assert worker.process.pid == pid and worker.restarts == restarts, "the worker survives a leash, state and all"
+        with pytest.raises(StudentTimeout, match="calls_loops did not finish within 1 s, as on an earlier test"):
+            student.calls_loops(-2)  # now on a leash of its own
+        assert student.calls_loops(4) == 9 and student.counter() == 1
+    finally:
+        worker.close()
+
+
+def test_the_leash_waits_while_the_worker_exchanges_a_test_helpers_large_reply():
+    worker = Worker(WorkerSpec(TOY, "toy", ("numpy", "math", "os")), call_seconds=2.0)
+    student = StudentModule(worker)
+
+    def helper():
+        return np.zeros(1_000_000)  # 8 MB: reading it takes most of each round trip
+
+    try:
+        for _ in range(2):  # the full limit, then the leash, which goes off during an exchange
+            with pytest.raises(StudentTimeout):
+                student.asks_forever(helper)
+        pid = worker.process.pid
+        assert student.counter() == 1 and student.square(3) == 9, "the stream between the two stayed in step"
+        assert worker.process.pid == pid
+    finally:
+        worker.close()
+
+
+def test_code_that_catches_the_leash_still_ends_at_the_graders_own_limit():
+    worker = Worker(WorkerSpec(TOY, "toy", ("numpy", "math", "os")), call_seconds=2.0)
+    student = StudentModule(worker)
+    try:
+        with pytest.raises(StudentTimeout):
+            student.catches_everything()
+        t = time.monotonic()
+        with pytest.raises(StudentTimeout):
+            student.catches_everything()
+        assert time.monotonic() - t < 1.9, "the backstop is the leash plus a margin, not the full limit"
+        assert student.counter() == 1
+    finally:
+        worker.close()
 
 
 def test_a_function_that_hung_once_gets_a_short_leash(student):
