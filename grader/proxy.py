@@ -240,6 +240,8 @@ class Worker:
         """The framed ``leash`` message naming the student functions that already timed out, when
         this worker has not been told of all of them: every call to one of them, from a test or
         from the student's own code, then gets only the short leash (see grader.worker._Leash)."""
+        if not self._hung:  # the usual case, on every request
+            return b""
         names = frozenset(n for n in self._hung if n in self.functions)
         if not names or self._leash_sent == (self.generation, names):
             return b""
