@@ -128,27 +128,15 @@ class _Leash:
             return
         raise LeashExpired(self.active)
 
-    def talking(self) -> "_Talking":
-        return _Talking(self)
-
-
-class _Talking:
-    """``with leash.talking():`` around the worker's exchanges with the grader inside a call."""
-
-    __slots__ = ("leash",)
-
-    def __init__(self, leash: _Leash):
-        self.leash = leash
-
+    # ``with leash:`` around the worker's exchanges with the grader inside a call
     def __enter__(self) -> None:
-        self.leash.io += 1
+        self.io += 1
 
     def __exit__(self, *exc) -> None:
-        leash = self.leash
-        leash.io -= 1
-        if not leash.io and leash.pending and leash.active is not None and exc[0] is None:
-            leash.pending = False
-            raise LeashExpired(leash.active)
+        self.io -= 1
+        if not self.io and self.pending and self.active is not None and exc[0] is None:
+            self.pending = False
+            raise LeashExpired(self.active)
 
 
 class _Worker:
@@ -201,7 +189,7 @@ class _Worker:
         worker = self
 
         def callback(*args, **kwargs):
-            with worker.leash.talking():
+            with worker.leash:
                 worker.send({"op": "callback", "cb": cb_id, "args": list(args), "kwargs": kwargs})
                 reply = worker.recv()
             if reply.get("op") != "callback_result":
