@@ -35,6 +35,11 @@ MAX_MESSAGE = 512 * 1024 * 1024  # bytes: far above any legitimate test value
 # empty lists would cost about 30 GB; this bound keeps any message below about 120 MB of objects.
 # A legitimate message holds a few thousand at most (arrays are one value each, whatever their size).
 MAX_VALUES = 1_000_000
+# Extension payloads (tuples, references, generators) nested in one another. Each level is one more
+# msgpack.unpackb on the C stack (~32 KB of it), so a 2 KB tuple nested 250 deep would crash the
+# grader with a segfault before Python's recursion limit could stop it. A legitimate value (a
+# cache of caches) nests a handful.
+MAX_DEPTH = 32
 _ALLOWED_KINDS = set("biufc")
 _BITGENS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM, "Philox": np.random.Philox,
             "SFC64": np.random.SFC64, "MT19937": np.random.MT19937}
@@ -247,7 +252,13 @@ def decode(data: bytes | bytearray, resolve: Callable[[Tagged], Any] | None = No
             return make_generator(*state)
         raise CodecError(f"unknown extension type {code}")
 
+    depth = 0
+
     def unpack(raw: bytes) -> Any:
+        nonlocal depth
+        if depth > MAX_DEPTH:
+            raise CodecError(f"the value nests more than {MAX_DEPTH} tuples deep")
+        depth += 1
         try:
             return msgpack.unpackb(raw, ext_hook=ext_hook, raw=False, strict_map_key=False,
                                    use_list=True)
@@ -255,6 +266,8 @@ def decode(data: bytes | bytearray, resolve: Callable[[Tagged], Any] | None = No
             raise
         except (ValueError, TypeError, msgpack.UnpackException, RecursionError, struct.error) as err:
             raise CodecError(f"malformed message ({type(err).__name__})") from None
+        finally:
+            depth -= 1
 
     data = bytes(data) if isinstance(data, bytearray) else data
     if len(data) > MAX_VALUES:  # a message holds at most one value per byte: only a longer one can exceed it

@@ -1,6 +1,8 @@
 """Does plain data cross the boundary intact, and is everything else refused?"""
 
 import struct
+import subprocess
+import sys
 
 import msgpack
 import numpy as np
@@ -162,6 +164,29 @@ def test_garbage_and_unknown_extensions_are_codec_errors_not_crashes():
     for raw in [b"\xc1", b"\x92\x01", msgpack.packb(msgpack.ExtType(99, b"x")), b"\xd9\xff" + b"a" * 3]:
         with pytest.raises(codec.CodecError):
             codec.decode(raw)
+
+
+def _nested(depth: int):
+    value = 1.0
+    for _ in range(depth):
+        value = (value,)
+    return value
+
+
+def test_tuples_nest_up_to_the_limit_and_no_deeper():
+    assert roundtrip(_nested(codec.MAX_DEPTH)) == _nested(codec.MAX_DEPTH)
+    with pytest.raises(codec.CodecError, match="nests more than"):
+        roundtrip(_nested(codec.MAX_DEPTH + 1))
+
+
+def test_a_small_deeply_nested_value_is_a_codec_error_not_a_segfault():
+    # 400 tuples deep is 2 KB on the wire, and one msgpack.unpackb per level on the C stack: without
+    # a depth limit the decoding process dies of SIGSEGV (so it runs in a process of its own here).
+    code = ("from grader import codec\nv = 1.0\nfor _ in range(400): v = (v,)\ndata = codec.encode(v)\n"
+            "try:\n    codec.decode(data)\nexcept codec.CodecError as err:\n    print('refused:', err)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, f"the decoder died (status {proc.returncode}): {proc.stderr[-500:]}"
+    assert proc.stdout.startswith("refused: the value nests more than"), proc.stdout
 
 
 def _values(obj) -> int:
