@@ -81,6 +81,7 @@ class Worker:
         self._probe = False
         self._reset_pending = False
         self._helper_failed: str | None = None
+        self._lines: frozenset[int] | range | None = None  # see _code_lines
         self.full_errors = full_errors  # the instructor's own code (grader validate): exceptions shown as raised
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -146,7 +147,7 @@ class Worker:
         caught = msg.get("warnings") if isinstance(msg.get("warnings"), list) else []
         return CallReply(msg.get("value"), [m for m in mutated if isinstance(m, str)],
                          [redact.warning_text(str(w.get("category", "")), str(w.get("message", "")),
-                                              str(w.get("where", "")), frozenset(self.functions))
+                                              str(w.get("where", "")), frozenset(self.functions), self._code_lines())
                           for w in caught if isinstance(w, dict)])
 
     def call_many(self, fn: str, calls: list[tuple[tuple, dict]], output: int | None = None) -> list[Any]:
@@ -273,9 +274,15 @@ class Worker:
             shown = f"the test's helper function failed: {self._helper_failed}"  # we ran it: our own record
         else:
             shown = redact.hint(text) or redact.WITHHELD
-        where = redact.place(str(err.get("where", "")), functions)
+        where = redact.place(str(err.get("where", "")), functions, self._code_lines())
         return StudentError(fn, redact.error_class(mro), mro, f"{shown} ({where})" if where else shown,
                             raised_in=raised_in)
+
+    def _code_lines(self) -> frozenset[int] | range:
+        """The lines of the student's module that feedback may name (compiled on the first need)."""
+        if self._lines is None:
+            self._lines = redact.code_lines(self.spec.source)
+        return self._lines
 
     def _outgoing(self, value: Any) -> codec.Tagged:
         """Encoder fallback for arguments: handles, student functions and test callbacks."""

@@ -9,11 +9,14 @@ keeps only what is picked from a fixed list here:
 * the class: the first builtin or NumPy exception (or warning) class in the reported MRO;
 * the message: a fixed phrase for each common NumPy/Python error it matches (a broadcast, a
   reshape, an index out of bounds...), else nothing, with a word saying why;
-* the place: the line number, and the function's name when it is one the module defined when it
-  was imported (before any hidden input existed).
+* the place: the line number when it is a line of the submitted module's compiled code (the
+  grader compiles the source itself: a line made up with ``compile(..., __file__, ...)`` or
+  ``code.replace`` is dropped), and the function's name when it is one the module defined when
+  it was imported (before any hidden input existed).
 
-A student choosing which line fails, or which listed error occurs, still passes a few bits per
-test, as passing or failing does; nothing more. Public tests (``grader check``) run the student's
+A student choosing which line fails, or which listed error occurs, still passes some bits per
+test, as passing or failing does: log2 of the number of lines holding code (about 8 bits for a
+300-line module, at most 17 for the largest module accepted, 512 KiB of one-statement lines). Public tests (``grader check``) run the student's
 own code on public inputs in plain pytest and show everything.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import builtins
 import functools
 import re
+import types
 
 import numpy as np
 
@@ -87,19 +91,36 @@ def hint(message: str) -> str | None:
     return next((phrase for pattern, phrase in _hints() if pattern.search(message)), None)
 
 
-def place(where: str, functions: frozenset[str] | set[str]) -> str:
-    """'line 12, in affine_forward' kept when it has that form and the function is the module's."""
+def code_lines(source: str) -> frozenset[int] | range:
+    """The lines a traceback through the module compiled from ``source`` can name: those its
+    instructions are on (every line, when it does not compile: then no student code ran)."""
+    try:
+        todo = [compile(source, "<submission>", "exec", dont_inherit=True)]
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (null bytes), RecursionError...
+        return range(1, source.count("\n") + 2)
+    lines: set[int] = set()
+    while todo:
+        code = todo.pop()
+        lines.update(line for _, _, line in code.co_lines() if line)
+        todo.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return frozenset(lines)
+
+
+def place(where: str, functions: frozenset[str] | set[str], lines: frozenset[int] | range) -> str:
+    """'line 12, in affine_forward' kept when it has that form, line 12 is in ``lines`` (see
+    :func:`code_lines`) and the function is the module's."""
     m = re.match(_WHERE, where)  # (re caches the compiled pattern)
-    if m is None:
+    if m is None or int(m[1]) not in lines:
         return ""
     return f"line {m[1]}, in {m[2]}" if m[2] and m[2] in functions else f"line {m[1]}"
 
 
-def warning_text(category: str, message: str, where: str, functions: frozenset[str] | set[str]) -> str:
+def warning_text(category: str, message: str, where: str, functions: frozenset[str] | set[str],
+                 lines: frozenset[int] | range) -> str:
     """E.g. 'RuntimeWarning: overflow encountered in exp (line 12)': NumPy's floating-point
     warnings name an operation from a fixed list, never a value; other messages are withheld."""
     m = re.match(_FP_WARNING, message)
     known = m is not None and (m[3] in _SCALAR_OPS if m[2] else m[3] in _UFUNCS)
     text = f"{category if category in _SAFE_CLASSES else 'Warning'}: {message if known else WITHHELD}"
-    spot = place(where, functions)
+    spot = place(where, functions, lines)
     return f"{text} ({spot})" if spot else text

@@ -562,6 +562,13 @@ def by_warning_class(x):
 
 def honest(x):
     return np.ones((2, 3)) @ x
+
+def by_line_number(x):  # code compiled under this file's name, failing on the line the digits say
+    exec(compile("\\n" * (int(x[0] * 1e6) - 1) + "raise ValueError('x')", __file__, "exec"))
+
+def by_warning_line(x):
+    warnings.warn_explicit("overflow encountered in exp", RuntimeWarning, __file__, int(x[0] * 1e6))
+    return x
 """
 
 
@@ -574,11 +581,11 @@ def test_feedback_never_carries_what_the_students_code_chose_to_report():
     feedback = {}
     try:
         student = StudentModule(worker)
-        for fn in ("by_message", "by_class", "by_key", "by_reshape", "by_function_name", "honest"):
+        for fn in ("by_message", "by_class", "by_key", "by_reshape", "by_function_name", "honest", "by_line_number"):
             with pytest.raises(StudentError) as err:
                 getattr(student, fn)(secret)
             feedback[fn] = str(err.value)
-        for fn in ("by_warning", "by_warning_class"):
+        for fn in ("by_warning", "by_warning_class", "by_warning_line"):
             with pytest.raises(AssertionError) as err:
                 call_quietly(getattr(student, fn), secret)
             feedback[fn] = str(err.value)
@@ -597,6 +604,11 @@ def test_feedback_never_carries_what_the_students_code_chose_to_report():
                                   "(line 35, in honest)")
     assert "emitted a warning (RuntimeWarning: its message is not shown" in feedback["by_warning"]
     assert "emitted a warning (Warning: its message is not shown" in feedback["by_warning_class"]
+    # a line that holds none of the module's code is dropped (the digits would be the hidden input)
+    assert feedback["by_line_number"].startswith("by_line_number raised ValueError: its message is not shown, as it "
+                                                 "could carry the hidden inputs") and "line" not in feedback[
+                                                     "by_line_number"].partition("hidden inputs")[2], feedback
+    assert "emitted a warning (RuntimeWarning: overflow encountered in exp)" in feedback["by_warning_line"]
 
 
 def test_the_instructors_own_code_gets_its_exceptions_in_full():

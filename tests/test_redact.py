@@ -71,20 +71,32 @@ def test_anything_else_is_withheld_and_classes_fall_back_to_builtins():
     assert redact.error_class(["Leak_bcdefg", "ValueError", "Exception", "BaseException", "object"]) == "ValueError"
     assert redact.error_class(["LinAlgError", "ValueError"]) == "LinAlgError"
     assert redact.error_class(["made_up"]) == "Exception"
-    assert redact.place("line 12, in forward", {"forward"}) == "line 12, in forward"
-    assert redact.place("line 12, in f_bcdefg", {"forward"}) == "line 12"
-    assert redact.place("somewhere else", {"forward"}) == ""
+    lines = range(1, 20)
+    assert redact.place("line 12, in forward", {"forward"}, lines) == "line 12, in forward"
+    assert redact.place("line 12, in f_bcdefg", {"forward"}, lines) == "line 12"
+    assert redact.place("somewhere else", {"forward"}, lines) == ""
+    assert redact.place("line 123456, in forward", {"forward"}, lines) == ""  # no such line: made up
+
+
+def test_the_lines_feedback_may_name_are_those_holding_the_modules_code():
+    source = ("import numpy as np\n\n# a comment\n\ndef forward(x,\n            W):\n    y = np.dot(x,\n"
+              "               W.T)\n\n    return y\n\n\n\n")
+    assert redact.code_lines(source) == {1, 5, 7, 8, 10}
+    assert redact.code_lines("def f(:\n    pass\n\n") == range(1, 5)  # no code: a syntax error's line is any
 
 
 def test_only_numpys_floating_point_warnings_keep_their_text():
     functions = {"sigmoid"}
-    assert redact.warning_text("RuntimeWarning", "overflow encountered in exp", "line 3, in sigmoid", functions) == (
-        "RuntimeWarning: overflow encountered in exp (line 3, in sigmoid)")
-    assert redact.warning_text("RuntimeWarning", "divide by zero encountered in scalar divide", "", functions) == (
-        "RuntimeWarning: divide by zero encountered in scalar divide")
+    lines = range(1, 10)
+    assert redact.warning_text("RuntimeWarning", "overflow encountered in exp", "line 3, in sigmoid", functions,
+                               lines) == "RuntimeWarning: overflow encountered in exp (line 3, in sigmoid)"
+    assert redact.warning_text("RuntimeWarning", "overflow encountered in exp", "line 123456", functions,
+                               lines) == "RuntimeWarning: overflow encountered in exp"
+    assert redact.warning_text("RuntimeWarning", "divide by zero encountered in scalar divide", "", functions,
+                               lines) == "RuntimeWarning: divide by zero encountered in scalar divide"
     for category, message in (("RuntimeWarning", "overflow encountered in bcdefg"), ("W_bcdefg", "x"),
                               ("UserWarning", "0.123456")):
-        text = redact.warning_text(category, message, "", functions)
+        text = redact.warning_text(category, message, "", functions, lines)
         assert "bcdefg" not in text and "0.12" not in text and redact.WITHHELD in text
 
 
