@@ -154,3 +154,96 @@ def test_a_dropout_backward_is_checked_after_a_forward_that_drew_from_the_global
     assert scores["dropout_forward"][0] < scores["dropout_forward"][1]
     got, top = scores["dropout_backward"]
     assert (got == top) if full else (got == 0), [t.feedback for t in a.tests if t.function == "dropout_backward"]
+
+
+# A backward is checked against its own forward when that forward is wrong (so a correct backward
+# does not lose points for its forward's bug), but a forward of zeros gives nothing to check against:
+# backwards returning zeros after it once earned 15 points of 03 and 06 without any math.
+_ZEROS_03 = '''
+def sigmoid_forward(x):
+    return np.zeros_like(x), np.zeros_like(x)
+
+def sigmoid_backward(dout, cache):
+    return np.zeros_like(dout)
+
+def relu_forward(x):
+    return np.zeros_like(x), np.zeros_like(x)
+
+def relu_backward(dout, cache):
+    return np.zeros_like(dout)
+
+def two_layer_forward(X, params, hidden_activation="relu"):
+    MUTATE
+    return np.zeros((X.shape[0], params["W2"].shape[1])), {k: np.shape(v) for k, v in params.items()}
+
+def two_layer_backward(dscores, cache):
+    return {k: np.zeros(shape) for k, shape in cache.items()}
+'''
+_ZEROS_06 = '''
+def _zeros(x, gamma, beta):
+    return np.zeros_like(x), (np.shape(x), np.shape(gamma), np.shape(beta))
+
+def _no_grads(dout, cache):
+    return tuple(np.zeros(shape) for shape in cache)
+
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    out, cache = _zeros(x, gamma, beta)
+    return out, {"running_mean": np.zeros(np.shape(gamma)), "running_var": np.ones(np.shape(gamma))}, cache
+
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    return _zeros(x, gamma, beta)
+
+def groupnorm_forward(x, gamma, beta, groups, *, eps=1e-5):
+    return _zeros(x, gamma, beta)
+
+def instancenorm_forward(x, gamma, beta, *, eps=1e-5):
+    return _zeros(x, gamma, beta)
+
+batchnorm_backward = layernorm_backward = groupnorm_backward = instancenorm_backward = _no_grads
+'''
+
+
+@pytest.mark.parametrize("aid, extra, backwards", [
+    ("03_backprop", _ZEROS_03.replace("MUTATE", "pass"), ("sigmoid_backward", "relu_backward", "two_layer_backward")),
+    # a forward that writes into its input gets the benefit of the doubt for its cache, but not this
+    ("03_backprop", _ZEROS_03.replace("MUTATE", "X[0, 0] += 1.0"), ("two_layer_backward",)),
+    ("06_regularization", _ZEROS_06, ("batchnorm_backward", "layernorm_backward", "groupnorm_backward",
+                                      "instancenorm_backward")),
+], ids=["03", "03-forward-modifies-X", "06"])
+def test_backwards_returning_zeros_earn_nothing_after_forwards_returning_zeros(course, tmp_path, aid, extra,
+                                                                                backwards):
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    scores = function_scores(a)
+    for fn in backwards:
+        assert scores[fn][0] == 0, (fn, [t.feedback for t in a.tests if t.function == fn])
+
+
+def test_a_loss_right_at_its_inputs_but_not_around_them_earns_no_gradient_points(course, tmp_path):
+    """01's gradient tests difference the student's own loss (a gradient consistent with a wrong loss
+    gets that feedback); a loss that returns its last value for nearby inputs made every difference
+    zero, and a zero gradient passed."""
+    aid = "01_regression"
+    extra = '''
+_last = {}
+
+def _sticky(name, fn):
+    def wrapped(a, y):
+        a = np.asarray(a, dtype=np.float64)
+        previous = _last.get(name)
+        if previous is not None and previous[0].shape == a.shape and np.max(np.abs(previous[0] - a)) < 1e-5:
+            return previous[1], np.zeros_like(a)
+        loss = fn(a, y)[0]
+        _last[name] = (a.copy(), loss)
+        return loss, np.zeros_like(a)
+    return wrapped
+
+mse_loss = _sticky("mse", mse_loss)
+bce_with_logits = _sticky("bce", bce_with_logits)
+'''
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    tests = {t.name: t for t in a.tests}
+    for name in ("test_mse_loss_gradient_matches_numerical", "test_bce_with_logits_gradient_matches_numerical"):
+        assert tests[name].status == "failed", (name, tests[name].feedback)
+        assert "numerical gradient of the correct loss" in tests[name].feedback

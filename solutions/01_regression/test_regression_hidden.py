@@ -133,7 +133,9 @@ def test_mse_loss_matches_reference(student, ref):
 
 def _own_gradient_and_loss(student, ref, name, args, grad_name, loss_rtol):
     """The gradient student.<name> returns matches centred differences of its own loss, and that loss matches the
-    reference's with the value test's tolerance (a constant loss with a zero gradient must earn nothing)."""
+    reference's with the value test's tolerance (a constant loss with a zero gradient must earn nothing). The
+    gradient must also match the centred differences of the reference's loss: a loss right at the inputs but not
+    around them (one that returns its previous value for nearby inputs, say) has a numerical gradient of zero."""
     fn = getattr(student, name)
     loss, grad = unpack(fn(*args), 2, name)
     num = numeric_grad_call(fn, args, 0, output=0)
@@ -143,6 +145,13 @@ def _own_gradient_and_loss(student, ref, name, args, grad_name, loss_rtol):
     except AssertionError as err:
         raise AssertionError(f"{grad_name} matches the numerical gradient of your loss, but the loss itself is "
                              f"wrong: {err}") from None
+    assert_close(f"{grad_name} vs numerical gradient of the correct loss (your loss is right at these inputs but not "
+                 "around them)", grad, _reference_numeric(ref, name, args), rtol=1e-6, atol=1e-9)
+
+
+@memoized  # fixed inputs: computed once per grading process, not once per student
+def _reference_numeric(ref, name, args):
+    return numeric_grad_call(getattr(ref, name), args, 0, output=0)
 
 
 @graded("mse_loss", weight=1)

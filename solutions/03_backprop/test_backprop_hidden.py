@@ -73,7 +73,9 @@ def _check_elementwise_backward(forward, dx, out, x, dout, checks, local):
     must pass, unless the student's forward got x wrong (``out`` is its output; ``forward`` the reference's):
     its cache may then hold something else (a stale input, another function's output), and dx passes if it
     is the docstring's rule applied to that forward's own output, ``dout * local(out)``. A correct backward
-    must not lose points for its forward's mistake, which the forward's own tests charge."""
+    must not lose points for its forward's mistake, which the forward's own tests charge. Unless that rule
+    gives zero everywhere (an output of zeros, say): then there is nothing to check dx against, and a
+    backward returning zeros would pass with it."""
     try:
         checks()
     except AssertionError:
@@ -83,6 +85,10 @@ def _check_elementwise_backward(forward, dx, out, x, dout, checks, local):
             own = dout * local(np.asarray(out, dtype=np.float64))
         except (TypeError, ValueError):
             raise AssertionError("your forward's output is not a numeric array: see its own tests") from None
+        if not np.any(own):
+            raise AssertionError("dx cannot be checked: your forward's output is wrong (see its own tests) and its "
+                                 "local gradient is zero everywhere, so there is nothing to compare dx with; fix the "
+                                 "forward first") from None
         assert_close("dx (from your forward's output, which is wrong: see its own tests)", dx, own, rtol=RTOL)
 
 

@@ -232,9 +232,9 @@ def _network_forwards(student, cases, ref_scores):
 
     trusted[i]: its scores agree with the reference's (ref_scores[i]) and it left X and params alone
     (kept: checked on the first call). A backward can only be compared with the reference through a
-    sound forward's cache; a wrong forward is charged by its own tests, and the backward is then
-    checked for its output's structure, and against that forward where it left its inputs alone (one
-    writing into its arrays may have written into its cache too).
+    sound forward's cache; after a wrong forward (charged by its own tests) it is checked for its
+    output's structure, then along random directions against the derivative of either forward (see
+    _check_against_forwards).
     """
     fn = student.two_layer_forward
     calls = [((X.copy(), _copy(params)), {"hidden_activation": act}) for X, params, act in cases]
@@ -297,7 +297,7 @@ def _backward_references(ref):
 def test_two_layer_backward_matches_reference(student, ref):
     cases, douts = _backward_cases()
     ref_scores, ref_grads = _backward_references(ref)
-    caches, trusted, _ = _network_forwards(student, cases, ref_scores)
+    caches, trusted, kept = _network_forwards(student, cases, ref_scores)
     results = _each(student.two_layer_backward, [((dout, cache), {}) for dout, cache in zip(douts, caches)])
     for (X, params, act), grads, ok, expected in zip(cases, results, trusted, ref_grads):
         if ok:
@@ -305,6 +305,9 @@ def test_two_layer_backward_matches_reference(student, ref):
         else:
             _check_params_dict(f"grads ({_label(act)})", grads, _shapes(X.shape[1], params["W1"].shape[1],
                                                                          params["W2"].shape[1]))
+    checks = [(i, k, v) for i, ok in enumerate(trusted) if not ok for k, v in _directions(340 + i, cases[i][1])]
+    if checks:
+        _check_against_forwards(student, ref, cases, douts, results, checks, kept)
 
 
 @graded("two_layer_backward", weight=1)
@@ -323,42 +326,66 @@ def test_two_layer_backward_numerical_gradient(student, ref):
         _check_params_dict(f"grads ({_label(act)})", grads, _shapes(3, 5, 3))
     # along two random directions per parameter (see _directional_diffs) of the reference forward
     checks = [(i, k, v) for i in range(len(cases)) for k, v in _directions(330 + i, cases[i][1])]
-    nums = _reference_diffs(ref, "two_layer_forward", [
+    nums = _forward_diffs(ref, cases, douts, checks)
+    for (i, k, v), num in zip(checks, nums):
+        if trusted[i]:
+            assert_close(f"grads[{k!r}] vs. numerical gradient ({_label(cases[i][2])}), along a random direction",
+                         _along(results[i][k], v), num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+    untrusted = [check for check in checks if not trusted[check[0]]]
+    if untrusted:
+        _check_against_forwards(student, ref, cases, douts, results, untrusted, kept)
+
+
+def _forward_diffs(ref, cases, douts, checks):
+    """The reference forward's derivative along each check (i, key, v): direction v in params[key] of cases[i]."""
+    return _reference_diffs(ref, "two_layer_forward", [
         ((cases[i][0], cases[i][1]), {"hidden_activation": cases[i][2]}, (1, k), v, douts[i], 0) for i, k, v in checks])
-    own = _own_forward_diffs(student, cases, douts, checks,
-                             [j for j, (i, _, _) in enumerate(checks) if kept and not trusted[i]])
+
+
+def _check_against_forwards(student, ref, cases, douts, results, checks, kept):
+    """Grads after a wrong forward (cases[i] for each check (i, key, v)): along each direction they must
+    match the derivative of the correct forward (a forward whose scores alone are wrong may cache the
+    right values) or of the student's own forward, the one the backward came with (see
+    _own_forward_diffs); unless that forward modified its inputs (not ``kept``): it may have written
+    into its cache too, so that a correct backward matches neither, and it is charged by its own tests.
+    A forward that gives nothing to compare with (scores that change with no parameter, or that fail
+    near the inputs) leaves its backward unchecked, so it does not pass: otherwise forwards and
+    backwards returning zeros would earn the backward's points."""
+    nums = _forward_diffs(ref, cases, douts, checks)
+    own = _own_forward_diffs(student, cases, douts, checks)
     for j, ((i, k, v), num) in enumerate(zip(checks, nums)):
         label, got = _label(cases[i][2]), _along(results[i][k], v)
-        if trusted[i]:
-            assert_close(f"grads[{k!r}] vs. numerical gradient ({label}), along a random direction", got, num,
-                         rtol=GRAD_RTOL, atol=GRAD_ATOL)
-        elif j in own and not _near(got, num):
+        if _near(got, num):
+            continue
+        if j in own and kept:
             assert_close(f"grads[{k!r}] vs. numerical gradient of your two_layer_forward ({label}), along a random "
                          "direction", got, own[j], rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        elif not any(checks[m][0] == i for m in own):
+            raise AssertionError(
+                f"two_layer_backward cannot be checked ({label}): your two_layer_forward's scores are wrong there, "
+                "and do not change with any parameter (or it fails on nearby inputs), so there is nothing to "
+                "compare its gradients with; fix two_layer_forward first")
 
 
 def _near(a, b):
     return abs(a - b) <= GRAD_ATOL + GRAD_RTOL * (abs(a) + abs(b))
 
 
-def _own_forward_diffs(student, cases, douts, checks, picked):
+def _own_forward_diffs(student, cases, douts, checks):
     """Where the student's forward disagrees with the reference, its backward is graded against the
-    forward it came with: {j: the derivative of the student's own forward along checks[j]'s direction}
-    for each j in picked, all in one round trip. A correct backward matches either that or, when only
-    the forward's scores are wrong and its cache is right, the reference. A parameter the forward
-    ignores (a dropped bias: derivative 0 along every direction) is left out, as the cache may still
-    be built for it, and so is everything when the student's forward cannot be differentiated: the
-    forward is charged by its own tests."""
-    if not picked:
-        return {}
+    forward it came with: {j: the derivative of the student's own forward along checks[j]'s direction},
+    all in one round trip. A correct backward matches either that or, when only the forward's scores
+    are wrong and its cache is right, the reference. A parameter the forward ignores (a dropped bias:
+    derivative 0 along every direction) is left out, as the cache may still be built for it, and so is
+    everything when the student's forward cannot be differentiated."""
     try:
         values = _directional_diffs(student.two_layer_forward, [
             ((cases[i][0], cases[i][1]), {"hidden_activation": cases[i][2]}, (1, k), v, douts[i], 0)
-            for i, k, v in (checks[j] for j in picked)])
+            for i, k, v in checks])
     except AssertionError:
         return {}
-    used = {checks[j][:2] for j, value in zip(picked, values) if abs(value) > GRAD_ATOL}
-    return {j: value for j, value in zip(picked, values) if checks[j][:2] in used}
+    used = {check[:2] for check, value in zip(checks, values) if abs(value) > GRAD_ATOL}
+    return {j: value for j, (check, value) in enumerate(zip(checks, values)) if check[:2] in used}
 
 
 # ---------------------------------------------------------------------------- two_layer_loss
