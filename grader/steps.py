@@ -21,7 +21,9 @@ _NUMPY_DEFAULT_ERRORS = {"divide": "warn", "over": "warn", "invalid": "warn", "u
 def call_recording_warnings(fn: Callable, args, kwargs: dict) -> tuple[Any, list]:
     """``fn(*args, **kwargs)`` and every warning it emitted (``warnings.WarningMessage`` records),
     numpy's floating-point ones included, even where the module silenced them with ``np.seterr``
-    or numpy would show each only once per line."""
+    or numpy would show each only once per line. A ``with np.errstate(...)`` inside ``fn`` still
+    wins (it is entered after ours): a function that silences its own warnings emits none, and
+    tests that look for warnings cannot tell it from one that never overflowed."""
     with warnings.catch_warnings(record=True) as caught, np.errstate(**_NUMPY_DEFAULT_ERRORS):
         warnings.simplefilter("always")
         value = fn(*args, **kwargs)

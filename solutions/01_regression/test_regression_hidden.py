@@ -343,7 +343,9 @@ def test_sigmoid_matches_reference(student, ref):
 @graded("sigmoid", weight=1)
 def test_sigmoid_large_logits_exact_limits(student, ref):
     z = np.array([1e4, -1e4, 800.0, -800.0, 710.0, -710.0, 40.0, -40.0, 0.0, -5e3])
-    out = call_quietly(student.sigmoid, z)  # the spec: no overflow warning (e.g. exp(1e4) in one branch of np.where)
+    # the spec: no overflow warning (e.g. exp(1e4) in one branch of np.where). A naive 1 / (1 + exp(-z)) inside its
+    # own np.errstate(over="ignore") emits none, and its values are those of the tanh form: it passes (a known gap)
+    out = call_quietly(student.sigmoid, z)
     assert_shape("sigmoid(z)", out, z.shape)
     out = np.asarray(out, dtype=np.float64)
     assert np.all(np.isfinite(out)), "sigmoid returned NaN or inf for large |z| (e.g. exp overflowing)"
