@@ -16,8 +16,9 @@ keeps only what is picked from a fixed list here:
 
 A student choosing which line fails, or which listed error occurs, still passes some bits per
 test, as passing or failing does: log2 of the number of lines holding code (about 8 bits for a
-300-line module, at most 17 for the largest module accepted, 512 KiB of one-statement lines). Public tests (``grader check``) run the student's
-own code on public inputs in plain pytest and show everything.
+300-line module, at most 17 for the largest module accepted, 512 KiB of one-statement lines).
+Public tests (``grader check``) run the student's own code on public inputs in plain pytest and
+show everything.
 """
 
 from __future__ import annotations
