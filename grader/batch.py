@@ -41,7 +41,7 @@ from grader import __version__
 from grader.course import Course
 from grader.errors import UserError
 from grader.formats import spreadsheet_safe
-from grader.results import printable
+from grader.results import SubmissionResult, printable
 
 JOURNAL_VERSION = 1
 
@@ -51,17 +51,29 @@ class JournalError(UserError):
 
 
 def list_students(directory: Path, outputs: Iterable[Path] = ()) -> list[Path]:
-    """Immediate subdirectories of ``directory``, one per student, in a stable order; those that
-    hold (or are) one of ``outputs``, files and folders the batch writes, are not students."""
+    """Immediate subdirectories of ``directory``, one per student, in a stable order. A folder that
+    is or holds one of ``outputs`` (files and folders the batch writes: --json-dir, a reports
+    folder) is not a student, unless it holds a submission (an ``assignments`` folder): then that
+    is a UserError, as the student would be left out of the gradebook without a word."""
     directory = Path(directory)
     if not directory.is_dir():
         raise UserError(f"{directory} is not a directory of submissions")
     # Resolved, so that `cls/json` and `./cls/../cls/json` are one folder. The CLI creates
     # --json-dir before the batch starts: inside DIR it would otherwise be graded as a student.
-    written = [Path(p).resolve() for p in outputs]
-    return sorted((p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")
-                   and not any(w.is_relative_to(p.resolve()) for w in written)),
-                  key=lambda p: p.name)
+    written = {Path(p).resolve(): Path(p) for p in outputs}
+    students = []
+    for p in directory.iterdir():
+        if not p.is_dir() or p.name.startswith(".") or p.resolve() in written:
+            continue
+        inside = [shown for w, shown in written.items() if w.is_relative_to(p.resolve())]
+        if inside and not (p / "assignments").is_dir():
+            continue
+        if inside:
+            raise UserError(f"{inside[0]} would be written inside the submission {p.name!r} of {directory}: "
+                            "write it outside the students' folders (run the command from elsewhere, or give -o, "
+                            "--journal, --json-dir or --plot another place)")
+        students.append(p)
+    return sorted(students, key=lambda p: p.name)
 
 
 def fingerprint(submission: Path, course: Course, ids: list[str]) -> str:
@@ -388,7 +400,7 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
         try:
             for i, result in (progress(finished, len(todo)) if progress else finished):
                 path, fp = todo[i]
-                result["submission"] = path.name
+                result["submission"] = SubmissionResult(path.name, 0.0, 0.0).submission  # shown as `grade` shows it
                 entry = {"student": path.name, "fingerprint": fp, "ids": ids, "course": course_fp, "result": result}
                 try:
                     journal.append(entry)

@@ -163,6 +163,14 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     out_path = Path(out)
     journal_path = Path(journal) if journal else out_path.with_name(out_path.name + ".journal")
     # Every output is checked before grading: a class can take an hour, and a typo must not cost it.
+    files = {"-o": out_path, "--journal": journal_path, **({"--plot": Path(plot)} if plot else {})}
+    seen: dict[Path, str] = {}
+    for option, path in files.items():
+        if path.resolve() in seen:
+            raise click.BadParameter(f"it names the same file as {seen[path.resolve()]} ({path}): each output would "
+                                     "overwrite the other (a gradebook over the journal, and no batch could resume)",
+                                     param_hint=f"'{option}'")
+        seen[path.resolve()] = option
     for path in (out_path, journal_path):
         check_writable(path)
     if plot:
@@ -170,6 +178,11 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
 
         check_plot_path(Path(plot))
         check_writable(Path(plot))
+    # What the batch writes inside DIRECTORY (--json-dir, created below) is not a student.
+    outputs = [out_path, journal_path, *(Path(p) for p in (json_dir, plot) if p)]
+    from grader.batch import list_students
+
+    list_students(Path(directory), outputs)  # an output inside a student's folder: refused before anything is made
     if json_dir:
         try:
             Path(json_dir).mkdir(parents=True, exist_ok=True)
@@ -182,8 +195,6 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                                file=sys.stderr) as bar:
             yield from bar
 
-    # What the batch writes inside DIRECTORY (--json-dir, created above) is not a student.
-    outputs = [out_path, *(Path(p) for p in (json_dir, plot) if p)]
     try:
         outcome = run_batch(obj.root, obj.course, Path(directory), ids=chosen, jobs=jobs,
                             journal_path=journal_path, force=force, progress=progress, outputs=outputs)

@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass, field
 
 # Control characters (terminal escapes, which could paint a fake "ok" line or retitle the
 # instructor's terminal, and which make JUnit XML invalid) and the invisible Unicode marks that
-# reorder or hide text. Feedback, messages and submission names carry student-controlled text.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# reorder or hide text. Feedback, messages and submission names carry student-controlled text. Lone
+# surrogates too: a folder name that is not UTF-8 (an archive from Windows, say) decodes to them, and
+# they cannot be written to a UTF-8 gradebook or JSON file.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str) -> str:

@@ -149,6 +149,41 @@ def test_outputs_that_cannot_be_written_are_refused_before_grading(klass, tmp_pa
         assert not list(tmp_path.glob("gb.csv*")), f"{extra}: refused only after grading"
 
 
+def test_outputs_naming_one_file_are_refused_before_grading(small_class, tmp_path):
+    """-o and --journal on one file: the gradebook overwrote the journal, and no batch ever resumed."""
+    same = tmp_path / "same.csv"
+    for extra in (["--journal", str(same)], ["--plot", str(tmp_path / "x" / ".." / "same.csv")]):
+        result = run("grade-all", str(small_class), "-a", SMALL, "-o", str(same), *extra)
+        assert result.exit_code != 0 and "names the same file as -o" in result.output, result.output
+        assert "Traceback" not in result.output and not same.exists()
+
+
+def test_an_output_inside_a_students_folder_is_refused_not_that_student_dropped(small_class, tmp_path):
+    """Any folder holding an output was taken for the batch's own and silently left out of the gradebook:
+    e.g. grade-all .. from inside a student's folder, with the default -o gradebook.csv."""
+    for extra in (["-o", str(small_class / "alice" / "gradebook.csv")],
+                  ["-o", str(tmp_path / "gb.csv"), "--json-dir", str(small_class / "alice" / "json")]):
+        result = run("grade-all", str(small_class), "-a", SMALL, *extra)
+        assert result.exit_code == 1 and "inside the submission 'alice'" in result.output, result.output
+        assert not (small_class / "alice" / "json").exists() and not (small_class / "alice" / "gradebook.csv").exists()
+    result = run("grade-all", str(small_class), "-a", SMALL, "-o", str(tmp_path / "gb.csv"),
+                 "--json-dir", str(small_class / "json"))  # beside the students: the batch's own folder
+    assert result.exit_code == 0, result.output
+    assert [r[0] for r in csv.reader((tmp_path / "gb.csv").open())][2:] == ["alice", "carol"]
+
+
+def test_a_folder_name_that_is_not_utf8_is_graded_and_written(small_class, tmp_path):
+    """An archive from Windows may name a folder in Latin-1: the gradebook once failed to encode it."""
+    os.rename(small_class / "carol", os.fsencode(small_class) + b"/caf\xe9")
+    out = tmp_path / "gb.csv"
+    result = run("grade-all", str(small_class), "-a", SMALL, "-o", str(out), "--json-dir", str(tmp_path / "j"))
+    assert result.exit_code == 0, result.output
+    assert [r[0] for r in csv.reader(out.open(encoding="utf-8"))][2:] == ["alice", "caf\ufffd"]
+    # the JSON file is named after the folder itself, byte for byte
+    data = json.loads(Path(os.fsdecode(os.fsencode(tmp_path / "j") + b"/caf\xe9.json")).read_text(encoding="utf-8"))
+    assert data["submission"] == "caf\ufffd"
+
+
 def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monkeypatch):
     import grader.cli as cli
 
