@@ -11,7 +11,8 @@ from grader.errors import UserError
 
 
 def user_errors(fn):
-    """Turn UserError into ``click.ClickException``: a one-line message and exit status 1. Ctrl-C
+    """Turn UserError (and an OSError reading or writing a file) into ``click.ClickException``: a
+    one-line message and exit status 1. Ctrl-C
     exits 130, as shells expect of an interrupted command (click's own "Aborted!" exits 1)."""
 
     @functools.wraps(fn)
@@ -20,6 +21,9 @@ def user_errors(fn):
             return fn(*args, **kwargs)
         except UserError as err:
             raise click.ClickException(str(err)) from None
+        except OSError as err:  # a full disk, a directory given for a file, a permission: the path and why
+            where = f"{err.filename}: " if err.filename is not None else ""
+            raise click.ClickException(f"{where}{err.strerror or err}") from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)

@@ -27,7 +27,17 @@ def read_source(submission: Path, assignment_id: str, module: str) -> str:
     root = Path(submission)
     path = module_path(root, assignment_id, module)
     rel = path.relative_to(root)
+    try:
+        return _read_checked(root, path, rel)
+    except OSError as err:  # e.g. a file unpacked with mode 000 by another user: zero for this assignment only
+        raise SubmissionError("error", f"{rel} cannot be read ({err.strerror or err}); make it readable") from None
+
+
+def _read_checked(root: Path, path: Path, rel: Path) -> str:
     if not os.path.lexists(path):
+        folder = path.parent
+        if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):  # it hides the file as if missing
+            raise SubmissionError("error", f"{rel.parent} cannot be read (permission denied); make it readable")
         raise SubmissionError("missing", f"{rel} not found")
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)

@@ -355,3 +355,21 @@ def test_a_mistake_in_a_hidden_test_file_is_one_line(tmp_path, mistake, expected
         result = invoke(course, *args)
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output
         assert re.search(expected, result.output) and "grader validate" in result.output, result.output
+
+
+def test_a_file_system_error_is_one_line_naming_the_path_not_a_traceback(tmp_path):
+    """A full disk, a directory given for a file (ci --results DIR), a permission: the path and the reason."""
+    import click
+
+    from grader.clickutil import user_errors
+
+    @click.command()
+    @user_errors
+    def write():
+        (tmp_path / "results.json").mkdir()
+        (tmp_path / "results.json").write_text("{}")
+
+    result = CliRunner().invoke(write, [])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.output.strip() == f"Error: {tmp_path / 'results.json'}: Is a directory"
+

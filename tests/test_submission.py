@@ -17,6 +17,29 @@ def test_missing_module_is_missing(tmp_path):
     assert err.value.status == "missing"
 
 
+def test_a_module_or_folder_that_cannot_be_read_is_an_error_for_that_assignment(tmp_path, monkeypatch):
+    """A file unpacked with mode 000 by another user raised PermissionError through `grade` (a traceback) and
+    stopped `grade-all` for the whole class; an unsearchable folder passed for a missing file. (Root reads
+    everything, so the denials are simulated.)"""
+    folder = tmp_path / "assignments" / "03_backprop"
+    folder.mkdir(parents=True)
+    (folder / "backprop.py").write_text("x = 1\n")
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    with monkeypatch.context() as m:
+        m.setattr("pathlib.Path.read_bytes", denied)
+        with pytest.raises(SubmissionError, match=r"backprop.py cannot be read \(Permission denied\)") as err:
+            read_source(tmp_path, "03_backprop", "backprop")
+    assert err.value.status == "error"
+    monkeypatch.setattr("os.path.lexists", lambda path: False)
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    with pytest.raises(SubmissionError, match=r"03_backprop cannot be read \(permission denied\)") as err:
+        read_source(tmp_path, "03_backprop", "backprop")
+    assert err.value.status == "error"
+
+
 def test_symlink_leaving_the_submission_is_refused(tmp_path):
     outside = tmp_path / "secret.py"
     outside.write_text("x = 1\n")
