@@ -12,8 +12,8 @@ from grader.errors import UserError
 
 def user_errors(fn):
     """Turn UserError (and an OSError reading or writing a file) into ``click.ClickException``: a
-    one-line message and exit status 1. Ctrl-C
-    exits 130, as shells expect of an interrupted command (click's own "Aborted!" exits 1)."""
+    one-line message and exit status 1. Ctrl-C exits 130, as shells expect of an interrupted
+    command (click's own "Aborted!" exits 1)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
