@@ -41,7 +41,7 @@ from grader import __version__
 from grader.course import Course
 from grader.errors import UserError
 from grader.formats import spreadsheet_safe
-from grader.results import SubmissionResult, printable
+from grader.results import printable, submission_name
 
 JOURNAL_VERSION = 1
 
@@ -400,7 +400,7 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
         try:
             for i, result in (progress(finished, len(todo)) if progress else finished):
                 path, fp = todo[i]
-                result["submission"] = SubmissionResult(path.name, 0.0, 0.0).submission  # shown as `grade` shows it
+                result["submission"] = submission_name(path.name)  # as `grade` shows it
                 entry = {"student": path.name, "fingerprint": fp, "ids": ids, "course": course_fp, "result": result}
                 try:
                     journal.append(entry)

@@ -18,6 +18,11 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub("\ufffd", text)
 
 
+def submission_name(name: str) -> str:
+    """A submission's folder name as results show it: on one line (a folder name may hold a newline), printable."""
+    return printable(" ".join(name.split()))
+
+
 @dataclass
 class TestResult:
     name: str
@@ -54,7 +59,7 @@ class SubmissionResult:
     isolation: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.submission = printable(" ".join(self.submission.split()))  # a folder name may hold a newline
+        self.submission = submission_name(self.submission)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -307,7 +307,7 @@ def test_two_layer_backward_matches_reference(student, ref):
                                                                          params["W2"].shape[1]))
     checks = [(i, k, v) for i, ok in enumerate(trusted) if not ok for k, v in _directions(340 + i, cases[i][1])]
     if checks:
-        _check_against_forwards(student, ref, cases, douts, results, checks, kept)
+        _check_against_forwards(student, cases, douts, results, checks, _forward_diffs(ref, cases, douts, checks), kept)
 
 
 @graded("two_layer_backward", weight=1)
@@ -331,9 +331,10 @@ def test_two_layer_backward_numerical_gradient(student, ref):
         if trusted[i]:
             assert_close(f"grads[{k!r}] vs. numerical gradient ({_label(cases[i][2])}), along a random direction",
                          _along(results[i][k], v), num, rtol=GRAD_RTOL, atol=GRAD_ATOL)
-    untrusted = [check for check in checks if not trusted[check[0]]]
+    untrusted = [j for j, (i, _, _) in enumerate(checks) if not trusted[i]]
     if untrusted:
-        _check_against_forwards(student, ref, cases, douts, results, untrusted, kept)
+        _check_against_forwards(student, cases, douts, results, [checks[j] for j in untrusted],
+                                [nums[j] for j in untrusted], kept)
 
 
 def _forward_diffs(ref, cases, douts, checks):
@@ -342,17 +343,17 @@ def _forward_diffs(ref, cases, douts, checks):
         ((cases[i][0], cases[i][1]), {"hidden_activation": cases[i][2]}, (1, k), v, douts[i], 0) for i, k, v in checks])
 
 
-def _check_against_forwards(student, ref, cases, douts, results, checks, kept):
+def _check_against_forwards(student, cases, douts, results, checks, nums, kept):
     """Grads after a wrong forward (cases[i] for each check (i, key, v)): along each direction they must
-    match the derivative of the correct forward (a forward whose scores alone are wrong may cache the
+    match the derivative of the correct forward (``nums``: a forward whose scores alone are wrong may cache the
     right values) or of the student's own forward, the one the backward came with (see
     _own_forward_diffs); unless that forward modified its inputs (not ``kept``): it may have written
     into its cache too, so that a correct backward matches neither, and it is charged by its own tests.
     A forward that gives nothing to compare with (scores that change with no parameter, or that fail
     near the inputs) leaves its backward unchecked, so it does not pass: otherwise forwards and
     backwards returning zeros would earn the backward's points."""
-    nums = _forward_diffs(ref, cases, douts, checks)
     own = _own_forward_diffs(student, cases, douts, checks)
+    checkable = {checks[j][0] for j in own}  # the cases where the student's forward changes with some parameter
     for j, ((i, k, v), num) in enumerate(zip(checks, nums)):
         label, got = _label(cases[i][2]), _along(results[i][k], v)
         if _near(got, num):
@@ -360,7 +361,7 @@ def _check_against_forwards(student, ref, cases, douts, results, checks, kept):
         if j in own and kept:
             assert_close(f"grads[{k!r}] vs. numerical gradient of your two_layer_forward ({label}), along a random "
                          "direction", got, own[j], rtol=GRAD_RTOL, atol=GRAD_ATOL)
-        elif not any(checks[m][0] == i for m in own):
+        elif i not in checkable:
             raise AssertionError(
                 f"two_layer_backward cannot be checked ({label}): your two_layer_forward's scores are wrong there, "
                 "and do not change with any parameter (or it fails on nearby inputs), so there is nothing to "
