@@ -85,6 +85,8 @@ class Assignment(_Strict):
                 raise ValueError(f"points: {name!r} is not a function name")
             if pts <= 0:
                 raise ValueError(f"points.{name}: points of {name} must be positive")
+        if self.due is not None and self.due.tzinfo is None:
+            raise ValueError("due: needs an offset from UTC, e.g. 2026-03-01T23:59:00+09:00")
 
     @property
     def max_score(self) -> float:
@@ -207,15 +209,27 @@ def parse_course(text: str, source: str = "course.yaml") -> Course:
         raise UserError(f"{source}: the top level must be a mapping with name, assignments, ...")
     for i, a in enumerate(data.get("assignments") if isinstance(data.get("assignments"), list) else []):
         due = a.get("due") if isinstance(a, dict) else None
-        if isinstance(due, dt.date) and not isinstance(due, dt.datetime):
-            a["due"] = dt.datetime.combine(due, dt.time())  # a bare date: due at its start
-        elif isinstance(due, str):
+        if due is None or isinstance(due, dt.datetime) and due.tzinfo is not None:
+            continue
+        # A time without an offset from UTC is ambiguous by up to a day, the size of one penalty
+        # step, and a bare date more so (its start, or its end?). Both are refused here, when the
+        # course is read, rather than at the end of term, when penalties are first applied.
+        if isinstance(due, dt.datetime):
+            problem = "has no UTC offset"
+        elif isinstance(due, dt.date):
+            problem = "is a date without a time and UTC offset"
+        else:
             try:
                 a["due"] = dt.datetime.fromisoformat(due)
-            except ValueError:
-                line = _line_of(data, ("assignments", i, "due"), loader.line_index)
-                raise UserError(f"invalid course file:\n  {source}:{line or '?'}: assignments[{i}].due: not a date and "
-                                f"time; write e.g. 2026-03-01 23:59 or 2026-03-01T23:59:00+09:00 (got {due!r})") from None
+                problem = "" if a["due"].tzinfo else "has no UTC offset"
+            except (TypeError, ValueError):
+                problem = "is not a date and time"
+        if problem:
+            line = _line_of(data, ("assignments", i, "due"), loader.line_index)
+            shown = due.isoformat() if isinstance(due, dt.date) else repr(due)
+            raise UserError(f"invalid course file:\n  {source}:{line or '?'}: assignments[{i}].due: {shown} {problem}; "
+                            "write the date, the time and the offset from UTC, e.g. 2026-03-01T23:59:00+09:00 "
+                            "(or 2026-03-01T23:59:00Z for UTC)")
     try:
         return msgspec.convert(data, Course, strict=False)
     except msgspec.ValidationError as err:

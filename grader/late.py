@@ -138,9 +138,6 @@ def apply_late_penalties(result: SubmissionResult, course: Course, times: Times)
         if spec.due is None or submitted is None or a.status != "graded":
             assignments.append(a)
             continue
-        if spec.due.tzinfo is None:
-            raise UserError(f"course.yaml: the due date of {a.id} ({spec.due.isoformat()}) has no UTC offset; "
-                            "write it like 2026-10-12T23:59:00+09:00")
         percent, days = penalty_percent(course.late_policy_for(spec), spec.due, submitted)
         if percent <= 0:
             assignments.append(a)

@@ -87,7 +87,7 @@ DATED = GOOD + """\
     title: Activations
     module: activations
     points: {relu: 1.5}
-    due: 2026-03-08
+    due: 2026-03-08T12:00:00Z
     limits: {memory_mb: 512}
 limits: {call_seconds: 3}
 """

@@ -5,8 +5,10 @@ explicit time, a CSV or the graded git commit?"""
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 
+import msgspec
 import pytest
 
 from grader.course import LatePolicy, load_course, parse_course
@@ -72,10 +74,31 @@ def test_assignment_policy_overrides_the_course_policy():
     assert a.score == 2.0 and "50% penalty" in a.message
 
 
-def test_a_due_date_without_offset_is_refused():
-    course = parse_course(TOY_COURSE.replace("2026-10-12T23:59:00+09:00", "2026-10-12T23:59:00"))
-    with pytest.raises(UserError, match="has no UTC offset"):
-        apply_late_penalties(graded(4.0), course, {None: DUE})
+@pytest.mark.parametrize("due, problem", [
+    ("2026-10-12T23:59:00", "2026-10-12T23:59:00 has no UTC offset"),  # a YAML timestamp
+    ("2026-10-12 23:59", "'2026-10-12 23:59' has no UTC offset"),  # a string, for YAML
+    ("2026-10-12", "2026-10-12 is a date without a time and UTC offset"),
+    ("next monday", "'next monday' is not a date and time"),
+    ("12", "12 is not a date and time"),
+])
+def test_a_due_date_without_offset_is_refused_when_the_course_is_read(due, problem):
+    # Refused at once, with its line, by every command (`grader validate` too), not at the end of
+    # term when the first penalty is applied; and the advice shows a time that would be accepted.
+    with pytest.raises(UserError) as err:
+        parse_course(TOY_COURSE.replace("2026-10-12T23:59:00+09:00", due))
+    line = TOY_COURSE.splitlines().index("    due: 2026-10-12T23:59:00+09:00") + 1
+    assert f"course.yaml:{line}: assignments[0].due: {problem}; " in str(err.value)
+    advice = str(err.value).partition("; ")[2]
+    for example in re.findall(r"\d{4}-\d\d-\d\dT[\d:]+(?:[+-]\d\d:\d\d|Z)", advice):
+        assert parse_course(TOY_COURSE.replace("2026-10-12T23:59:00+09:00", example)).assignments[0].due.tzinfo
+    assert re.findall(r"\d{4}-\d\d-\d\d", advice) and "23:59 or" not in advice
+
+
+def test_a_course_built_in_code_cannot_have_a_naive_due_date():
+    course = parse_course(TOY_COURSE)
+    with pytest.raises(ValueError, match="due: needs an offset from UTC"):
+        msgspec.convert(msgspec.to_builtins(course.assignments[0].replace(due=None)) | {"due": "2026-10-12T23:59:00"},
+                        type(course.assignments[0]))
 
 
 def test_times_csv(tmp_path):
