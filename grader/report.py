@@ -27,6 +27,8 @@ def to_table(result: SubmissionResult, color: bool = False) -> str:
             lines.append(style(f"{head} {a.status.upper()}: {a.message}", fg="red"))
             continue
         lines.append(style(head, bold=True))
+        if a.message:  # why a graded score is below its tests' sum: a late penalty
+            lines.append(style(f"  {a.message}", fg="yellow"))
         by_fn: OrderedDict[str, list] = OrderedDict()
         for t in a.tests:
             by_fn.setdefault(t.function, []).append(t)

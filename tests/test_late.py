@@ -197,6 +197,11 @@ def test_grade_command_applies_penalties_from_each_source(tmp_path):
         assert (data["score"], data["assignments"][0]["score"]) == (score, score), option
         if score < 5:
             assert "raw score 5" in data["assignments"][0]["message"]
+        # The table (what `grade` prints by default, and `ci` in its log) says why the score is below
+        # the sum of its functions, all of them ok.
+        table = invoke(course, "grade", str(sub), option).output
+        assert f"{score:.2f} / 5.00" in table and "FAIL" not in table
+        assert ("penalty; raw score 5, penalized score" in table) == (score < 5), table
 
 
 def test_grade_command_late_errors_are_clean(tmp_path):
