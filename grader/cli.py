@@ -123,8 +123,9 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
         out = None
     if out:
         check_writable(Path(out))  # before grading, not after
+    # Before grading: a time that cannot be found is reported at once, not after the tests ran.
+    times = resolve_times(Path(submission), Path(submission).resolve().name, obj.course, submitted_at, times_file)
     result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
-    times = resolve_times(Path(submission), result.submission, obj.course, submitted_at, times_file)
     if times:
         result = apply_late_penalties(result, obj.course, times)
     write_output(render(result, fmt, color=out is None and sys.stdout.isatty()), out)
@@ -143,14 +144,19 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
 @click.option("--force", is_flag=True, help="Regrade every student, even those already in the journal.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Save score histograms and a pass-rate heatmap (.png, .pdf or .svg).")
+@click.option("--times", "times_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Apply late penalties from a CSV with columns student,submitted_at[,assignment]; "
+                   "the student is the folder's name.")
 @click.pass_obj
 @user_errors
 def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | None, out: str,
-              json_dir: str | None, journal: str | None, force: bool, plot: str | None) -> None:
+              json_dir: str | None, journal: str | None, force: bool, plot: str | None,
+              times_file: str | None) -> None:
     """Grade every immediate subdirectory of DIRECTORY as one student's submission.
 
     Students already graded (same files, per the journal) are not graded again, so a batch that
-    was interrupted resumes where it stopped.
+    was interrupted resumes where it stopped. Late penalties (--times) are applied to the
+    gradebook and JSON results, not to the journal: a corrected times file needs no regrading.
     """
     from grader.batch import grade_all as run_batch
     from grader.batch import gradebook_csv, summary
@@ -182,7 +188,12 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     outputs = [out_path, journal_path, *(Path(p) for p in (json_dir, plot) if p)]
     from grader.batch import list_students
 
-    list_students(Path(directory), outputs)  # an output inside a student's folder: refused before anything is made
+    students = list_students(Path(directory), outputs)  # an output inside a student's folder: refused before anything
+    times = None
+    if times_file:
+        from grader.late import class_times, read_times
+
+        times = class_times(students, obj.course, chosen, read_times(Path(times_file), obj.course), times_file)
     if json_dir:
         try:
             Path(json_dir).mkdir(parents=True, exist_ok=True)
@@ -206,15 +217,21 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                    "run the same command again to grade the rest"
                    + (" (without --force, or they are graded again)" if force else ""), err=True)
         sys.exit(130)
+    results, late = outcome.results, []
+    if times:
+        from grader.late import late_summary, penalize_class
+
+        results = penalize_class(outcome.results, obj.course, times)
+        late = late_summary(outcome.results, results, chosen)
     try:
-        write_atomic(out_path, gradebook_csv(outcome.results, obj.course, chosen))
+        write_atomic(out_path, gradebook_csv(results, obj.course, chosen))
         if json_dir:
-            for name, result in outcome.results.items():
+            for name, result in results.items():
                 write_atomic(Path(json_dir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         if plot:
             from grader.plots import plot_class
 
-            plot_class(outcome.results, obj.course, chosen, Path(plot))
+            plot_class(results, obj.course, chosen, Path(plot))
     except OSError as err:  # e.g. the disk filled up while grading
         again = "the same command without --force" if force else "the same command"
         # The default journal sits next to -o: a new -o alone would look for it there, and regrade all.
@@ -224,7 +241,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                         f"{again} (with --json-dir or --plot changed if need be{keep}) and no one is graded "
                         "again") from None
     click.echo(f"graded {outcome.graded} student(s), {outcome.reuse_note()}; wrote {out}")
-    for line in summary(outcome.results, obj.course, chosen):
+    for line in summary(results, obj.course, chosen) + late:
         click.echo(line)
 
 

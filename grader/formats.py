@@ -1,4 +1,5 @@
-"""More renderings of a SubmissionResult: Gradescope's results.json, JUnit XML, Markdown, a CSV row.
+"""More renderings of a SubmissionResult: Gradescope's results.json, JUnit XML, Markdown, and a gradebook
+name that a spreadsheet cannot run.
 
 Every string in a result may come from the student (feedback quotes their exception messages, an
 assignment message quotes their import error), so each format escapes for its own medium: XML
@@ -12,7 +13,6 @@ import json
 import re
 from collections import OrderedDict
 
-from grader.course import Course
 from grader.results import AssignmentResult, SubmissionResult, TestResult
 
 FORMATS = ("table", "json", "gradescope", "junit", "markdown")
@@ -171,29 +171,10 @@ def to_markdown(result: SubmissionResult, *, heading: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- CSV ----------------------------------------------------------------------------------------
-
-def csv_header(course: Course) -> list[str]:
-    """The gradebook columns: student, one per assignment (course order), total."""
-    return ["student", *(a.id for a in course.assignments), "total"]
-
+# -- gradebook ----------------------------------------------------------------------------------------
 
 def spreadsheet_safe(name: str) -> str:
     """A student name (a folder name, so anything) that a spreadsheet shows as text: a cell starting
     with = + - @ would be run as a formula when the gradebook is opened (CSV injection), so it gets
     a leading apostrophe, as OWASP advises."""
     return "'" + name if name[:1] in ("=", "+", "-", "@", "\t", "\r") else name
-
-
-def csv_row(result: SubmissionResult, course: Course) -> dict[str, object]:
-    """One gradebook row keyed by :func:`csv_header` (for ``csv.DictWriter``).
-
-    An assignment the result does not include is an empty cell, not a zero, so a partial grading
-    run cannot be mistaken for a missing submission.
-    """
-    scores = {a.id: a.score for a in result.assignments}
-    row: dict[str, object] = {"student": spreadsheet_safe(result.submission)}
-    for a in course.assignments:
-        row[a.id] = scores.get(a.id, "")
-    row["total"] = result.score
-    return row

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from grader.course import Course, LatePolicy
 from grader.errors import UserError
-from grader.results import SubmissionResult, rounded
+from grader.results import SubmissionResult, printable, rounded
 
 # Submission times of one student: assignment id -> time, with None as the key for "every assignment".
 Times = dict[str | None, dt.datetime]
@@ -105,6 +105,9 @@ def read_times(path: Path, course: Course) -> dict[str, Times]:
         where = f"{path}:{reader.line_num}"
         student = (row.get("student") or "").strip()
         aid = (row.get("assignment") or "").strip() or None
+        if None in row:  # more fields than the header names: an assignment column missing from it, say
+            raise UserError(f"{where}: this row has more fields than the header {','.join(reader.fieldnames or [])}; "
+                            "a row naming an assignment needs the header student,submitted_at,assignment")
         if not student:
             raise UserError(f"{where}: the student column is empty")
         if aid is not None and aid not in known:
@@ -156,6 +159,52 @@ def times_for(student: str, table: dict[str, Times], source: str) -> Times:
         raise UserError(f"{source} has no submission time for {student!r}; add a row "
                         f"'{student},2026-10-12T23:59:00+09:00' or grade without late penalties")
     return table[student]
+
+
+def class_times(students: list[Path], course: Course, ids: list[str], table: dict[str, Times],
+                source: str) -> dict[str, Times]:
+    """{student folder name: times} for ``grade-all``, checked before anyone is graded: every
+    submitted module of an assignment with a ``due`` date needs a time (the student's row, or the
+    row for that assignment), or that student would escape a penalty the others pay. A student
+    without a submission needs none, and rows naming no folder are ignored."""
+    times: dict[str, Times] = {}
+    lacking: list[str] = []
+    for path in students:
+        own = times[path.name] = table.get(path.name, {})
+        untimed = [aid for aid in ids if course.assignment(aid).due is not None and aid not in own and None not in own
+                   and os.path.lexists(path / "assignments" / aid / f"{course.assignment(aid).module}.py")]
+        if untimed:
+            lacking.append(f"{printable(path.name)} ({', '.join(untimed)})")
+    if lacking:
+        shown = ", ".join(lacking[:8]) + (f" and {len(lacking) - 8} more" if len(lacking) > 8 else "")
+        raise UserError(f"{source} has no submission time for {len(lacking)} student(s) who submitted: {shown}. Add a "
+                        "row 'student,submitted_at' for each such student (the student is the folder's name), or "
+                        "'student,submitted_at,assignment' for one assignment; nobody was graded")
+    return times
+
+
+def penalize_class(results: dict[str, dict], course: Course, times: dict[str, Times]) -> dict[str, dict]:
+    """``grade-all``'s results (GRADER.md dicts) with late penalties applied. The journal keeps the
+    raw results, so a corrected times file needs no regrading."""
+    out = {}
+    for name, result in results.items():
+        own = times.get(name)
+        out[name] = apply_late_penalties(SubmissionResult.from_dict(result), course, own).to_dict() if own else result
+    return out
+
+
+def late_summary(raw: dict[str, dict], penalized: dict[str, dict], ids: list[str], shown: int = 8) -> list[str]:
+    """One line per assignment that cost someone a late penalty: who, and how many points."""
+    lines = []
+    for aid in ids:
+        lost = [(name, rounded(before["score"] - after["score"])) for name in penalized
+                for before, after in zip(raw[name]["assignments"], penalized[name]["assignments"])
+                if after["id"] == aid and after["score"] < before["score"]]
+        if lost:
+            names = ", ".join(f"{printable(name)} (-{points:g})" for name, points in lost[:shown])
+            more = f" and {len(lost) - shown} more" if len(lost) > shown else ""
+            lines.append(f"late: {aid}, {len(lost)} student(s) penalized: {names}{more}")
+    return lines
 
 
 def resolve_times(submission: Path, student: str, course: Course, submitted_at: str | None,

@@ -64,6 +64,13 @@ class SubmissionResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "SubmissionResult":
+        """The inverse of :meth:`to_dict`, for a result read back from a journal or a JSON file."""
+        assignments = [AssignmentResult(**{**a, "tests": [TestResult(**t) for t in a.get("tests", [])]})
+                       for a in data.get("assignments", [])]
+        return cls(**{**data, "assignments": assignments})
+
 
 def rounded(x: float) -> float:
     """Scores are reported to 1e-4 so float noise never shows as 24.999999."""

@@ -225,3 +225,52 @@ def test_real_course_due_dates_have_offsets():
 
     for a in load_course(ROOT / "course.yaml").assignments:
         assert a.due is None or a.due.tzinfo is not None, a.id
+
+
+def test_grade_all_applies_penalties_from_a_times_file_without_regrading(tmp_path):
+    course = toy_course(tmp_path / "course")
+    klass = tmp_path / "class"
+    for name in ("alice", "bob"):
+        toy_submission(klass / name)
+    (klass / "carol").mkdir()  # nothing submitted: needs no time
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted_at,assignment\nalice,2026-10-14T09:00:00+09:00,\n"  # 2 days: 20 %
+                     "bob,2026-10-12T23:00:00+09:00,01_toy\nzoe,2026-10-20T00:00:00Z,\n")  # on time; no folder
+    out, json_dir = tmp_path / "gb.csv", tmp_path / "json"
+    r = invoke(course, "grade-all", str(klass), "-j", "1", "-o", str(out), "--json-dir", str(json_dir),
+               "--times", str(times))
+    assert r.exit_code == 0, r.output
+    assert out.read_text().splitlines()[2:] == ["alice,4,4", "bob,5,5", "carol,0,0"]
+    alice = json.loads((json_dir / "alice.json").read_text())
+    assert alice["score"] == 4.0 and "20% penalty; raw score 5" in alice["assignments"][0]["message"]
+    assert "late: 01_toy, 1 student(s) penalized: alice (-1)" in r.output
+    # The journal keeps raw scores: without --times (or with a corrected file) nobody is graded again.
+    again = invoke(course, "grade-all", str(klass), "-j", "1", "-o", str(out), "--json-dir", str(json_dir))
+    assert "graded 0 student(s), reused 3" in again.output and "late:" not in again.output
+    assert out.read_text().splitlines()[2:] == ["alice,5,5", "bob,5,5", "carol,0,0"]
+    assert json.loads((json_dir / "alice.json").read_text())["assignments"][0]["message"] == ""
+
+
+def test_grade_all_refuses_a_times_file_missing_a_submitter_before_grading(tmp_path):
+    course = toy_course(tmp_path / "course")
+    klass = tmp_path / "class"
+    for name in ("alice", "bob"):
+        toy_submission(klass / name)
+    times = tmp_path / "times.csv"
+    out = tmp_path / "gb.csv"
+    cases = {
+        # bob would escape the penalty alice pays
+        "student,submitted_at\nalice,2026-10-14T09:00:00+09:00\n": "no submission time for 1 student(s) who "
+                                                                    "submitted: bob (01_toy)",
+        # a time for another assignment is no time for this one
+        "student,submitted_at,assignment\nalice,2026-10-14T09:00:00Z,\nbob,2026-10-14T09:00:00Z,02_x\n":
+            "unknown assignment '02_x'",
+        # an assignment named on a row whose header has no such column
+        "student,submitted_at\nalice,2026-10-14T09:00:00Z\nbob,2026-10-14T09:00:00Z,01_toy\n":
+            "times.csv:3: this row has more fields than the header student,submitted_at",
+    }
+    for text, message in cases.items():
+        times.write_text(text)
+        r = invoke(course, "grade-all", str(klass), "-j", "1", "-o", str(out), "--times", str(times))
+        assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
+        assert not out.exists() and not out.with_name("gb.csv.journal").exists()  # refused before grading
