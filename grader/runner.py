@@ -392,7 +392,9 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
         return p if isinstance(p, AssignmentResult) else _grade_with(course, suites[a.id], p, closer)
 
     try:
-        if jobs <= 1 or len(assignments) == 1:
+        # One module to grade (the others missing or unloadable, say early in the term) gains
+        # nothing from threads, and a thread pool makes Ctrl-C wait for every timeout still to come.
+        if jobs <= 1 or sum(isinstance(p, Worker) for p in prepared.values()) <= 1:
             results = [finish(a) for a in assignments]
         else:
             results = _in_processes(assignments, prepared, finish, closer, conns, costs)

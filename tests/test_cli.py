@@ -73,6 +73,32 @@ def test_ctrl_c_during_grade_exits_130_not_aborted(tmp_path, monkeypatch):
     assert result.exit_code == 130 and "interrupted" in result.output and "Aborted" not in result.output
 
 
+def test_ctrl_c_stops_grade_at_once_when_one_module_hangs(tmp_path):
+    """A student early in the term: one module, every function of which loops. Ctrl-C must stop
+    `grade` at once, not after every 5 s call limit still to come (it waited 11 s to 98 s, in a
+    thread pool, when the other assignments were missing)."""
+    spin = "".join(f"def {fn}(*args, **kwargs):\n    while True:\n        pass\n\n"
+                   for fn in ("step", "perceptron", "gate_params", "xor"))
+    folder = tmp_path / "sub" / "assignments" / "02_perceptron"
+    folder.mkdir(parents=True)
+    (folder / "perceptron.py").write_text(spin)
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "--course", str(ROOT), "grade", str(tmp_path / "sub")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        time.sleep(3)  # the first call is running, with 5 s to go before its limit
+        assert proc.poll() is None, proc.communicate()[0]
+        os.killpg(proc.pid, signal.SIGINT)
+        sent = time.monotonic()
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    waited = time.monotonic() - sent
+    assert proc.returncode == 130 and "interrupted" in out and "Traceback" not in out, out
+    assert waited < 2.5, f"grade exited {waited:.1f} s after Ctrl-C"
+
+
 def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     import grader.cli as cli
 
