@@ -76,6 +76,47 @@ def list_students(directory: Path, outputs: Iterable[Path] = ()) -> list[Path]:
     return sorted(students, key=lambda p: p.name)
 
 
+# What a student's submission looks like before it is unpacked into a folder (an LMS download).
+_SUBMITTED_FILES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz", ".7z", ".rar", ".py", ".ipynb")
+
+
+def stray_files(directory: Path) -> list[str]:
+    """Names of files in ``directory`` that look like submissions left as files (archives, modules,
+    notebooks): grade-all grades folders only, so these students would be left out."""
+    try:
+        return sorted(p.name for p in Path(directory).iterdir() if not p.name.startswith(".")
+                      and p.name.lower().endswith(_SUBMITTED_FILES) and p.is_file())
+    except OSError:
+        return []
+
+
+def some_files(names: list[str], shown: int = 3) -> str:
+    """"a.zip, b.zip and 4 more file(s)": a few names, and how many others."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{', '.join(printable(n) for n in names[:shown])}{more} ({len(names)} file(s))"
+
+
+def check_class(directory: Path, ids: list[str], students: list[Path]) -> list[Path]:
+    """``students`` (from :func:`list_students`), or a UserError when ``directory`` is plainly not
+    a folder of submissions: one submission, its assignments folder, or no folders at all (an LMS
+    download whose archives were not unpacked). Each would give a gradebook of zeros, or none."""
+    if any((Path(directory) / "assignments" / aid).is_dir() for aid in ids):
+        raise UserError(f"{directory} looks like one submission (it has assignments/ itself), but grade-all grades a "
+                        "folder holding one submission per subdirectory: pass that folder, or grade this one "
+                        f"with `grader grade {directory}`")
+    if inside := next((aid for aid in ids if (Path(directory) / aid).is_dir()), None):
+        raise UserError(f"{directory} looks like the assignments folder of one submission (it holds {inside}/), but "
+                        "grade-all grades a folder holding one submission per subdirectory: pass the folder that "
+                        "holds the students' folders")
+    if not students:
+        files = stray_files(directory)
+        unpack = f" It holds {some_files(files)}: unpack each into a folder named after its student." if files \
+            else ""
+        raise UserError(f"{directory} holds no student folders: grade-all grades each subdirectory as one student's "
+                        f"submission.{unpack}")
+    return students
+
+
 def fingerprint(submission: Path, course: Course, ids: list[str]) -> str:
     """A hash of the graded files (path, size and content), so edits trigger a regrade."""
     h = hashlib.sha256()
@@ -364,13 +405,9 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
 
     # An assignment chosen twice (-a X -a X) is graded, journaled and listed once.
     ids = list(dict.fromkeys(ids or [a.id for a in course.assignments]))
-    if any((Path(directory) / "assignments" / aid).is_dir() for aid in ids):
-        raise UserError(f"{directory} looks like one submission (it has assignments/ itself), but grade-all grades a "
-                        "folder holding one submission per subdirectory: pass that folder, or grade this one "
-                        f"with `grader grade {directory}`")
     for aid in ids:  # fail fast, here, on a broken course rather than in every pool process
         load_suite(Path(course_root), course.assignment(aid))
-    students = list_students(directory, [journal_path, *outputs])
+    students = check_class(directory, ids, list_students(directory, [journal_path, *outputs]))
     journal = Journal(journal_path)
     done = {} if force else journal.read()
     course_fp = course_fingerprint(course_root, course, ids)  # once per batch, not per student

@@ -123,6 +123,10 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
         out = None
     if out:
         check_writable(Path(out))  # before grading, not after
+    from grader.submission import layout_mistake
+
+    if mistake := layout_mistake(Path(submission), list(ids) or [a.id for a in obj.course.assignments]):
+        raise UserError(mistake)
     # Before grading: a time that cannot be found is reported at once, not after the tests ran.
     times = resolve_times(Path(submission), Path(submission).resolve().name, obj.course, submitted_at, times_file)
     result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
@@ -159,7 +163,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     gradebook and JSON results, not to the journal: a corrected times file needs no regrading.
     """
     from grader.batch import grade_all as run_batch
-    from grader.batch import gradebook_csv, summary
+    from grader.batch import gradebook_csv, some_files, stray_files, summary
 
     chosen = list(dict.fromkeys(ids)) or [a.id for a in obj.course.assignments]  # -a X -a X: one column, one plot
     if out == "-":
@@ -186,9 +190,11 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
         check_writable(Path(plot))
     # What the batch writes inside DIRECTORY (--json-dir, created below) is not a student.
     outputs = [out_path, journal_path, *(Path(p) for p in (json_dir, plot) if p)]
-    from grader.batch import list_students
+    from grader.batch import check_class, list_students
 
-    students = list_students(Path(directory), outputs)  # an output inside a student's folder: refused before anything
+    # Refused before anything is made: an output inside a student's folder, or a folder that is
+    # not a class (one submission, say).
+    students = check_class(Path(directory), chosen, list_students(Path(directory), outputs))
     times = None
     if times_file:
         from grader.late import class_times, read_times
@@ -243,6 +249,9 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     click.echo(f"graded {outcome.graded} student(s), {outcome.reuse_note()}; wrote {out}")
     for line in summary(results, obj.course, chosen) + late:
         click.echo(line)
+    if files := stray_files(Path(directory)):  # students who sent an archive, or a bare module
+        click.echo(f"not graded: {directory} also holds {some_files(files)}; only folders are graded: unpack each "
+                   "into a folder named after its student, and run the same command again", err=True)
 
 
 @main.command()

@@ -22,6 +22,28 @@ def module_path(submission: Path, assignment_id: str, module: str) -> Path:
     return Path(submission) / "assignments" / assignment_id / f"{module}.py"
 
 
+def layout_mistake(path: Path, ids: list[str]) -> str | None:
+    """Why ``path``, given as one submission, is probably not one (None when it may be): the
+    assignments folder of a submission (one level too deep), or a folder of submissions. Graded
+    as it is, either would score zero everywhere, with nothing but "not found" to say why."""
+    path = Path(path)
+    try:
+        if (path / "assignments").is_dir():
+            return None
+        inside = next((aid for aid in ids if (path / aid).is_dir()), None)
+        if inside:
+            return (f"{path} looks like the assignments folder of a submission (it holds {inside}/), not a "
+                    f"submission: pass the folder that holds it, {path.resolve().parent}")
+        holders = sorted(c.name for c in path.iterdir() if c.is_dir() and (c / "assignments").is_dir())
+    except OSError:
+        return None  # an unreadable folder: grading says so, assignment by assignment
+    if holders:
+        shown = ", ".join(holders[:3]) + (" ..." if len(holders) > 3 else "")
+        return (f"{path} holds submissions ({shown}) rather than being one: grade one of them, or the whole "
+                f"class with `grader grade-all {path}`")
+    return None
+
+
 def read_source(submission: Path, assignment_id: str, module: str) -> str:
     """The checked source text of one assignment's module, or SubmissionError."""
     root = Path(submission)

@@ -463,3 +463,34 @@ def test_gradebook_names_are_text_not_formulas_or_escapes(course):
     rows = list(csv.reader(gradebook_csv(results, course, [SMALL]).splitlines()))
     assert [r[0] for r in rows[2:]] == ["'=HYPERLINK(\"http://x\")", "eve\ufffd]0;pwned\ufffd"]
     assert not any("\x1b" in line or "\x07" in line for line in summary(results, course, [SMALL]))
+
+
+def test_folders_that_are_not_a_class_are_refused_with_what_to_pass(tmp_path, course):
+    # An LMS download left as archives, an empty folder, and one submission's assignments folder:
+    # each graded "successfully" into an empty gradebook, or a row of zeros per assignment folder.
+    zips = tmp_path / "zips"
+    zips.mkdir()
+    for name in ("alice.zip", "bob.tar.gz", "carol.ipynb", "readme.txt"):
+        (zips / name).write_text("x")
+    (tmp_path / "empty").mkdir()
+    sub = make_submission(tmp_path / "dave", course, {AID: reference_source(course, AID)})
+    cases = {
+        zips: "holds no student folders: grade-all grades each subdirectory as one student's submission. It holds "
+              "alice.zip, bob.tar.gz, carol.ipynb (3 file(s)): unpack each into a folder named after its student.",
+        tmp_path / "empty": "holds no student folders",
+        sub / "assignments": f"looks like the assignments folder of one submission (it holds {AID}/)",
+    }
+    out = tmp_path / "gb.csv"
+    for folder, message in cases.items():
+        result = run("grade-all", str(folder), "-a", AID, "-o", str(out), "--json-dir", str(tmp_path / "json"))
+        assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
+        assert not out.exists() and not (tmp_path / "json").exists()  # refused before anything was made
+
+
+def test_archives_beside_the_students_folders_are_named_as_not_graded(klass, tmp_path):
+    (klass / "erin.zip").write_text("x")
+    (klass / "gradebook-notes.txt").write_text("x")
+    result = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(tmp_path / "gb.csv"))
+    assert result.exit_code == 0, result.output
+    assert f"not graded: {klass} also holds erin.zip (1 file(s)); only folders are graded" in result.output
+    assert "gradebook-notes" not in result.output

@@ -6,7 +6,7 @@ import pytest
 
 from grader.errors import SubmissionError
 from grader.submission import check_source, read_source
-from tests.conftest import function_scores, grade, make_submission, reference_source
+from tests.conftest import ROOT, function_scores, grade, make_submission, reference_source
 
 ALLOWED = ["numpy", "math", "scipy.special"]
 
@@ -109,3 +109,22 @@ def test_import_time_failure_is_an_error_for_that_assignment_only(tmp_path, cour
     sub = make_submission(tmp_path, course, {"03_backprop": "import numpy as np\nraise SystemExit(0)\n"})
     [a] = grade(course, sub, ["03_backprop"]).assignments
     assert a.status == "error" and a.score == 0 and "failed to import: SystemExit" in a.message
+
+
+def test_grade_refuses_a_path_one_level_too_deep_or_a_whole_class(tmp_path, course):
+    # Graded as it is, each scores zero everywhere with only "not found" to say why.
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    sub = make_submission(tmp_path / "class" / "alice", course, {"02_perceptron": "x = 1\n"})
+    cases = {
+        sub / "assignments": f"looks like the assignments folder of a submission (it holds 02_perceptron/), not a "
+                             f"submission: pass the folder that holds it, {sub.resolve()}",
+        tmp_path / "class": "holds submissions (alice) rather than being one: grade one of them, or the whole class "
+                            f"with `grader grade-all {tmp_path / 'class'}`",
+    }
+    for path, message in cases.items():
+        result = CliRunner().invoke(main, ["--course", str(ROOT), "grade", str(path), "--format", "json"])
+        assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
+    assert CliRunner().invoke(main, ["--course", str(ROOT), "grade", str(sub), "-a", "02_perceptron"]).exit_code == 0
