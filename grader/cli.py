@@ -22,18 +22,29 @@ from grader.loading import find_course_root
 
 
 class Context:
-    def __init__(self, course_dir: str | None):
+    def __init__(self, course_dir: str | None, from_env: bool = False):
         self._course_dir = course_dir
+        self._from_env = from_env  # --course came from GRADER_COURSE, which the user may have forgotten
         self._root: Path | None = None
         self._course: Course | None = None
 
     @property
     def root(self) -> Path:
         if self._root is None:
-            self._root = (Path(self._course_dir).resolve() if self._course_dir
-                          else find_course_root(Path.cwd()))
-            if not (self._root / "course.yaml").is_file():
-                raise UserError(f"{self._root} has no course.yaml; pass the course repository with --course")
+            if not self._course_dir:
+                self._root = find_course_root(Path.cwd())
+                return self._root
+            given = Path(self._course_dir)
+            problem = "does not exist" if not given.exists() else "is not a directory" if not given.is_dir() \
+                else "has no course.yaml" if not (given / "course.yaml").is_file() else ""
+            if problem and self._from_env:
+                raise UserError(f"GRADER_COURSE={self._course_dir} {problem}: set it to the course repository "
+                                "(the folder holding course.yaml), or unset it to use the nearest one above the "
+                                "current directory")
+            if problem:
+                raise UserError(f"--course {self._course_dir} {problem}: pass the course repository (the folder "
+                                "holding course.yaml)")
+            self._root = given.resolve()
         return self._root
 
     @property
@@ -87,13 +98,15 @@ class _LazyGroup(click.Group):
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--course", "course_dir", type=click.Path(file_okay=False), envvar="GRADER_COURSE",
+@click.option("--course", "course_dir", metavar="DIR", envvar="GRADER_COURSE", show_envvar=True,
               help="Course repository holding course.yaml (default: the nearest one above the current directory).")
 @click.version_option(package_name="dlcourse-grader")
 @click.pass_context
 def main(ctx: click.Context, course_dir: str | None) -> None:
     """Grade NumPy deep-learning assignments, with student code isolated in a worker process."""
-    ctx.obj = Context(course_dir)
+    from click.core import ParameterSource
+
+    ctx.obj = Context(course_dir, from_env=ctx.get_parameter_source("course_dir") is ParameterSource.ENVIRONMENT)
 
 
 @main.command()

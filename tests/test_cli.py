@@ -111,6 +111,26 @@ def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path,
     assert f"cannot write {tmp_path / 'r.json'}: No space left on device" in result.output
 
 
+def test_a_wrong_course_path_says_where_it_came_from(tmp_path):
+    # A stale GRADER_COURSE, forgotten in a shell profile, was reported as if --course had been
+    # passed, and the help did not mention the variable.
+    (tmp_path / "file").write_text("x")
+    cases = {
+        ("env", "gone"): f"GRADER_COURSE={tmp_path / 'gone'} does not exist: set it to the course repository",
+        ("env", ""): f"GRADER_COURSE={tmp_path} has no course.yaml: set it to the course repository",
+        ("option", "gone"): f"--course {tmp_path / 'gone'} does not exist: pass the course repository",
+        ("option", "file"): f"--course {tmp_path / 'file'} is not a directory: pass the course repository",
+        ("option", ""): f"--course {tmp_path} has no course.yaml: pass the course repository",
+    }
+    for (how, name), message in cases.items():
+        path = str(tmp_path / name) if name else str(tmp_path)
+        args, env = (["validate"], {"GRADER_COURSE": path}) if how == "env" else (["--course", path, "validate"], {})
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output, result.output
+    assert "env var: GRADER_COURSE" in CliRunner().invoke(main, ["--help"]).output
+    assert CliRunner().invoke(main, ["validate", "-a", "02_perceptron"], env={"GRADER_COURSE": str(ROOT)}).exit_code == 0
+
+
 def test_dash_output_is_stdout_for_grade_and_refused_by_grade_all(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     sub = tmp_path / "sub"
