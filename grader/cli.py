@@ -64,6 +64,12 @@ def check_writable(path: Path) -> None:
         raise UserError(f"cannot write {path}: directory {parent} is not writable")
 
 
+def colour_wanted(stream) -> bool:
+    """Colour only on a terminal, and not when the user said no (https://no-color.org: NO_COLOR set
+    and not empty) or the terminal cannot show it (TERM=dumb)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
 def write_output(text: str, out: str | None) -> None:
     """Write to a file atomically (a crash never leaves half a result), or to stdout. The caller
     checks the directory with :func:`check_writable` before its work."""
@@ -145,7 +151,7 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
     result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
     if times:
         result = apply_late_penalties(result, obj.course, times)
-    write_output(render(result, fmt, color=out is None and sys.stdout.isatty()), out)
+    write_output(render(result, fmt, color=out is None and colour_wanted(sys.stdout)), out)
 
 
 @main.command("grade-all")

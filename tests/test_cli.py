@@ -111,6 +111,42 @@ def test_an_output_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path,
     assert f"cannot write {tmp_path / 'r.json'}: No space left on device" in result.output
 
 
+def _table_on_a_terminal(submission, env: dict) -> str:
+    """What `grader grade` prints when its standard output is a terminal (a pseudo-terminal)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "grader", "--course", str(ROOT), "grade", str(submission), "-a",
+                               "02_perceptron"], stdout=follower, stderr=subprocess.PIPE, timeout=120,
+                              env={**os.environ, "TERM": "xterm", **env})
+        os.close(follower)
+        follower = -1
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and everything was read
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    assert proc.returncode == 0, proc.stderr
+    return out.decode()
+
+
+def test_the_table_is_coloured_on_a_terminal_unless_no_color_or_a_dumb_terminal(course, tmp_path):
+    sub = make_submission(tmp_path / "sub", course, {"02_perceptron": reference_source(course, "02_perceptron")})
+    assert "\x1b[" in _table_on_a_terminal(sub, {"NO_COLOR": ""})  # set but empty: no effect, per no-color.org
+    for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+        text = _table_on_a_terminal(sub, env)
+        assert "Total: 20.00 / 20.00" in text and "\x1b" not in text, env
+
+
 def test_a_wrong_course_path_says_where_it_came_from(tmp_path):
     # A stale GRADER_COURSE, forgotten in a shell profile, was reported as if --course had been
     # passed, and the help did not mention the variable.
