@@ -189,8 +189,12 @@ class Journal:
         if isinstance(err, IsADirectoryError) or self.path.is_dir():
             return JournalError(f"the journal {self.path} is a directory: move it away, or pass --journal with a "
                                 f"file path {where}")
-        todo = "make it readable, or pass --journal with another file" if verb == "read" else \
-            "pass --journal with a file in a writable directory"
+        if verb == "read":
+            todo = "make it readable, or pass --journal with another file"
+        elif self.path.exists() and os.access(self.path.parent, os.W_OK | os.X_OK):  # the file itself is read-only
+            todo = "make it writable (chmod u+w), or pass --journal with another file"
+        else:
+            todo = "pass --journal with a file in a writable directory"
         return JournalError(f"cannot {verb} the journal {self.path} ({err.strerror or err}): {todo} {where}")
 
     def append(self, entry: dict) -> None:

@@ -308,6 +308,25 @@ def test_a_journal_path_that_is_a_directory_or_unwritable_is_refused_before_grad
         grade_all(ROOT, course, small_class, ids=[SMALL], jobs=1, journal_path=Path("/proc/g.csv.journal"))
 
 
+def test_a_read_only_journal_is_advised_to_be_made_writable(tmp_path, monkeypatch):
+    # The directory is writable and the file is not (chmod 444): "a file in a writable directory"
+    # was the wrong advice. (Simulated: this suite may run as root, who may write anyway.)
+    from grader import batch
+
+    path = tmp_path / "gb.csv.journal"
+    path.write_text("")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(batch.os, "open", denied)
+    with pytest.raises(UserError, match=r"\(Permission denied\): make it writable \(chmod u\+w\), or pass --journal"):
+        Journal(path).check()
+    path.unlink()  # no file: the directory is what refused it
+    with pytest.raises(UserError, match=r"\(Permission denied\): pass --journal with a file in a writable directory"):
+        Journal(path).check()
+
+
 def test_changing_the_output_after_a_failure_is_advised_with_the_journal_to_keep(small_class, tmp_path,
                                                                                   monkeypatch):
     from grader import cli
