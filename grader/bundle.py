@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 
 import click
 
-from grader.clickutil import user_errors
+from grader.clickutil import OutputFile, user_errors
 from grader.course import Course, parse_course
 from grader.errors import UserError
 from grader.fileutil import write_atomic
@@ -242,7 +242,7 @@ def unpack_outside(path: Path, forbidden: list[Path], key_env: str = KEY_ENV,
 @click.command("bundle")
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID",
               help="Bundle only this assignment (repeatable; default: all). Bundle only what is released.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", "out", type=OutputFile("autograder.tar.gz"), default=None,
               help="Bundle file [default: autograder.tar.gz, or autograder.tar.gz.enc with --encrypt].")
 @click.option("--encrypt", is_flag=True, help="Encrypt with openssl, using the passphrase in $GRADER_BUNDLE_KEY.")
 @click.option("--key-env", default=KEY_ENV, show_default=True, metavar="NAME",

@@ -31,7 +31,7 @@ import click
 
 from grader import formats
 from grader.bundle import KEY_ENV, unpack_outside
-from grader.clickutil import user_errors
+from grader.clickutil import OutputFile, user_errors
 from grader.course import Course
 from grader.errors import SubmissionError, UserError
 from grader.fileutil import write_atomic
@@ -238,9 +238,9 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
               help="Checkout to grade [default: $GITHUB_WORKSPACE, else the current directory].")
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID",
               help="Grade only this assignment (repeatable; default: every assignment in the bundle).")
-@click.option("--results", default="grader-results/results.json", show_default=True, metavar="PATH",
+@click.option("--results", type=OutputFile("results.json"), default="grader-results/results.json", show_default=True,
               help="Where to write the JSON result (GRADER.md's format).")
-@click.option("--junit", default="grader-results/junit.xml", show_default=True, metavar="PATH",
+@click.option("--junit", type=OutputFile("junit.xml"), default="grader-results/junit.xml", show_default=True,
               help="Where to write the JUnit XML result.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
               help="Exit 1 when the score is below PERCENT of the maximum (default: exit 0 whenever grading completed).")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from grader.clickutil import user_errors
+from grader.clickutil import OutputFile, user_errors
 from grader.course import Course, load_course
 from grader.errors import UserError
 from grader.fileutil import write_atomic
@@ -120,7 +120,7 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "gradescope", "junit", "markdown"]),
               default="table", show_default=True, help="Output format.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+@click.option("-o", "--output", "out", type=OutputFile("result.json"),
               help="Write the result to this file ('-': standard output, the default).")
 @click.option("--submitted-at", metavar="TIME|git", default=None,
               help="Apply late penalties for a submission at this ISO 8601 time, or at SUBMISSION's commit date ('git').")
@@ -159,13 +159,13 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
               help="Parallel grader processes [default: number of cores].")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default="gradebook.csv", show_default=True,
+@click.option("-o", "--output", "out", type=OutputFile("gradebook.csv"), default="gradebook.csv", show_default=True,
               help="Gradebook CSV (one row per student, one column per assignment, a total).")
 @click.option("--json-dir", type=click.Path(file_okay=False), help="Also write one JSON result per student here.")
-@click.option("--journal", type=click.Path(dir_okay=False),
+@click.option("--journal", type=OutputFile("gradebook.csv.journal"),
               help="Progress journal for resuming [default: next to the gradebook, <output>.journal].")
 @click.option("--force", is_flag=True, help="Regrade every student, even those already in the journal.")
-@click.option("--plot", type=click.Path(dir_okay=False),
+@click.option("--plot", type=OutputFile("scores.png"),
               help="Save score histograms and a pass-rate heatmap (.png, .pdf or .svg).")
 @click.option("--times", "times_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Apply late penalties from a CSV with columns student,submitted_at[,assignment]; "

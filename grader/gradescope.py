@@ -25,7 +25,7 @@ import click
 
 from grader import formats
 from grader.bundle import build_bundle, unpack_outside
-from grader.clickutil import user_errors
+from grader.clickutil import OutputFile, user_errors
 from grader.course import Course
 from grader.errors import UserError
 from grader.student_repo import TEMPLATES, copy_grader_package
@@ -146,7 +146,8 @@ def gradescope_group() -> None:
 @gradescope_group.command("build")
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID",
               help="Include only this assignment (repeatable; usually one per Gradescope assignment).")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default="autograder.zip", show_default=True,
+@click.option("-o", "--output", "out", type=OutputFile("autograder.zip"), default="autograder.zip",
+              show_default=True,
               help="Zip file to upload as the Gradescope autograder.")
 @click.option("--visibility", type=_VIS, default="visible", show_default=True, help="When students see the tests.")
 @click.option("--stdout-visibility", type=_VIS, default="hidden", show_default=True,
@@ -163,13 +164,15 @@ def build_command(obj, ids, out, visibility, stdout_visibility) -> None:
 
 
 @gradescope_group.command("run")
-@click.option("--submission", type=click.Path(file_okay=False), default="/autograder/submission", show_default=True)
+@click.option("--submission", type=click.Path(file_okay=False), default="/autograder/submission", show_default=True,
+              help="The student's upload, where Gradescope puts it.")
 @click.option("--bundle", type=click.Path(dir_okay=False), default="/autograder/source/autograder.tar.gz",
-              show_default=True)
-@click.option("--results", type=click.Path(dir_okay=False), default="/autograder/results/results.json",
-              show_default=True)
-@click.option("--visibility", type=_VIS, default="visible", show_default=True)
-@click.option("--stdout-visibility", type=_VIS, default="hidden", show_default=True)
+              show_default=True, help="The course bundle packed into the autograder zip.")
+@click.option("--results", type=OutputFile("results.json"), default="/autograder/results/results.json",
+              show_default=True, help="Where Gradescope reads the result (its results.json format).")
+@click.option("--visibility", type=_VIS, default="visible", show_default=True, help="When students see the tests.")
+@click.option("--stdout-visibility", type=_VIS, default="hidden", show_default=True,
+              help="When students see the autograder's log.")
 @user_errors
 def run_command(submission, bundle, results, visibility, stdout_visibility) -> None:
     """Grade a submission inside Gradescope's container (what run_autograder calls)."""

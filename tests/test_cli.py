@@ -147,6 +147,27 @@ def test_the_table_is_coloured_on_a_terminal_unless_no_color_or_a_dumb_terminal(
         assert "Total: 20.00 / 20.00" in text and "\x1b" not in text, env
 
 
+@pytest.mark.parametrize("args, example", [
+    (["grade", "{sub}", "-o"], "result.json"),
+    (["grade-all", "{sub}", "-o"], "gradebook.csv"),
+    (["grade-all", "{sub}", "--journal"], "gradebook.csv.journal"),
+    (["grade-all", "{sub}", "--plot"], "scores.png"),
+    (["ci", "--submission", "{sub}", "--results"], "results.json"),
+    (["ci", "--submission", "{sub}", "--junit"], "junit.xml"),
+    (["bundle", "-o"], "autograder.tar.gz"),
+    (["gradescope", "build", "-o"], "autograder.zip"),
+    (["gradescope", "run", "--submission", "{sub}", "--results"], "results.json"),
+])
+def test_an_output_file_named_like_a_folder_is_refused(tmp_path, monkeypatch, args, example):
+    # `--results gr/` wrote a file named gr: to Path, "gr/" is "gr".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    result = run(*[a.format(sub=tmp_path / "sub") for a in args], "gr/")
+    assert result.exit_code == 2, result.output
+    assert f"'gr/' names a folder, but this is a file: give the file's name too, such as gr/{example}" in result.output
+    assert not (tmp_path / "gr").exists()
+
+
 def test_a_wrong_course_path_says_where_it_came_from(tmp_path):
     # A stale GRADER_COURSE, forgotten in a shell profile, was reported as if --course had been
     # passed, and the help did not mention the variable.
