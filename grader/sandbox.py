@@ -116,6 +116,7 @@ class WorkerProcess:
         self._cpu_budget: float | None = None
         self._call_started = 0.0
         self.cpu_exceeded = False
+        self.cpu_exceeded_after = 0.0
         self._killed = False
         self._stat_fd: int | None = None
 
@@ -151,6 +152,7 @@ class WorkerProcess:
         self._cpu_deadline = None
         self._call_started = time.monotonic()
         self.cpu_exceeded = False
+        self.cpu_exceeded_after = 0.0  # wall-clock seconds into the call when its CPU budget ran out
 
     def wait_readable(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s for the worker to send something; False on timeout or when the
@@ -171,6 +173,7 @@ class WorkerProcess:
                     self._cpu_deadline = used + self._cpu_budget - (time.monotonic() - self._call_started)
                 if used > self._cpu_deadline:
                     self.cpu_exceeded = True
+                    self.cpu_exceeded_after = time.monotonic() - self._call_started
                     return False
 
     # -- exit -----------------------------------------------------------------------------------

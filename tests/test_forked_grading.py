@@ -39,10 +39,9 @@ def _gone(pid: int, within: float = 10.0) -> bool:
 
 
 def _comparable(result) -> list:
-    """Scores, statuses and feedback; a timeout's wording names whichever limit (wall clock or
-    CPU time) the poll noticed first, which is a race in any mode."""
-    return [(a.id, a.score, a.status, a.message,
-             [(t.name, t.score, t.status, "timeout" if t.status == "timeout" else t.feedback) for t in a.tests])
+    """Scores, statuses and feedback, a timeout's included: its wording no longer depends on
+    whether the wall clock or the CPU budget was noticed first."""
+    return [(a.id, a.score, a.status, a.message, [(t.name, t.score, t.status, t.feedback) for t in a.tests])
             for a in result.assignments]
 
 

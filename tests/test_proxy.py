@@ -672,6 +672,30 @@ def test_a_hung_function_costs_the_student_functions_that_call_it_only_the_short
         worker.close()
 
 
+@pytest.mark.parametrize("speed, wording", [
+    # One busy thread: the CPU budget and the wall clock run out together, and the poll may see
+    # either first. Feedback must read the same whichever it was (here the CPU side is made to
+    # win by 50 ms): it alternated between two texts from run to run.
+    (lambda cpu: cpu + 0.05, "loops_if_negative did not finish within 1 s (infinite loop, or far too slow?)"),
+    # Several busy threads use the budget long before the wall-clock limit: that is worth naming.
+    (lambda cpu: 3 * cpu, "loops_if_negative used more than 1 s of CPU time before 1 s had passed (several "
+                          "threads busy at once?)"),
+])
+def test_a_timeout_names_the_cpu_limit_only_when_it_fired_well_before_the_wall_clock(monkeypatch, speed, wording):
+    from grader import sandbox
+
+    real = sandbox.WorkerProcess.cpu_seconds
+    monkeypatch.setattr(sandbox.WorkerProcess, "cpu_seconds",
+                        lambda self: None if (used := real(self)) is None else speed(used))
+    worker = Worker(WorkerSpec(TOY, "toy", ("numpy", "math", "os")), call_seconds=1.0)
+    try:
+        with pytest.raises(StudentTimeout) as err:
+            StudentModule(worker).loops_if_negative(-1)
+        assert str(err.value) == wording
+    finally:
+        worker.close()
+
+
 def test_the_leash_waits_while_the_worker_exchanges_a_test_helpers_large_reply():
     worker = Worker(WorkerSpec(TOY, "toy", ("numpy", "math", "os")), call_seconds=2.0)
     student = StudentModule(worker)
