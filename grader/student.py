@@ -107,7 +107,7 @@ class _Run:
             except subprocess.TimeoutExpired:
                 if interrupts and time.monotonic() - interrupts[0] > self.INTERRUPT_GRACE_SECONDS:
                     self.proc.kill()
-        out = stdout.strip().splitlines()
+        out = cap_captured(stdout.strip().splitlines())
         if interrupts:
             echo("\n".join("   " + line for line in out))
             return False
@@ -131,6 +131,41 @@ class _Run:
             if self.proc.poll() is None:
                 self.proc.kill()
             self.proc.communicate()
+
+
+_CAPTURED = re.compile(r"^-+ Captured (?:stdout|stderr|log) (?:setup|call|teardown) -+$")
+_SECTION = re.compile(r"^(?:_{3,} .* _{3,}|={3,}.*|-{3,} .* -{3,})$")  # a test's, a summary's, a capture's heading
+
+
+def cap_captured(lines: list[str], head: int = 15, tail: int = 15) -> list[str]:
+    """pytest's report with each "Captured stdout ..." section cut to its first ``head`` and last
+    ``tail`` lines: a student's debug print in a loop gave a million lines, and the failure they
+    needed scrolled out of the terminal."""
+    out: list[str] = []
+    section: list[str] | None = None
+
+    def flush() -> None:
+        if section is not None:
+            if len(section) > head + tail + 1:
+                omitted = len(section) - head - tail
+                out.extend([*section[:head], f"... {omitted} more lines of your output, not shown ...",
+                            *section[-tail:]])
+            else:
+                out.extend(section)
+
+    for line in lines:
+        if _SECTION.match(line):
+            flush()
+            section = None
+            out.append(line)
+            if _CAPTURED.match(line):
+                section = []
+        elif section is not None:
+            section.append(line)
+        else:
+            out.append(line)
+    flush()
+    return out
 
 
 def _frames_in(dump: str, folder: Path) -> list[str]:

@@ -430,6 +430,20 @@ def test_ctrl_c_in_check_shows_where_the_tests_were(tmp_path):
     assert "Traceback" not in out and "Aborted" not in out
 
 
+def test_check_cuts_what_a_failing_test_printed_to_its_first_and_last_lines(tmp_path):
+    # A debug print in a loop echoed a million lines, and the failure scrolled out of the terminal.
+    module = ("def fine():\n    return 1\n\ndef spin():\n    for i in range(100000):\n        print('debug', i)\n"
+              "    raise ValueError('the real failure')\n")
+    code, out = _check(_checkout_with(tmp_path, module, 60))
+    assert code == 1, out
+    lines = out.splitlines()
+    assert len(lines) < 80, out[:3000]
+    assert "   ... 99970 more lines of your output, not shown ..." in lines
+    shown = [int(line.split()[1]) for line in lines if line.startswith("   debug ")]
+    assert shown == [*range(15), *range(99985, 100000)]
+    assert "ValueError: the real failure" in out and "1 failed, 2 passed" in out
+
+
 def test_ctrl_c_in_check_kills_public_tests_that_ignore_it(tmp_path):
     """A pytest that does not stop on Ctrl-C (here the student's code blocks SIGINT) is killed
     after the grace period: `check` still ends, with 130."""
