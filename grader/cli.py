@@ -319,14 +319,17 @@ def validate(obj: Context, ids: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("-a", "--assignment", "more_ids", multiple=True, metavar="ID",
+              help="Check only this assignment (repeatable), as in the other commands; a bare ID works too.")
 @click.pass_obj
 @user_errors
-def check(obj: Context, ids: tuple[str, ...]) -> None:
+def check(obj: Context, ids: tuple[str, ...], more_ids: tuple[str, ...]) -> None:
     """For students: run the public tests of your checkout (all assignments, or the IDs given)."""
     from grader.student import run_public_tests
 
+    chosen = list(dict.fromkeys(ids + more_ids))  # an assignment named twice runs once
     try:
-        code = run_public_tests(obj.root, obj.course, list(ids) or None, echo=click.echo)
+        code = run_public_tests(obj.root, obj.course, chosen or None, echo=click.echo)
     except KeyboardInterrupt:  # while reading the modules; once the runs start, run_public_tests handles Ctrl-C
         click.echo("\ninterrupted")
         code = 130

@@ -242,6 +242,9 @@ def test_check_runs_public_tests_on_a_student_checkout(course, tmp_path):
     (tmp_path / "assignments" / AID / "backprop.py").write_text(reference_source(course, AID))
     done = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
     assert done.exit_code == 0 and "all public tests pass" in done.output
+    # -a ID, as every other command spells it, and an assignment named twice runs once
+    both = CliRunner().invoke(main, ["--course", str(tmp_path), "check", "-a", AID, AID])
+    assert both.exit_code == 0 and both.output.count(f"== {AID}") == 1 and "== 01_" not in both.output, both.output
     (tmp_path / "assignments" / AID / "backprop.py").write_text("import os\n")
     bad = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
     assert bad.exit_code == 1 and "imports 'os'" in bad.output
