@@ -8,7 +8,8 @@ Order of work:
 3. report: the table in the log, ``::error`` annotations at each failing function's ``def`` line
    (found by parsing the student's file with ast, never by running it), a Markdown table in
    $GITHUB_STEP_SUMMARY, score and max_score in $GITHUB_OUTPUT, results.json and JUnit XML files;
-4. exit 0 when grading completed, or 1 when ``--fail-under`` is given and the score is below it.
+4. exit 0 when grading completed, or 1 when ``--fail-under`` is given and the score is below it;
+   2 when it could not grade (a usage error, a missing bundle or key), so the two differ.
 
 Everything the student controls that reaches the log (feedback quoting their exceptions, import
 errors, branch names) is escaped so it cannot form a workflow command; the log table is printed
@@ -243,11 +244,12 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
 @click.option("--junit", type=OutputFile("junit.xml"), default="grader-results/junit.xml", show_default=True,
               help="Where to write the JUnit XML result.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
-              help="Exit 1 when the score is below PERCENT of the maximum (default: exit 0 whenever grading completed).")
+              help="Exit 1 when the score is below PERCENT of the maximum (default: exit 0 whenever grading "
+                   "completed; 2 means it could not grade).")
 @click.option("--submitted-at", default=None, metavar="TIME|git",
               help="Apply the late policy for a submission at this ISO 8601 time, or at the commit date ('git').")
 @click.pass_obj
-@user_errors
+@user_errors(exit_code=2)  # 1 is a score below --fail-under: a workflow can tell the two apart
 def ci_command(obj, bundle, key_env, submission, ids, results, junit, fail_under, submitted_at) -> None:
     """Grade the checkout this CI job runs in: job summary, annotations, outputs, result files."""
     options = CiOptions(bundle=bundle, key_env=key_env, submission=submission, ids=list(ids), results=results,

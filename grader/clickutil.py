@@ -12,20 +12,30 @@ import click
 from grader.errors import UserError
 
 
-def user_errors(fn):
+class _Failed(click.ClickException):
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def user_errors(fn=None, *, exit_code: int = 1):
     """Turn UserError (and an OSError reading or writing a file) into ``click.ClickException``: a
-    one-line message and exit status 1. Ctrl-C exits 130, as shells expect of an interrupted
-    command (click's own "Aborted!" exits 1)."""
+    one-line message and exit status ``exit_code`` (1 unless the command keeps 1 for another
+    outcome: `ci` exits 1 for a score below --fail-under). Ctrl-C exits 130, as shells expect of
+    an interrupted command (click's own "Aborted!" exits 1). Use as ``@user_errors`` or
+    ``@user_errors(exit_code=2)``."""
+    if fn is None:
+        return functools.partial(user_errors, exit_code=exit_code)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except UserError as err:
-            raise click.ClickException(str(err)) from None
+            raise _Failed(str(err), exit_code) from None
         except OSError as err:  # a full disk, a directory given for a file, a permission: the path and why
             where = f"{err.filename}: " if err.filename is not None else ""
-            raise click.ClickException(f"{where}{err.strerror or err}") from None
+            raise _Failed(f"{where}{err.strerror or err}", exit_code) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)

@@ -123,10 +123,12 @@ def test_student_text_cannot_form_workflow_commands(job):
     assert "%3Aadd-mask" in table and "::add-mask" not in table
 
 
-def test_fail_under_sets_the_exit_status(job):
+def test_fail_under_sets_the_exit_status(job, tmp_path):
     assert ci(job, "--fail-under", "50").exit_code == 1
     assert ci(job, "--fail-under", "40").exit_code == 0
     assert ci(job, "--fail-under", "150").exit_code == 2  # a usage error, from click
+    # Grading that did not happen is not "below the threshold": a workflow must tell them apart.
+    assert ci(job, "--fail-under", "50", "--bundle", str(tmp_path / "missing.tar.gz")).exit_code == 2
 
 
 def test_bundle_is_unpacked_outside_the_checkout_and_removed(job):
@@ -137,7 +139,7 @@ def test_bundle_is_unpacked_outside_the_checkout_and_removed(job):
 
 def test_inside_checkout_temp_dir_is_refused(job):
     r = ci(job, env_update={"RUNNER_TEMP": str(job["checkout"])})
-    assert r.exit_code == 1 and "lies inside" in r.output
+    assert r.exit_code == 2 and "lies inside" in r.output
 
 
 def test_ci_without_a_bundle_grades_with_the_course_repository(job, tmp_path):
@@ -178,13 +180,13 @@ def test_ci_errors_are_clean_messages(job, tmp_path):
     }
     for args, message in cases.items():
         r = ci(job, *args)
-        assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
+        assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output, r.output
     r = ci(job, env_update={"GRADER_BUNDLE_KEY": "the wrong passphrase entirely"})
-    assert r.exit_code == 1 and "wrong passphrase" in r.output
+    assert r.exit_code == 2 and "wrong passphrase" in r.output
     # a student checkout without a bundle has no hidden tests to grade with
     r = CliRunner().invoke(main, ["--course", str(job["checkout"]), "ci", "--submission", str(job["checkout"])],
                            env={"GRADER_BUNDLE": None})
-    assert r.exit_code == 1 and "holds no hidden tests" in r.output
+    assert r.exit_code == 2 and "holds no hidden tests" in r.output
 
 
 def test_escaping_follows_the_runner():
