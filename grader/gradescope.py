@@ -28,6 +28,7 @@ from grader.bundle import build_bundle, unpack_outside
 from grader.clickutil import OutputFile, user_errors
 from grader.course import Course
 from grader.errors import UserError
+from grader.fileutil import write_atomic
 from grader.student_repo import TEMPLATES, copy_grader_package
 
 _MAX_DEPTH = 4  # how deep to look for module files in a submission
@@ -63,9 +64,7 @@ def build_autograder_zip(root: Path, course: Course, out: Path, ids: list[str] |
             add("autograder.tar.gz", (tmp / "autograder.tar.gz").read_bytes())
             for path in sorted(p for p in (tmp / "grader-src").rglob("*") if p.is_file()):
                 add(f"grader-src/{path.relative_to(tmp / 'grader-src').as_posix()}", path.read_bytes())
-        tmp_out = out.with_name(f".{out.name}.tmp")
-        tmp_out.write_bytes(buf.getvalue())
-        tmp_out.replace(out)
+        write_atomic(out, buf.getvalue())  # on a full disk, no half zip and no temporary file is left
     return members
 
 
@@ -129,7 +128,7 @@ def run_in_gradescope(submission: Path, bundle: Path, results: Path, visibility:
         data["output"] = "\n".join(notes) + "\n\n" + data["output"]
     results = Path(results)
     results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(results, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return data
 
 

@@ -477,6 +477,24 @@ def test_a_mistake_in_a_hidden_test_file_is_one_line(tmp_path, mistake, expected
         assert re.search(expected, result.output) and "grader validate" in result.output, result.output
 
 
+def test_gradescope_build_on_a_full_disk_leaves_nothing_behind(tmp_path):
+    """Writes that stop part way (here a file-size limit of 150 kB: the zip is about 250 kB, the
+    bundle inside it 90 kB) leave neither the zip nor a temporary file in the output folder."""
+    import resource
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, 150_000))
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "grader", "--course", str(ROOT), "gradescope", "build", "-o",
+                           str(out / "ag.zip")], capture_output=True, text=True, timeout=300, preexec_fn=limited)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip() == f"Error: {out / 'ag.zip'}: File too large"
+    assert list(out.iterdir()) == []
+
+
 def test_a_file_system_error_is_one_line_naming_the_path_not_a_traceback(tmp_path):
     """A full disk, a directory given for a file (ci --results DIR), a permission: the path and the reason."""
     import click
