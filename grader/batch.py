@@ -41,7 +41,7 @@ from grader import __version__
 from grader.course import Course
 from grader.errors import UserError
 from grader.formats import spreadsheet_safe
-from grader.results import printable, submission_name
+from grader.results import submission_name
 
 JOURNAL_VERSION = 1
 
@@ -93,7 +93,7 @@ def stray_files(directory: Path) -> list[str]:
 def some_files(names: list[str], shown: int = 3) -> str:
     """"a.zip, b.zip and 4 more file(s)": a few names, and how many others."""
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return f"{', '.join(printable(n) for n in names[:shown])}{more} ({len(names)} file(s))"
+    return f"{', '.join(submission_name(n) for n in names[:shown])}{more} ({len(names)} file(s))"
 
 
 def check_class(directory: Path, ids: list[str], students: list[Path]) -> list[Path]:
@@ -478,7 +478,7 @@ def gradebook_csv(results: dict[str, dict], course: Course, ids: list[str]) -> s
                      f"{sum(course.assignment(i).max_score for i in ids):g}"])
     for name, result in results.items():
         by_id = {a["id"]: a["score"] for a in result["assignments"]}
-        writer.writerow([spreadsheet_safe(printable(name)), *(f"{by_id.get(i, 0.0):g}" for i in ids),
+        writer.writerow([spreadsheet_safe(submission_name(name)), *(f"{by_id.get(i, 0.0):g}" for i in ids),
                          f"{result['score']:g}"])
     return buf.getvalue()
 
@@ -517,14 +517,14 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
     # Students whose file was not found, or could not be read or parsed, score 0 without a test
     # run; name them, since a whole class of zeros is more often a wrong layout than no work.
     for aid in ids:
-        missing = [printable(name) for name, r in results.items() for a in r["assignments"]
+        missing = [submission_name(name) for name, r in results.items() for a in r["assignments"]
                    if a["id"] == aid and a["status"] == "missing"]
         if missing:
             more = f" and {len(missing) - names_shown} more" if len(missing) > names_shown else ""
             path = f"assignments/{aid}/{course.assignment(aid).module}.py"
             lines.append(f"not submitted: {aid}, {len(missing)} student(s) without {path}: "
                          f"{', '.join(missing[:names_shown])}{more}")
-        broken = [(printable(name), a.get("message", "")) for name, r in results.items() for a in r["assignments"]
+        broken = [(submission_name(name), a.get("message", "")) for name, r in results.items() for a in r["assignments"]
                   if a["id"] == aid and a["status"] == "error"]
         if broken:
             lines.append(f"could not be graded: {aid}, {len(broken)} student(s):")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from grader.course import Course, LatePolicy
 from grader.errors import UserError
-from grader.results import SubmissionResult, printable, rounded
+from grader.results import SubmissionResult, rounded, submission_name
 
 # Submission times of one student: assignment id -> time, with None as the key for "every assignment".
 Times = dict[str | None, dt.datetime]
@@ -174,7 +174,7 @@ def class_times(students: list[Path], course: Course, ids: list[str], table: dic
         untimed = [aid for aid in ids if course.assignment(aid).due is not None and aid not in own and None not in own
                    and os.path.lexists(path / "assignments" / aid / f"{course.assignment(aid).module}.py")]
         if untimed:
-            lacking.append(f"{printable(path.name)} ({', '.join(untimed)})")
+            lacking.append(f"{submission_name(path.name)} ({', '.join(untimed)})")
     if lacking:
         shown = ", ".join(lacking[:8]) + (f" and {len(lacking) - 8} more" if len(lacking) > 8 else "")
         raise UserError(f"{source} has no submission time for {len(lacking)} student(s) who submitted: {shown}. Add a "
@@ -201,7 +201,7 @@ def late_summary(raw: dict[str, dict], penalized: dict[str, dict], ids: list[str
                 for before, after in zip(raw[name]["assignments"], penalized[name]["assignments"])
                 if after["id"] == aid and after["score"] < before["score"]]
         if lost:
-            names = ", ".join(f"{printable(name)} (-{points:g})" for name, points in lost[:shown])
+            names = ", ".join(f"{submission_name(name)} (-{points:g})" for name, points in lost[:shown])
             more = f" and {len(lost) - shown} more" if len(lost) > shown else ""
             lines.append(f"late: {aid}, {len(lost)} student(s) penalized: {names}{more}")
     return lines

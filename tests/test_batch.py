@@ -184,6 +184,20 @@ def test_a_folder_name_that_is_not_utf8_is_graded_and_written(small_class, tmp_p
     assert data["submission"] == "caf\ufffd"
 
 
+def test_a_newline_in_a_folder_name_stays_out_of_the_gradebook_and_summary(small_class, tmp_path):
+    # A quoted multi-line cell, which some importers reject, and a summary line cut in two; and
+    # `grade` already showed the name on one line.
+    (small_class / "carol").rename(small_class / "ann\nlee")
+    (small_class / "bob\tby").mkdir()  # submitted nothing: named in the summary
+    out = tmp_path / "gb.csv"
+    result = run("grade-all", str(small_class), "-a", SMALL, "-o", str(out), "--json-dir", str(tmp_path / "j"))
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[2:] == ["alice,20,20", "ann lee,0,0", "bob by,0,0"]
+    assert json.loads((tmp_path / "j" / "ann\nlee.json").read_text())["submission"] == "ann lee"
+    assert any(line.startswith("not submitted: ") and line.endswith(": ann lee, bob by")
+               for line in result.output.splitlines()), result.output
+
+
 def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monkeypatch):
     import grader.cli as cli
 
