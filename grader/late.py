@@ -98,6 +98,7 @@ def read_times(path: Path, course: Course) -> dict[str, Times]:
     columns = set(reader.fieldnames or [])
     if not {"student", "submitted_at"} <= columns or not columns <= {"student", "submitted_at", "assignment"}:
         got = ",".join(reader.fieldnames or [])
+        got = got if len(got) <= 80 else got[:77] + "..."  # not a CSV at all: its first line may be long
         raise UserError(f"{path}:1: the header must be student,submitted_at[,assignment] (got {got})")
     known = {a.id for a in course.assignments}
     table: dict[str, Times] = {}

@@ -111,6 +111,7 @@ def test_times_csv(tmp_path):
     assert list(table["bob"]) == [None]
     bad = {
         "name,when\nalice,2026-10-13T10:00:00Z\n": "header must be",
+        "x" * 500 + "\n": r"header must be student,submitted_at\[,assignment\] \(got x{77}\.\.\.\)$",  # not a CSV
         "student,submitted_at,assignment\nalice,2026-10-13T10:00:00Z,99_x\n": "times.csv:2: unknown assignment",
         "student,submitted_at\nalice,2026-10-13T10:00:00Z\nalice,2026-10-14T10:00:00Z\n": "times.csv:3: a second",
         "student,submitted_at\nalice,2026-10-13 10:00\n": "times.csv:2: .* no UTC offset",
