@@ -64,6 +64,14 @@ class LatePolicy(_Strict):
     grace_minutes: Annotated[float, Meta(ge=0)] = 0.0  # lateness forgiven
 
 
+class LatePolicyOverride(_Strict):
+    """An assignment's own late policy: each key given replaces the course's, the others stay."""
+
+    penalty_per_day: _Percent | None = None
+    max_penalty: _Percent | None = None
+    grace_minutes: Annotated[float, Meta(ge=0)] | None = None
+
+
 class Assignment(_Strict):
     id: str  # folder name under assignments/ and solutions/, e.g. 03_backprop
     title: str
@@ -71,7 +79,7 @@ class Assignment(_Strict):
     points: dict[str, float]  # points of each graded student function
     due: dt.datetime | None = None
     limits: LimitsOverride = LimitsOverride()
-    late_policy: LatePolicy | None = None
+    late_policy: LatePolicyOverride | None = None
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -119,7 +127,12 @@ class Course(_Strict):
         return self.limits.replace(**override)
 
     def late_policy_for(self, a: Assignment) -> LatePolicy:
-        return a.late_policy or self.late_policy
+        """The course's policy with the assignment's keys applied, key by key as for limits: an
+        override of the rate alone must not drop the course's grace period or cap."""
+        if a.late_policy is None:
+            return self.late_policy
+        override = {k: v for k, v in msgspec.structs.asdict(a.late_policy).items() if v is not None}
+        return self.late_policy.replace(**override)
 
 
 _loader_class: type | None = None

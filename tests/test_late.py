@@ -68,10 +68,19 @@ def test_on_time_missing_and_undated_assignments_are_unchanged():
     assert apply_late_penalties(graded(4.0), undated, {None: DUE + dt.timedelta(days=3)}) == graded(4.0)
 
 
-def test_assignment_policy_overrides_the_course_policy():
-    course = parse_course(TOY_COURSE.replace("    points:", "    late_policy:\n      penalty_per_day: 50\n    points:"))
-    [a] = apply_late_penalties(graded(4.0), course, {None: DUE + dt.timedelta(hours=2)}).assignments
-    assert a.score == 2.0 and "50% penalty" in a.message
+@pytest.mark.parametrize("override, late, score", [
+    ("{penalty_per_day: 50, max_penalty: 100}", dt.timedelta(hours=2), 2.0),  # both keys replaced
+    # A key left out keeps the course's value (penalty 10 %/day, cap 30 %, grace 15 min), not the
+    # built-in default: the rate alone once dropped the course's cap (100 % lost) and grace.
+    ("{penalty_per_day: 50}", dt.timedelta(hours=2), 2.8),
+    ("{penalty_per_day: 50}", dt.timedelta(minutes=10), 4.0),
+    ("{grace_minutes: 600}", dt.timedelta(days=8), 2.8),  # the rate stays: no free week
+    ("{grace_minutes: 600}", dt.timedelta(hours=9), 4.0),
+])
+def test_an_assignment_policy_overrides_the_course_policy_key_by_key(override, late, score):
+    course = parse_course(TOY_COURSE.replace("    points:", f"    late_policy: {override}\n    points:"))
+    [a] = apply_late_penalties(graded(4.0), course, {None: DUE + late}).assignments
+    assert a.score == score, a.message
 
 
 @pytest.mark.parametrize("due, problem", [
