@@ -150,6 +150,9 @@ def _line_loader(text: str):
 
         _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
         _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+        # Dates stay text, parsed by parse_course with the line they are on: PyYAML's own parsing
+        # of 2026-02-30 raised a bare ValueError, a traceback with no line.
+        _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
         _loader_class = _LineLoader
     loader = _loader_class(text)
     loader.line_index = {}
@@ -222,24 +225,21 @@ def parse_course(text: str, source: str = "course.yaml") -> Course:
         raise UserError(f"{source}: the top level must be a mapping with name, assignments, ...")
     for i, a in enumerate(data.get("assignments") if isinstance(data.get("assignments"), list) else []):
         due = a.get("due") if isinstance(a, dict) else None
-        if due is None or isinstance(due, dt.datetime) and due.tzinfo is not None:
+        if due is None:
             continue
         # A time without an offset from UTC is ambiguous by up to a day, the size of one penalty
         # step, and a bare date more so (its start, or its end?). Both are refused here, when the
         # course is read, rather than at the end of term, when penalties are first applied.
-        if isinstance(due, dt.datetime):
-            problem = "has no UTC offset"
-        elif isinstance(due, dt.date):
-            problem = "is a date without a time and UTC offset"
-        else:
-            try:
-                a["due"] = dt.datetime.fromisoformat(due)
-                problem = "" if a["due"].tzinfo else "has no UTC offset"
-            except (TypeError, ValueError):
-                problem = "is not a date and time"
+        try:
+            a["due"] = dt.datetime.fromisoformat(due)
+            problem = "" if a["due"].tzinfo else "has no UTC offset"
+            if len(due.strip()) == 10:  # 2026-10-12
+                problem = "is a date without a time and UTC offset"
+        except (TypeError, ValueError):
+            problem = "is not a date and time"
         if problem:
             line = _line_of(data, ("assignments", i, "due"), loader.line_index)
-            shown = due.isoformat() if isinstance(due, dt.date) else repr(due)
+            shown = repr(due)
             raise UserError(f"invalid course file:\n  {source}:{line or '?'}: assignments[{i}].due: {shown} {problem}; "
                             "write the date, the time and the offset from UTC, e.g. 2026-03-01T23:59:00+09:00 "
                             "(or 2026-03-01T23:59:00Z for UTC)")

@@ -84,11 +84,14 @@ def test_an_assignment_policy_overrides_the_course_policy_key_by_key(override, l
 
 
 @pytest.mark.parametrize("due, problem", [
-    ("2026-10-12T23:59:00", "2026-10-12T23:59:00 has no UTC offset"),  # a YAML timestamp
+    ("2026-10-12T23:59:00", "'2026-10-12T23:59:00' has no UTC offset"),  # a YAML timestamp
     ("2026-10-12 23:59", "'2026-10-12 23:59' has no UTC offset"),  # a string, for YAML
-    ("2026-10-12", "2026-10-12 is a date without a time and UTC offset"),
+    ("2026-10-12", "'2026-10-12' is a date without a time and UTC offset"),
     ("next monday", "'next monday' is not a date and time"),
     ("12", "12 is not a date and time"),
+    # Timestamps to YAML, but no such day: PyYAML's own parsing raised a bare ValueError, with no line.
+    ("2026-02-30T23:59:00+09:00", "'2026-02-30T23:59:00+09:00' is not a date and time"),
+    ("2026-10-12T25:00:00+09:00", "'2026-10-12T25:00:00+09:00' is not a date and time"),
 ])
 def test_a_due_date_without_offset_is_refused_when_the_course_is_read(due, problem):
     # Refused at once, with its line, by every command (`grader validate` too), not at the end of
