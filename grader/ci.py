@@ -254,5 +254,14 @@ def ci_command(obj, bundle, key_env, submission, ids, results, junit, fail_under
     """Grade the checkout this CI job runs in: job summary, annotations, outputs, result files."""
     options = CiOptions(bundle=bundle, key_env=key_env, submission=submission, ids=list(ids), results=results,
                         junit=junit, fail_under=fail_under, submitted_at=submitted_at)
-    code = run_ci(options, lambda: (obj.root, obj.course), os.environ, click.echo)
+    try:
+        code = run_ci(options, lambda: (obj.root, obj.course), os.environ, click.echo)
+    except (UserError, OSError, click.ClickException, KeyboardInterrupt):
+        raise  # one line and exit 2 (user_errors), or 130
+    except Exception:  # a bug: still "could not grade" (2), never "below --fail-under" (1)
+        import traceback
+
+        traceback.print_exc()
+        click.echo("Error: grading failed with the error above, a bug in the grader: please report it", err=True)
+        code = 2
     raise SystemExit(code)

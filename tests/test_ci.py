@@ -131,6 +131,17 @@ def test_fail_under_sets_the_exit_status(job, tmp_path):
     assert ci(job, "--fail-under", "50", "--bundle", str(tmp_path / "missing.tar.gz")).exit_code == 2
 
 
+def test_a_grader_bug_in_ci_exits_2_not_1_which_means_below_the_threshold(job, monkeypatch):
+    import grader.runner
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(grader.runner, "grade_submission", bug)
+    r = ci(job, "--fail-under", "50")
+    assert r.exit_code == 2 and "a bug in the grader" in r.output, r.output
+
+
 def test_bundle_is_unpacked_outside_the_checkout_and_removed(job):
     assert ci(job).exit_code == 0
     assert list(job["runner_temp"].iterdir()) == []
