@@ -197,7 +197,7 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    times = resolve_times(checkout, result.submission, course, options.submitted_at, None)
+    times = resolve_times(checkout, course, ids, options.submitted_at, None)
     if times:
         result = apply_late_penalties(result, course, times)
 

@@ -144,11 +144,12 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
         check_writable(Path(out))  # before grading, not after
     from grader.submission import layout_mistake
 
-    if mistake := layout_mistake(Path(submission), list(ids) or [a.id for a in obj.course.assignments]):
+    chosen = list(dict.fromkeys(ids)) or [a.id for a in obj.course.assignments]
+    if mistake := layout_mistake(Path(submission), chosen):
         raise UserError(mistake)
     # Before grading: a time that cannot be found is reported at once, not after the tests ran.
-    times = resolve_times(Path(submission), Path(submission).resolve().name, obj.course, submitted_at, times_file)
-    result = grade_submission(obj.root, obj.course, Path(submission), list(ids) or None)
+    times = resolve_times(Path(submission), obj.course, chosen, submitted_at, times_file)
+    result = grade_submission(obj.root, obj.course, Path(submission), chosen)
     if times:
         result = apply_late_penalties(result, obj.course, times)
     write_output(render(result, fmt, color=out is None and colour_wanted(sys.stdout)), out)

@@ -49,19 +49,19 @@ def git_commit_time(submission: Path) -> dt.datetime:
     git_dir = submission / ".git"
     if not git_dir.is_dir() or git_dir.is_symlink():
         raise UserError(f"cannot read the commit date of {submission}: it is not the top of a git checkout "
-                        "(no .git folder in it); pass --submitted-at TIME or --times FILE instead")
+                        "(no .git folder in it); pass --submitted-at with a time instead")
     with tempfile.TemporaryDirectory(prefix="grader-git-") as shadow:
         try:
             proc = subprocess.run(["git", "log", "-1", "--format=%cI", "HEAD"], capture_output=True, text=True,
                                   timeout=30, env=_shadow_git_dir(git_dir, Path(shadow)), cwd=shadow)
         except FileNotFoundError:
-            raise UserError("git is not installed; pass --submitted-at TIME or --times FILE instead") from None
+            raise UserError("git is not installed; pass --submitted-at with a time instead") from None
         except subprocess.TimeoutExpired:
             raise UserError(f"git log timed out in {submission}") from None
     if proc.returncode != 0 or not proc.stdout.strip():
         reason = (proc.stderr.strip().splitlines() or ["no commits"])[-1]
         raise UserError(f"cannot read the commit date of {submission} ({reason}); "
-                        "pass --submitted-at TIME or --times FILE instead")
+                        "pass --submitted-at with a time instead")
     return parse_time(proc.stdout, f"git log in {submission}")
 
 
@@ -154,14 +154,6 @@ def apply_late_penalties(result: SubmissionResult, course: Course, times: Times)
     return replace(result, assignments=assignments, score=rounded(sum(a.score for a in assignments)))
 
 
-def times_for(student: str, table: dict[str, Times], source: str) -> Times:
-    """The submission times of ``student`` from a table read by :func:`read_times`, or UserError."""
-    if student not in table:
-        raise UserError(f"{source} has no submission time for {student!r}; add a row "
-                        f"'{student},2026-10-12T23:59:00+09:00' or grade without late penalties")
-    return table[student]
-
-
 def class_times(students: list[Path], course: Course, ids: list[str], table: dict[str, Times],
                 source: str) -> dict[str, Times]:
     """{student folder name: times} for ``grade-all``, checked before anyone is graded: every
@@ -208,17 +200,22 @@ def late_summary(raw: dict[str, dict], penalized: dict[str, dict], ids: list[str
     return lines
 
 
-def resolve_times(submission: Path, student: str, course: Course, submitted_at: str | None,
+def resolve_times(submission: Path, course: Course, ids: list[str], submitted_at: str | None,
                   times_file: str | None) -> Times | None:
-    """The submission times chosen by the ``--submitted-at`` / ``--times`` options (None: no penalty).
+    """The submission times chosen by the ``--submitted-at`` / ``--times`` options for grading
+    assignments ``ids`` of ``submission`` (None: no penalty).
 
     ``submitted_at`` is an ISO 8601 timestamp or the word ``git`` (the commit date of
-    ``submission``'s checked-out commit).
+    ``submission``'s checked-out commit). A times file is read as ``grade-all`` reads it (see
+    :func:`class_times`): the row is the one for the submission's folder name, and a submitted,
+    dated assignment without a time is refused rather than graded without its penalty.
     """
     if submitted_at and times_file:
         raise UserError("give either --submitted-at or --times, not both")
     if times_file:
-        return times_for(student, read_times(Path(times_file), course), times_file)
+        folder = Path(submission).resolve()
+        return class_times([folder], course, ids, read_times(Path(times_file), course), times_file)[folder.name] \
+            or None
     if submitted_at == "git":
         return {None: git_commit_time(submission)}
     if submitted_at:

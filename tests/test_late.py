@@ -147,8 +147,9 @@ def test_git_commit_time(tmp_path):
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "done")
     assert git_commit_time(repo) == dt.datetime(2026, 10, 14, 9, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-    with pytest.raises(UserError, match="cannot read the commit date"):
+    with pytest.raises(UserError, match="cannot read the commit date") as err:
         git_commit_time(tmp_path)
+    assert "--times" not in str(err.value), "`ci` has no --times; grade's is in its --help"
 
 
 def test_git_commit_time_ignores_the_submissions_git_config(tmp_path):
@@ -225,12 +226,25 @@ def test_grade_command_late_errors_are_clean(tmp_path):
     cases = {
         ("--submitted-at", "2026-10-13"): "no UTC offset",
         ("--submitted-at", "git"): "cannot read the commit date",
-        ("--times", str(times)): "no submission time for 'alice'",
+        ("--times", str(times)): "has no submission time for 1 student(s) who submitted: alice (01_toy)",
         ("--times", str(times), "--submitted-at", "git"): "not both",
     }
     for args, message in cases.items():
         r = invoke(course, "grade", str(sub), *args)
         assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
+    # As in grade-all: a time for another assignment is none for this one, and a student who
+    # submitted nothing needs no time (it graded full marks without a penalty, and refused that).
+    times.write_text("student,submitted_at,assignment\nalice,2026-10-20T00:00:00Z,02_other\n")
+    course_text = (course / "course.yaml").read_text()
+    (course / "course.yaml").write_text(course_text + "  - id: 02_other\n    title: Other\n    module: other\n"
+                                        "    points: {add: 1}\n")
+    r = invoke(course, "grade", str(sub), "-a", AID, "--times", str(times))
+    assert r.exit_code == 1 and "no submission time for 1 student(s) who submitted: alice (01_toy)" in r.output
+    (course / "course.yaml").write_text(course_text)
+    times.write_text("student,submitted_at\nbob,2026-10-20T00:00:00Z\n")
+    (tmp_path / "dave").mkdir()
+    r = invoke(course, "grade", str(tmp_path / "dave"), "--format", "json", "--times", str(times))
+    assert r.exit_code == 0 and json.loads(r.output)["assignments"][0]["status"] == "missing", r.output
 
 
 def test_real_course_due_dates_have_offsets():
