@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 import os
 import shutil
@@ -94,7 +95,9 @@ def read_times(path: Path, course: Course) -> dict[str, Times]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"cannot read {path}: {err}") from None
-    reader = csv.DictReader(text.splitlines())
+    if not text.strip():
+        raise UserError(f"{path} is empty: it needs the header student,submitted_at[,assignment] and a row per student")
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # not splitlines(): a quoted name may hold a newline
     columns = set(reader.fieldnames or [])
     if not {"student", "submitted_at"} <= columns or not columns <= {"student", "submitted_at", "assignment"}:
         got = ",".join(reader.fieldnames or [])

@@ -30,6 +30,9 @@ def layout_mistake(path: Path, ids: list[str]) -> str | None:
     try:
         if (path / "assignments").is_dir():
             return None
+        if path.resolve().parent.name == "assignments" and (path.resolve().parent.parent / "assignments").is_dir():
+            return (f"{path} looks like one assignment's folder, not a submission: pass the folder that holds "
+                    f"assignments/, {path.resolve().parent.parent}")
         inside = next((aid for aid in ids if (path / aid).is_dir()), None)
         if inside:
             return (f"{path} looks like the assignments folder of a submission (it holds {inside}/), not a "

@@ -196,6 +196,10 @@ def test_a_newline_in_a_folder_name_stays_out_of_the_gradebook_and_summary(small
     assert json.loads((tmp_path / "j" / "ann\nlee.json").read_text())["submission"] == "ann lee"
     assert any(line.startswith("not submitted: ") and line.endswith(": ann lee, bob by")
                for line in result.output.splitlines()), result.output
+    assert "rows named" not in result.output
+    (small_class / "ann lee").mkdir()  # the same row name as ann\nlee
+    again = run("grade-all", str(small_class), "-a", SMALL, "-o", str(out))
+    assert "the gradebook has 2 rows named 'ann lee' (folder names that differ only in spaces" in again.output
 
 
 def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monkeypatch):

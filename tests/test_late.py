@@ -121,6 +121,8 @@ def test_times_csv(tmp_path):
     table = read_times(path, course)
     assert table["alice"] == {AID: dt.datetime(2026, 10, 13, 10, tzinfo=dt.timezone(dt.timedelta(hours=9)))}
     assert list(table["bob"]) == [None]
+    path.write_text('student,submitted_at\n"ann\nlee",2026-10-13T10:00:00Z\n')  # a folder name with a newline
+    assert list(read_times(path, course)) == ["ann\nlee"]
     bad = {
         "name,when\nalice,2026-10-13T10:00:00Z\n": "header must be",
         "x" * 500 + "\n": r"header must be student,submitted_at\[,assignment\] \(got x{77}\.\.\.\)$",  # not a CSV
@@ -128,6 +130,7 @@ def test_times_csv(tmp_path):
         "student,submitted_at\nalice,2026-10-13T10:00:00Z\nalice,2026-10-14T10:00:00Z\n": "times.csv:3: a second",
         "student,submitted_at\nalice,2026-10-13 10:00\n": "times.csv:2: .* no UTC offset",
         "student,submitted_at\n,2026-10-13T10:00:00Z\n": "student column is empty",
+        "\n": "times.csv is empty: it needs the header student,submitted_at",
     }
     for text, message in bad.items():
         path.write_text(text)

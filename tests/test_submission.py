@@ -121,6 +121,8 @@ def test_grade_refuses_a_path_one_level_too_deep_or_a_whole_class(tmp_path, cour
     cases = {
         sub / "assignments": f"looks like the assignments folder of a submission (it holds 02_perceptron/), not a "
                              f"submission: pass the folder that holds it, {sub.resolve()}",
+        sub / "assignments" / "02_perceptron": f"looks like one assignment's folder, not a submission: pass the folder "
+                                               f"that holds assignments/, {sub.resolve()}",
         tmp_path / "class": "holds submissions (alice) rather than being one: grade one of them, or the whole class "
                             f"with `grader grade-all {tmp_path / 'class'}`",
     }
