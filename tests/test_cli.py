@@ -185,7 +185,8 @@ def test_a_wrong_course_path_says_where_it_came_from(tmp_path):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output, result.output
     assert "env var: GRADER_COURSE" in CliRunner().invoke(main, ["--help"]).output
-    assert CliRunner().invoke(main, ["validate", "-a", "02_perceptron"], env={"GRADER_COURSE": str(ROOT)}).exit_code == 0
+    valid = CliRunner().invoke(main, ["validate", "-a", "02_perceptron"], env={"GRADER_COURSE": str(ROOT)})
+    assert valid.exit_code == 0, valid.output
 
 
 def test_dash_output_is_stdout_for_grade_and_refused_by_grade_all(tmp_path, monkeypatch):
