@@ -256,8 +256,8 @@ def ci_command(obj, bundle, key_env, submission, ids, results, junit, fail_under
                         junit=junit, fail_under=fail_under, submitted_at=submitted_at)
     try:
         code = run_ci(options, lambda: (obj.root, obj.course), os.environ, click.echo)
-    except (UserError, OSError, click.ClickException, KeyboardInterrupt):
-        raise  # one line and exit 2 (user_errors), or 130
+    except (UserError, OSError, click.ClickException):
+        raise  # one line and exit 2, from user_errors (Ctrl-C is no Exception: it exits 130 there)
     except Exception:  # a bug: still "could not grade" (2), never "below --fail-under" (1)
         import traceback
 

@@ -137,13 +137,12 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
     from grader.formats import render
     from grader.late import apply_late_penalties, resolve_times
     from grader.runner import grade_submission
+    from grader.submission import layout_mistake
 
     if out == "-":  # the usual spelling of standard output
         out = None
     if out:
         check_writable(Path(out))  # before grading, not after
-    from grader.submission import layout_mistake
-
     chosen = list(dict.fromkeys(ids)) or [a.id for a in obj.course.assignments]
     if mistake := layout_mistake(Path(submission), chosen):
         raise UserError(mistake)
