@@ -232,8 +232,9 @@ class _GradingProcess:
     a student's index to ``tasks``; the fork answers on ``results`` with the index and the
     pickled result (or the exception a grader bug raised)."""
 
-    def __init__(self, pid: int, tasks: int, results: int):
+    def __init__(self, pid: int, tasks: int, results: int, tag: str):
         self.pid, self.tasks, self.results = pid, tasks, results
+        self.tag = tag  # of its workers' scratch directories: see grader.sandbox.fork_scratch_tag
         self.current: int | None = None
 
     def send(self, index: int) -> None:
@@ -285,9 +286,10 @@ class _Forks:
         self.zygote = z is not None and z.wait_booted()  # booted first, so the forks copy its plan
 
     def _fork(self) -> _GradingProcess | None:
-        from grader import zygote
+        from grader import sandbox, zygote
 
         conn = zygote.attach() if self.zygote else None
+        tag = sandbox.fork_scratch_tag()
         task_r, task_w = os.pipe()
         result_r, result_w = os.pipe()
         for stream in (sys.stdout, sys.stderr):
@@ -306,6 +308,7 @@ class _Forks:
             code = 1
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                sandbox.use_scratch_tag(tag)
                 for fd in (task_w, result_r, *(fd for p in self.procs for fd in (p.tasks, p.results))):
                     os.close(fd)
                 if conn is not None:
@@ -319,15 +322,18 @@ class _Forks:
         os.close(result_w)
         if conn is not None:
             conn.close()
-        proc = _GradingProcess(pid, task_w, result_r)
+        proc = _GradingProcess(pid, task_w, result_r, tag)
         self.procs.append(proc)
         return proc
 
     def _end(self, proc: _GradingProcess) -> int:
+        from grader import sandbox
+
         self.procs.remove(proc)
         os.close(proc.tasks)
         os.close(proc.results)
         _, status = os.waitpid(proc.pid, 0)
+        sandbox.remove_tagged_scratch(proc.tag)  # what a killed fork could not remove
         return status
 
     def run(self, count: int) -> Iterator[tuple[int, dict]]:

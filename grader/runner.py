@@ -262,7 +262,7 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
     import pickle
     import signal
 
-    from grader import zygote
+    from grader import sandbox, zygote
 
     todo = [i for i, a in enumerate(assignments) if isinstance(prepared[a.id], Worker)]
     # Longest first, except that modules importing e.g. scipy.special go last: the zygote forks
@@ -286,9 +286,10 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
         return b[0] if b else None
 
     results: dict[int, AssignmentResult] = {}
-    forks: list[tuple[int, int]] = []
+    forks: list[tuple[int, int, str]] = []  # pid, its reply pipe, the tag of its workers' scratch
     for index, conn in enumerate(conns):
         reply_r, reply_w = os.pipe()
+        tag = sandbox.fork_scratch_tag()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         try:
@@ -301,6 +302,7 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
             code = 1
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                sandbox.use_scratch_tag(tag)
                 os.close(reply_r)
                 for other in conns:
                     if other is not conn:
@@ -321,18 +323,19 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
                 os._exit(code)
         conn.close()
         os.close(reply_w)
-        forks.append((pid, reply_r))
-    unread = {reply_r for _, reply_r in forks}
+        forks.append((pid, reply_r, tag))
+    unread = {reply_r for _, reply_r, _ in forks}
     try:
         while (i := take()) is not None:
             results[i] = finish(assignments[i])
         closer.wait()
-        for pid, reply_r in list(forks):
+        for pid, reply_r, tag in list(forks):
             with os.fdopen(reply_r, "rb") as reply:
                 unread.discard(reply_r)
                 data = reply.read()
             os.waitpid(pid, 0)
-            forks.remove((pid, reply_r))
+            sandbox.remove_tagged_scratch(tag)  # what a fork that died could not remove
+            forks.remove((pid, reply_r, tag))
             try:
                 theirs = pickle.loads(data) if data else {}
             except Exception:  # noqa: BLE001 - a fork that died mid-write reported nothing
@@ -341,12 +344,13 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
                 results[i] = result
                 prepared[assignments[i].id].forget()  # the fork killed it and removed its files
     except BaseException:
-        for pid, _ in forks:  # those not waited for yet
+        for pid, _, tag in forks:  # those not waited for yet
             try:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
             except OSError:
                 pass
+            sandbox.remove_tagged_scratch(tag)
         for reply_r in unread:
             os.close(reply_r)
         raise

@@ -18,6 +18,7 @@ import atexit
 import json
 import marshal
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -27,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,6 +220,7 @@ class WorkerProcess:
         finally:
             self._close_fds()
             remove_tree(self.scratch)
+            _live.discard(self)
 
     def forget(self) -> None:
         """Close this process's descriptors of a worker that another grading process (a fork of
@@ -458,7 +459,7 @@ def start_worker(spec: WorkerSpec) -> WorkerProcess:
     from grader import zygote
 
     _hide_grader_process()
-    scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
+    scratch = Path(tempfile.mkdtemp(prefix=_scratch_prefix))
     src = scratch / "src"
     src.mkdir()
     module_path = src / f"{spec.module}.py"
@@ -486,7 +487,29 @@ def start_worker(spec: WorkerSpec) -> WorkerProcess:
     return wp
 
 
-_live: "weakref.WeakSet[WorkerProcess]" = weakref.WeakSet()
+# Held until killed: a worker dropped by an exception (Ctrl-C while it was being prepared) must
+# still be killed at exit, and its scratch directory removed; a weak set lost it to the collector.
+_live: set[WorkerProcess] = set()
+_scratch_prefix = "grader-worker-"
+
+
+def fork_scratch_tag() -> str:
+    """A tag for the scratch directories of the workers a grading process about to be forked will
+    start: the fork calls :func:`use_scratch_tag` with it, and the grader, once it has reaped the
+    fork, :func:`remove_tagged_scratch`. A fork killed mid-grading (Ctrl-C, or SIGKILL when
+    another fork failed) cannot remove them itself, and without a zygote nobody else knows them."""
+    return secrets.token_hex(6)
+
+
+def use_scratch_tag(tag: str) -> None:
+    global _scratch_prefix
+    _scratch_prefix = f"grader-worker-{tag}-"
+
+
+def remove_tagged_scratch(tag: str) -> None:
+    """Remove what a reaped fork tagged ``tag`` left of its workers' scratch directories."""
+    for path in Path(tempfile.gettempdir()).glob(f"grader-worker-{tag}-*"):
+        remove_tree(path)
 
 
 @atexit.register

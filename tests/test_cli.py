@@ -4,10 +4,12 @@ import errno
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -326,6 +328,46 @@ def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zer
     rows = {row["Student"]: row for row in csv.DictReader(gradebook.read_text().splitlines())}
     full = course.assignment("02_perceptron").max_score
     assert {name: float(rows[name]["Total"]) for name in ("alice", "bob")} == {"alice": full, "bob": full}
+
+
+@pytest.mark.parametrize("launcher", ["zygote", "spawn"])
+@pytest.mark.parametrize("command", ["grade", "grade-all"])
+def test_ctrl_c_leaves_no_worker_scratch_directory_behind(course, tmp_path, launcher, command):
+    """Each worker's scratch directory holds a copy of the student's code, and Ctrl-C must not
+    leave one in the temporary folder, however the workers were started. Without a zygote, 5 to
+    14 were left per Ctrl-C: the interrupted grader lost the workers it had not closed yet to the
+    garbage collector, and a grading process killed mid-student left its workers' directories."""
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="grader-test-tmp-"))  # in /tmp: reachable by a worker's own uid
+    tmp.chmod(0o1777)
+    hang = "\n\ndef decision_boundary(*args, **kwargs):\n    while True:\n        pass\n"
+    source = {"02_perceptron": reference_source(course, "02_perceptron") + hang,
+              "04_activations": reference_source(course, "04_activations")}
+    for name in ("alice", "bob", "carol"):
+        make_submission(tmp_path / "class" / name, course, source)
+    target = (["grade", str(tmp_path / "class" / "alice")] if command == "grade" else
+              ["grade-all", str(tmp_path / "class"), "-j", "2", "-o", str(tmp_path / "gradebook.csv")])
+    env = {**os.environ, "TMPDIR": str(tmp), **({"GRADER_NO_ZYGOTE": "1"} if launcher == "spawn" else {})}
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "grader", "--course", str(ROOT), *target, "-a", "02_perceptron",
+                                 "-a", "04_activations"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=env, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not any(tmp.glob("grader-worker-*")) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        time.sleep(0.3)  # the workers are busy (one loops), others may be starting
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        try:
+            out, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+            pytest.fail(f"not stopped by Ctrl-C within 60 s:\n{out}")
+        assert proc.returncode == 130 and "interrupted" in out, out
+        assert sorted(p.name for p in tmp.iterdir()) == []
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_check_reports_in_the_order_asked_while_running_ahead(course, tmp_path):

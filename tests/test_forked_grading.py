@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import runner, zygote
+from grader import runner, sandbox, zygote
 from grader.proxy import StudentModule, Worker
 from grader.sandbox import WorkerSpec
 from tests.conftest import ROOT, fast_limits, make_submission, reference_source
@@ -106,6 +106,7 @@ def test_forks_grade_exactly_as_one_process_does(mixed, quick, sequential, monke
     statuses = {t.status for a in forked.assignments for t in a.tests}
     assert {"passed", "failed", "timeout", "error"} <= statuses, "the fixture exercises every outcome"
     assert _scratch_dirs() <= before, "every worker's scratch directory is removed"
+    assert not sandbox._live, "and every worker is closed: none is left for the exit handler, none piles up"
 
 
 def test_what_a_dying_fork_did_not_report_is_graded_here(mixed, quick, sequential, monkeypatch):

@@ -691,6 +691,28 @@ def test_when_the_grader_dies_its_workers_and_their_files_go_too():
     assert not alive and not Path(info["scratch"]).exists()
 
 
+@pytest.mark.parametrize("launcher", ["zygote", "spawn"])
+def test_a_worker_dropped_without_closing_is_still_killed_and_removed_at_exit(monkeypatch, launcher):
+    """Ctrl-C while workers were being prepared drops them unclosed: the exit handler must still
+    kill them and remove their scratch directories (a copy of the student's code). Without a
+    zygote to clean up, a weak set of live workers lost them to the garbage collector."""
+    import gc
+
+    if launcher == "spawn":
+        monkeypatch.setenv(zygote.DISABLE_ENV, "1")
+    wp = start_worker(WorkerSpec(_TOY, "toy", ("numpy",)))
+    scratch, pid = wp.scratch, wp.pid
+    del wp
+    gc.collect()
+    assert scratch.exists()
+    sandbox._kill_leftovers()
+    assert not scratch.exists()
+    deadline = time.monotonic() + 10
+    while procs.snapshot().get(pid, (None, "Z"))[1] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert procs.snapshot().get(pid, (None, "Z"))[1] == "Z", "the worker is gone"
+
+
 def test_doctor_lists_every_protection_and_exits_0_when_the_mandatory_ones_work():
     from click.testing import CliRunner
 
