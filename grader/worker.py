@@ -21,9 +21,11 @@ import itertools
 import json
 import marshal
 import os
+import select
 import signal
 import socket
 import sys
+import threading
 import traceback
 import types
 
@@ -430,9 +432,26 @@ def _describe(err: BaseException, module_path: str) -> dict:
     return {"type": mro[0], "mro": mro, "message": _safe_str(err), "where": where, "function": function}
 
 
+def _die_with_the_grader(fd: int) -> None:
+    """Exit as soon as the grader's end of the socket is closed, even while the student's code
+    runs (a loop never reads the socket again). A worker spawned by a grading process that was
+    killed (Ctrl-C, an out-of-memory kill) has no zygote to kill it and no parent-death signal
+    (its parent may be a short-lived thread), so it would otherwise spin up to the CPU backstop.
+    Polling for the hang-up reads nothing, so the messages stay for the main thread."""
+    poller = select.poll()
+    poller.register(fd, select.POLLRDHUP)  # POLLHUP, POLLERR and POLLNVAL are always reported
+    while True:
+        try:
+            if poller.poll():
+                os._exit(0)
+        except InterruptedError:  # pragma: no cover - retried by Python itself since PEP 475
+            continue
+
+
 def main(argv: list[str]) -> None:
     fd, module_path, module_name, allowed = int(argv[0]), argv[1], argv[2], json.loads(argv[3])
     sock = socket.socket(fileno=fd)
+    threading.Thread(target=_die_with_the_grader, args=(fd,), name="grader-lifeline", daemon=True).start()
     _Worker(sock, module_path, module_name, allowed).serve()
     os._exit(0)
 

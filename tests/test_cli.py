@@ -332,11 +332,13 @@ def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zer
 
 @pytest.mark.parametrize("launcher", ["zygote", "spawn"])
 @pytest.mark.parametrize("command", ["grade", "grade-all"])
-def test_ctrl_c_leaves_no_worker_scratch_directory_behind(course, tmp_path, launcher, command):
+def test_ctrl_c_leaves_no_worker_or_scratch_directory_behind(course, tmp_path, launcher, command):
     """Each worker's scratch directory holds a copy of the student's code, and Ctrl-C must not
-    leave one in the temporary folder, however the workers were started. Without a zygote, 5 to
-    14 were left per Ctrl-C: the interrupted grader lost the workers it had not closed yet to the
-    garbage collector, and a grading process killed mid-student left its workers' directories."""
+    leave one in the temporary folder, nor a worker running, however the workers were started.
+    Without a zygote, 5 to 14 directories were left per Ctrl-C (the interrupted grader lost the
+    workers it had not closed yet to the garbage collector, and a grading process killed
+    mid-student left its workers' directories), and a worker looping in student code spun on,
+    orphaned, until its 15-minute CPU backstop."""
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="grader-test-tmp-"))  # in /tmp: reachable by a worker's own uid
@@ -366,8 +368,28 @@ def test_ctrl_c_leaves_no_worker_scratch_directory_behind(course, tmp_path, laun
             pytest.fail(f"not stopped by Ctrl-C within 60 s:\n{out}")
         assert proc.returncode == 130 and "interrupted" in out, out
         assert sorted(p.name for p in tmp.iterdir()) == []
+        deadline = time.monotonic() + 5
+        while _working_in(tmp) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _working_in(tmp) == [], "no worker outlives the grader (one was looping in student code)"
     finally:
+        for pid in _working_in(tmp):
+            os.kill(pid, signal.SIGKILL)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _working_in(folder: Path) -> list[int]:
+    """The live processes whose working directory is in ``folder`` (or was, before it was removed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cwd = os.readlink(entry / "cwd")
+            state = (entry / "stat").read_text().rsplit(") ", 1)[1][0]
+        except (OSError, ValueError, IndexError):
+            continue
+        if cwd.startswith(f"{folder}/") and state != "Z":
+            found.append(int(entry.name))
+    return found
 
 
 def test_check_reports_in_the_order_asked_while_running_ahead(course, tmp_path):
