@@ -83,10 +83,13 @@ class Worker:
         self._helper_failed: str | None = None
         self._lines: frozenset[int] | range | None = None  # see _code_lines
         self.full_errors = full_errors  # the instructor's own code (grader validate): exceptions shown as raised
+        self._abandoned = False  # see abandon
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
         """Start the process without waiting for it (lets several workers boot in parallel)."""
+        if self._abandoned:
+            raise KeyboardInterrupt("grading was interrupted")
         if self.process is None:
             self.process = start_worker(self.spec)
             self.generation += 1
@@ -111,6 +114,16 @@ class Worker:
 
     def close(self) -> None:
         self._discard()
+
+    def abandon(self) -> None:
+        """From another thread, when grading is interrupted: end the call in progress now (the
+        thread making it sees the worker gone at once, not at the call's time limit) and make
+        every later call raise KeyboardInterrupt instead of starting a new worker. The owner still
+        calls :meth:`close`, which removes the worker's files."""
+        self._abandoned = True
+        process = self.process
+        if process is not None:
+            process.stop()
 
     def forget(self) -> None:
         """Let go of the worker without killing it: a forked grading process already did."""
@@ -189,6 +202,8 @@ class Worker:
             raise StudentCrash(f"{fn} returned a value that cannot be graded ({err})") from None
 
     def _request(self, fn: str, request: dict) -> dict:
+        if self._abandoned:
+            raise KeyboardInterrupt("grading was interrupted")
         restarted = self.process is None and self.generation > 0
         self.ensure_ready()
         if restarted:

@@ -406,7 +406,15 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
                 from concurrent.futures import ThreadPoolExecutor  # imports logging: only when needed
 
                 with ThreadPoolExecutor(max_workers=jobs) as pool:
-                    done = dict(zip((a.id for a in longest_first), pool.map(finish, longest_first)))
+                    try:
+                        done = dict(zip((a.id for a in longest_first), pool.map(finish, longest_first)))
+                    except BaseException:
+                        # Ctrl-C: leaving the pool waits for its threads, which may be inside
+                        # student calls that run to their time limits. End those calls now.
+                        for p in prepared.values():
+                            if isinstance(p, Worker):
+                                p.abandon()
+                        raise
                 results = [done[a.id] for a in assignments]
     finally:
         for conn in conns:

@@ -118,6 +118,8 @@ class WorkerProcess:
         self.cpu_exceeded = False
         self.cpu_exceeded_after = 0.0
         self._killed = False
+        self._stopped = False
+        self._stop_lock = threading.Lock()
         self._stat_fd: int | None = None
 
     @property
@@ -206,6 +208,16 @@ class WorkerProcess:
         except OSError:
             return ""
 
+    def stop(self) -> None:
+        """Kill the worker and every process it started, but keep this end of the socket open: a
+        thread waiting on the worker (threaded grading stopped by Ctrl-C) then reads the end of
+        the stream at once, with no descriptor closed under it. :meth:`kill` does the rest."""
+        with self._stop_lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        self.launch.kill()
+
     def kill(self) -> None:
         """Kill the worker and every process it started, then remove its scratch directory."""
         if self._killed:
@@ -216,7 +228,7 @@ class WorkerProcess:
         except OSError:
             pass
         try:
-            self.launch.kill()
+            self.stop()
         finally:
             self._close_fds()
             remove_tree(self.scratch)
