@@ -437,7 +437,9 @@ def _die_with_the_grader(fd: int) -> None:
     runs (a loop never reads the socket again). A worker spawned by a grading process that was
     killed (Ctrl-C, an out-of-memory kill) has no zygote to kill it and no parent-death signal
     (its parent may be a short-lived thread), so it would otherwise spin up to the CPU backstop.
-    Polling for the hang-up reads nothing, so the messages stay for the main thread."""
+    Polling for the hang-up reads nothing, so the messages stay for the main thread. Signals
+    are blocked here, so the leash's SIGALRM always interrupts the main thread."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
     poller = select.poll()
     poller.register(fd, select.POLLRDHUP)  # POLLHUP, POLLERR and POLLNVAL are always reported
     while True:
