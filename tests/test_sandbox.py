@@ -713,6 +713,30 @@ def test_a_worker_dropped_without_closing_is_still_killed_and_removed_at_exit(mo
     assert procs.snapshot().get(pid, (None, "Z"))[1] == "Z", "the worker is gone"
 
 
+@pytest.mark.parametrize("launcher", ["zygote", "spawn"])
+def test_a_worker_stuck_in_student_code_exits_when_the_grader_end_of_its_socket_closes(monkeypatch, launcher):
+    """A grading process killed mid-call (Ctrl-C, out of memory) closes its end of the socket and
+    nothing more: without a zygote nobody else kills its worker, which must then end itself
+    rather than loop on until the CPU backstop."""
+    from grader import codec
+
+    if launcher == "spawn":
+        monkeypatch.setenv(zygote.DISABLE_ENV, "1")
+    wp = start_worker(WorkerSpec("def spin():\n    while True: pass\n", "m", ("numpy",)))
+    try:
+        assert codec.decode(wp.reader.read())["op"] == "ready"
+        pid = wp.pid
+        codec.send(wp.sock, codec.encode({"op": "call", "id": 1, "fn": "spin", "args": [], "kwargs": {}}))
+        time.sleep(0.3)
+        assert wp.wait(0) is None, "the call is looping"
+        wp.sock.close()  # as the death of the process holding it would
+        assert wp.wait(5.0) is not None, "the worker ended itself"
+        assert wp.wait(0) & 0x7F == 0 and (wp.wait(0) >> 8) == 0, "by exiting, not by being killed"
+        assert procs.snapshot().get(pid, (None, "Z"))[1] == "Z"
+    finally:
+        wp.kill()
+
+
 def test_doctor_lists_every_protection_and_exits_0_when_the_mandatory_ones_work():
     from click.testing import CliRunner
 
