@@ -346,12 +346,21 @@ def spawn_plan() -> confine.Plan:
     global _spawn_plan
     with _spawn_lock:
         if _spawn_plan is None:
-            out = subprocess.run([sys.executable, "-I", "-B", "-m", "grader.probe"], env=base_env(), cwd="/",
-                                 capture_output=True, timeout=60, check=False)
+            # In a session of its own, and not killed if we are interrupted: Ctrl-C would stop
+            # it before it removes its scratch directory. It finishes in a fraction of a second.
+            # Its scratch goes where the workers' will (TMPDIR), so that is what it probes.
+            proc = subprocess.Popen([sys.executable, "-I", "-B", "-m", "grader.probe"], cwd="/",
+                                    env={**base_env(), "TMPDIR": tempfile.gettempdir()}, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
             try:
-                _spawn_plan = confine.Plan(**json.loads(out.stdout))
+                stdout, stderr = proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                stdout, stderr = proc.communicate()
+            try:
+                _spawn_plan = confine.Plan(**json.loads(stdout))
             except (ValueError, TypeError):
-                _spawn_plan = confine.Plan(unavailable={"probe": out.stderr.decode(errors="replace")[-500:]})
+                _spawn_plan = confine.Plan(unavailable={"probe": stderr.decode(errors="replace")[-500:]})
         return _spawn_plan
 
 

@@ -737,6 +737,47 @@ def test_a_worker_stuck_in_student_code_exits_when_the_grader_end_of_its_socket_
         wp.kill()
 
 
+_PROBE_INTERRUPTED = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from grader import sandbox
+
+tmp = Path(sys.argv[1])
+
+def interrupt():
+    deadline = time.monotonic() + 10
+    while not any(tmp.glob("grader-probe-*")) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    os.killpg(0, signal.SIGINT)  # Ctrl-C: the whole foreground group
+
+threading.Thread(target=interrupt, daemon=True).start()
+try:
+    sandbox.spawn_plan()
+    time.sleep(1)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_while_probing_for_spawned_workers_leaves_no_probe_directory():
+    """Without a zygote, the first worker waits for a probe of what confinement works here, run
+    in another interpreter. Ctrl-C reached that probe too, which died before removing its scratch
+    directory (5 runs in 45 in a review). It now runs in a session of its own and finishes alone;
+    its directory is made in TMPDIR, where the workers' go (it was always /tmp)."""
+    tmp = Path(tempfile.mkdtemp(prefix="grader-test-tmp-"))  # in /tmp: reachable by a probe's own uid
+    tmp.chmod(0o1777)
+    try:
+        proc = subprocess.run([sys.executable, "-c", _PROBE_INTERRUPTED, str(tmp)], capture_output=True, text=True,
+                              env={**os.environ, "TMPDIR": str(tmp)}, start_new_session=True, timeout=60)
+        assert proc.returncode == 130, "interrupted while probing, in TMPDIR: " + proc.stderr[-2000:]
+        deadline = time.monotonic() + 10
+        while any(tmp.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sorted(p.name for p in tmp.iterdir()) == []
+    finally:
+        sandbox.remove_tree(tmp)
+
+
 def test_doctor_lists_every_protection_and_exits_0_when_the_mandatory_ones_work():
     from click.testing import CliRunner
 
