@@ -30,6 +30,7 @@ import signal
 import statistics
 import struct
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -307,7 +308,8 @@ class _Forks:
         if pid == 0:  # the fork: grade what it is sent, then leave without the parent's exit work
             code = 1
             try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, sandbox.end_fork)
                 sandbox.use_scratch_tag(tag)
                 for fd in (task_w, result_r, *(fd for p in self.procs for fd in (p.tasks, p.results))):
                     os.close(fd)
@@ -377,12 +379,28 @@ class _Forks:
         finally:
             # Stopped early (an error, Ctrl-C): none outlives the batch. Not in a copy of this
             # generator inherited by a later fork, though: those processes are not its to kill.
-            for proc in list(self.procs) if os.getpid() == self.owner else []:
-                try:
-                    os.kill(proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                self._end(proc)
+            if os.getpid() == self.owner:
+                self._stop_all()
+
+    def _stop_all(self) -> None:
+        """Stop the forks still running: SIGTERM first, so that each kills the workers it spawned
+        (:func:`grader.sandbox.end_fork`; Ctrl-C has already told them), then SIGKILL for any
+        still there after 2 s."""
+        for proc in self.procs:
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 2.0
+        for proc in list(self.procs):
+            while time.monotonic() < deadline and os.waitid(
+                    os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+                time.sleep(0.005)
+            try:
+                os.kill(proc.pid, signal.SIGKILL)  # (nothing, if it has exited)
+            except OSError:
+                pass
+            self._end(proc)
 
 
 def _describe(status: int) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from grader.clickutil import OutputFile, user_errors
+from grader.clickutil import OutputFile, stop_code, stop_word, user_errors
 from grader.course import Course, load_course
 from grader.errors import UserError
 from grader.fileutil import write_atomic
@@ -234,14 +234,14 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     try:
         outcome = run_batch(obj.root, obj.course, Path(directory), ids=chosen, jobs=jobs,
                             journal_path=journal_path, force=force, progress=progress, outputs=outputs)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         from grader.batch import Journal
 
         kept = len(Journal(journal_path).read())
-        click.echo(f"\ninterrupted: {kept} graded student(s) are kept in the journal {journal_path}; "
+        click.echo(f"\n{stop_word(err)}: {kept} graded student(s) are kept in the journal {journal_path}; "
                    "run the same command again to grade the rest"
                    + (" (without --force, or they are graded again)" if force else ""), err=True)
-        sys.exit(130)
+        sys.exit(stop_code(err))
     results, late = outcome.results, []
     if times:
         from grader.late import late_summary, penalize_class

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from grader.errors import UserError
+from grader.errors import Terminated, UserError
 
 
 class _Failed(click.ClickException):
@@ -36,11 +36,21 @@ def user_errors(fn=None, *, exit_code: int = 1):
         except OSError as err:  # a full disk, a directory given for a file, a permission: the path and why
             where = f"{err.filename}: " if err.filename is not None else ""
             raise _Failed(f"{where}{err.strerror or err}", exit_code) from None
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as err:
+            click.echo(stop_word(err), err=True)
+            sys.exit(stop_code(err))
 
     return wrapper
+
+
+def stop_word(err: KeyboardInterrupt) -> str:
+    """"interrupted" (Ctrl-C) or "terminated" (SIGTERM, see grader.errors.Terminated)."""
+    return "terminated" if isinstance(err, Terminated) else "interrupted"
+
+
+def stop_code(err: KeyboardInterrupt) -> int:
+    """The exit status a shell expects of a command stopped by that signal: 130 or 143."""
+    return Terminated.exit_code if isinstance(err, Terminated) else 130
 
 
 class OutputFile(click.Path):

@@ -10,27 +10,40 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import sys
 import threading
 
 _GRADING = {"grade", "grade-all", "validate", "ci"}
 
 
-def _grading(argv: list[str]) -> bool:
-    """True for a command that will start workers (not for --help or a typo)."""
+# Commands (or groups) that may start workers: SIGTERM stops them as Ctrl-C does. Not `check`,
+# which runs pytest processes and handles Ctrl-C its own way (see grader.student).
+_WORKERS = _GRADING | {"gradescope", "nbgrader"}
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command's name (None for --help, --version or no command)."""
     if "-h" in argv or "--help" in argv or "--version" in argv:
-        return False
+        return None
     words = iter(argv)
     for word in words:
         if word == "--course":
             next(words, None)
         elif not word.startswith("-"):
-            return word in _GRADING
-    return False
+            return word
+    return None
+
+
+def _grading(argv: list[str]) -> bool:
+    """True for a command that will start workers (not for --help or a typo)."""
+    return _command(argv) in _GRADING
 
 
 def main() -> None:
     _one_blas_thread()
+    if _command(sys.argv[1:]) in _WORKERS:
+        signal.signal(signal.SIGTERM, _terminated)
     if _grading(sys.argv[1:]):
         from grader import zygote
 
@@ -43,6 +56,14 @@ def main() -> None:
     except SystemExit as exc:
         code = exc.code
     _exit(code)
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM stops a command as Ctrl-C does, cleanup included: killed outright, the grader would
+    leave the workers it spawned without a zygote, and their scratch directories."""
+    from grader.errors import Terminated
+
+    raise Terminated()
 
 
 def _one_blas_thread() -> None:

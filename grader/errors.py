@@ -77,3 +77,11 @@ class ConfinementFailed(UserError):
         return cls(f"the grader could not confine its worker process ({reason}), so it stopped before grading "
                    "anything more: fix the cause on this machine (`grader doctor` checks every protection) and "
                    "run the same command again")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, ``docker stop``, a cancelled CI job) raised in the grader's main thread,
+    so that it stops as on Ctrl-C: its workers killed and their files removed, the journal kept.
+    Commands say "terminated" and exit 143 (128 + SIGTERM) instead of "interrupted" and 130."""
+
+    exit_code = 143

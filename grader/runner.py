@@ -301,7 +301,8 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
         if pid == 0:  # the fork: grade, report, and leave without any of the parent's exit work
             code = 1
             try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, sandbox.end_fork)
                 sandbox.use_scratch_tag(tag)
                 os.close(reply_r)
                 for other in conns:

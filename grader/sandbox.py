@@ -527,6 +527,23 @@ def use_scratch_tag(tag: str) -> None:
     _scratch_prefix = f"grader-worker-{tag}-"
 
 
+def end_fork(signum, frame) -> None:
+    """The SIGINT and SIGTERM handler of a grading process forked from the grader: kill the
+    process trees of the workers it spawned itself, then exit at once. (A zygote kills the workers
+    it forked when the fork's connection closes; a spawned worker ends itself when its socket
+    does, but nothing else would end the processes it started.) Raw kills only: the interrupted
+    code may hold any lock."""
+    try:
+        for wp in list(_live):
+            launch = wp.launch
+            spawned = launch if isinstance(launch, SpawnLaunch) else getattr(launch, "fallback", None)
+            proc = getattr(spawned, "proc", None)
+            if proc is not None:
+                procs.kill_everything(proc.pid, uid=getattr(spawned, "uid", None), timeout=1.0)
+    finally:
+        os._exit(128 + signum)
+
+
 def remove_tagged_scratch(tag: str) -> None:
     """Remove what a reaped fork tagged ``tag`` left of its workers' scratch directories."""
     for path in Path(tempfile.gettempdir()).glob(f"grader-worker-{tag}-*"):

@@ -332,19 +332,27 @@ def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zer
 
 @pytest.mark.parametrize("launcher", ["zygote", "spawn"])
 @pytest.mark.parametrize("command", ["grade", "grade-all"])
-def test_ctrl_c_leaves_no_worker_or_scratch_directory_behind(course, tmp_path, launcher, command):
-    """Each worker's scratch directory holds a copy of the student's code, and Ctrl-C must not
-    leave one in the temporary folder, nor a worker running, however the workers were started.
-    Without a zygote, 5 to 14 directories were left per Ctrl-C (the interrupted grader lost the
-    workers it had not closed yet to the garbage collector, and a grading process killed
-    mid-student left its workers' directories), and a worker looping in student code spun on,
-    orphaned, until its 15-minute CPU backstop. Nor may Ctrl-C wait for a looping call's limit."""
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_a_stopped_grader_leaves_no_process_or_scratch_directory_behind(course, tmp_path, launcher, command, stop):
+    """Each worker's scratch directory holds a copy of the student's code: stopping the grader
+    (Ctrl-C to its process group, or SIGTERM to it alone, as `timeout`, `docker stop` and a
+    cancelled CI job do) must not leave one in the temporary folder, nor any process the
+    student's code started, however the workers were started. Without a zygote, before:
+    - Ctrl-C left 5 to 14 directories (the interrupted grader lost the workers it had not
+      closed yet to the garbage collector; a grading process killed mid-student left its
+      workers' directories) and the worker looping in student code, orphaned, spinning until
+      its 15-minute CPU backstop, and the child it had forked, forever;
+    - SIGTERM killed the grader without any cleanup;
+    - Ctrl-C waited for the looping call's 5 s limit."""
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="grader-test-tmp-"))  # in /tmp: reachable by a worker's own uid
     tmp.chmod(0o1777)
-    hang = "\n\ndef decision_boundary(*args, **kwargs):\n    while True:\n        pass\n"
-    source = {"02_perceptron": reference_source(course, "02_perceptron") + hang,
+    forks_and_loops = ("\n\n_os = np.lib._datasource.os\n\n\ndef decision_boundary(*args, **kwargs):\n"
+                       "    if _os.fork() == 0:\n        open('forked', 'w').close()\n"
+                       "        r, w = _os.pipe()\n        _os.read(r, 1)  # waits forever\n"
+                       "    while True: pass\n")
+    source = {"02_perceptron": reference_source(course, "02_perceptron") + forks_and_loops,
               "04_activations": reference_source(course, "04_activations")}
     for name in ("alice", "bob", "carol"):
         make_submission(tmp_path / "class" / name, course, source)
@@ -356,25 +364,29 @@ def test_ctrl_c_leaves_no_worker_or_scratch_directory_behind(course, tmp_path, l
                                  "-a", "04_activations"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env=env, start_new_session=True)
         deadline = time.monotonic() + 60
-        while not any(tmp.glob("grader-worker-*")) and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        time.sleep(0.3)  # the workers are busy (one loops), others may be starting
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
-        interrupted = time.monotonic()
+        while not any(tmp.glob("grader-worker-*/forked")) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)  # until the looping worker has forked its child (in its scratch directory)
+        time.sleep(0.2)  # other workers may be starting
+        if stop == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
+        stopped = time.monotonic()
         try:
             out, _ = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
-            pytest.fail(f"not stopped by Ctrl-C within 60 s:\n{out}")
-        assert proc.returncode == 130 and "interrupted" in out, out
+            pytest.fail(f"not stopped within 60 s:\n{out}")
+        word, code = ("interrupted", 130) if stop == "ctrl-c" else ("terminated", 143)
+        assert proc.returncode == code and word in out and "Traceback" not in out, out
         # Not at the loop's 5 s call limit: threaded grading (grade without a zygote) waited for it.
-        assert time.monotonic() - interrupted < 2.5
+        assert time.monotonic() - stopped < 2.5
         assert sorted(p.name for p in tmp.iterdir()) == []
         deadline = time.monotonic() + 5
         while _working_in(tmp) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _working_in(tmp) == [], "no worker outlives the grader (one was looping in student code)"
+        assert _working_in(tmp) == [], "no worker, nor the child it forked, outlives the grader"
     finally:
         for pid in _working_in(tmp):
             os.kill(pid, signal.SIGKILL)
