@@ -285,6 +285,10 @@ class _Forks:
         self.forked = 0
         z = zygote.get()
         self.zygote = z is not None and z.wait_booted()  # booted first, so the forks copy its plan
+        if not self.zygote:
+            from grader import sandbox
+
+            sandbox.spawn_plan()  # probed once, here: each fork would otherwise probe again
 
     def _fork(self) -> _GradingProcess | None:
         from grader import sandbox, zygote

@@ -408,6 +408,17 @@ def test_forks_grade_every_student_once_and_share_the_work():
     assert _children() <= before, "no grading process outlives the batch"
 
 
+def test_without_a_zygote_the_forks_inherit_one_probe_of_the_spawned_workers_protections(monkeypatch):
+    """Spawned workers need a probe of what confinement works here (another interpreter, ~0.1 s):
+    made once before forking, not once in every grading process."""
+    from grader import sandbox, zygote
+
+    monkeypatch.setenv(zygote.DISABLE_ENV, "1")
+    monkeypatch.setattr(sandbox, "_spawn_plan", None)
+    done = dict(_Forks(2, lambda i: {"probed": sandbox._spawn_plan is not None}).run(4))
+    assert all(r["probed"] for r in done.values())
+
+
 def test_a_dead_grading_process_is_replaced_and_its_student_graded_again(tmp_path):
     marker = tmp_path / "died-once"
 
