@@ -44,12 +44,17 @@ def main() -> None:
     _one_blas_thread()
     if _command(sys.argv[1:]) in _WORKERS:
         signal.signal(signal.SIGTERM, _terminated)
-    if _grading(sys.argv[1:]):
-        from grader import zygote
+    try:
+        if _grading(sys.argv[1:]):
+            from grader import zygote
 
-        zygote.get()
-    from grader.cli import main as cli
+            zygote.get()
+        from grader.cli import main as cli
+    except KeyboardInterrupt as err:  # Ctrl-C before click could catch it: no traceback either
+        from grader.errors import Terminated
 
+        print("terminated" if isinstance(err, Terminated) else "interrupted", file=sys.stderr)
+        _exit(Terminated.exit_code if isinstance(err, Terminated) else 130)
     try:
         cli()
         code = 0

@@ -393,6 +393,30 @@ def test_a_stopped_grader_leaves_no_process_or_scratch_directory_behind(course, 
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+_INTERRUPTED_WHILE_IMPORTING = """
+import os, signal, sys
+
+class CtrlC:  # Ctrl-C while click is being imported, the first 50 ms of every command
+    def find_spec(self, name, path=None, target=None):
+        if name == "click":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.{sig})
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["grader", "--course", sys.argv[1], "grade", sys.argv[2]]
+from grader.entry import main
+main()
+"""
+
+
+@pytest.mark.parametrize("sig, word, code", [("SIGINT", "interrupted", 130), ("SIGTERM", "terminated", 143)])
+def test_a_grader_stopped_while_it_starts_says_so_without_a_traceback(tmp_path, sig, word, code):
+    proc = subprocess.run([sys.executable, "-c", _INTERRUPTED_WHILE_IMPORTING.format(sig=sig), str(ROOT),
+                           str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == code and proc.stderr.strip() == word, proc.stderr
+
+
 def _working_in(folder: Path) -> list[int]:
     """The live processes whose working directory is in ``folder`` (or was, before it was removed)."""
     found = []
