@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from grader.errors import GlobalRandomUsed, StudentError
+from grader.errors import GlobalRandomUsed, StudentError, WorkerLost
 from grader.loading import parameter_names
 from grader.steps import call_recording_warnings, run_steps
 
@@ -324,6 +324,8 @@ def expect_raises(exc_name: str, fn: Callable, *args, **kwargs) -> None:
         fn(*args, **kwargs)
     except GlobalRandomUsed:
         raise  # it returned, but broke the rule on randomness: reported as such
+    except WorkerLost:
+        raise  # the zygote died under the worker: the test runs again
     except StudentError as err:  # graded: the exception happened in the worker
         if err.is_a(exc_name):
             return

@@ -46,6 +46,12 @@ class StudentCrash(Exception):
     """The worker process died during a call (os._exit, a segfault, the memory limit, ...)."""
 
 
+class WorkerLost(StudentCrash):
+    """The worker died because the zygote that forked it died (the parent-death signal): not the
+    student's doing. The hidden test runs again, once, on a fresh worker (spawned, since the
+    zygote is gone); where that is not done it counts as the crash it looks like."""
+
+
 class StudentTimeout(Exception):
     """A call to a student function exceeded its wall-clock or CPU-time limit."""
 

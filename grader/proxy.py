@@ -17,7 +17,8 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from grader import codec, redact
-from grader.errors import BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
+from grader.errors import (BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError,
+                           StudentTimeout, WorkerLost)
 from grader.loading import REF_PREFIX, parameter_names
 from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 
@@ -428,6 +429,11 @@ class Worker:
             if self.unconfined is not None and not self._probe and _cannot_confine(self.spec):
                 self._discard()
                 raise ConfinementFailed.because(self.unconfined) from None
+            zygote = getattr(proc.launch, "zygote", None)
+            if zygote is not None and proc.launch.fallback is None and zygote.failure is not None:
+                self._discard()
+                raise WorkerLost(f"{what}: the worker died with the grader's zygote ({zygote.failure}); "
+                                 "it was restarted") from None
         self._discard()
         raise StudentCrash(f"{what} crashed the worker process ({desc}); it was restarted") from None
 

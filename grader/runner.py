@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Callable
 
 from grader.course import Assignment, Course, where_in_course
-from grader.errors import BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout, SubmissionError, UserError
+from grader.errors import (BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError,
+                           StudentTimeout, SubmissionError, UserError, WorkerLost)
 from grader.loading import REF_PREFIX, import_path
 from grader.proxy import StudentModule, Worker
 from grader.results import AssignmentResult, SubmissionResult, TestResult, rounded
@@ -143,8 +144,8 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
         return "passed", ""
     except AssertionError as err:
         return "failed", _truncate(str(err) or f"a check of {test.function} failed")
-    except ConfinementFailed:
-        raise  # this machine's fault, not the student's: grading stops
+    except (ConfinementFailed, WorkerLost):
+        raise  # this machine's fault, not the student's: grading stops, or the test runs again
     except StudentTimeout as err:
         return "timeout", _truncate(str(err))
     except StudentCrash as err:
@@ -166,6 +167,19 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
     finally:
         if worker is not None:
             worker.test_deadline = None
+
+
+def _run_test_again_if_lost(test: HiddenTest, student, ref, worker: Worker, test_seconds: float) -> tuple[str, str]:
+    """:func:`run_test`, run once more when the worker died with the zygote (not the student's
+    doing); lost again, it counts as the crash it looks like."""
+    try:
+        return run_test(test, student, ref, worker, test_seconds)
+    except WorkerLost:
+        pass
+    try:
+        return run_test(test, student, ref, worker, test_seconds)
+    except WorkerLost as err:
+        return "error", _truncate(str(err))
 
 
 def _prepare(course: Course, a: Assignment, submission: Path,
@@ -205,7 +219,10 @@ def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: _Clo
     a = suite.assignment
     limits = course.limits_for(a)
     try:
-        worker.ensure_ready()
+        try:
+            worker.ensure_ready()
+        except WorkerLost:
+            worker.ensure_ready()  # once more, on a fresh worker
     except (StudentCrash, StudentTimeout) as err:
         worker.close()
         return AssignmentResult(a.id, 0.0, rounded(a.max_score), "error", f"your module could not be loaded: {err}")
@@ -220,7 +237,7 @@ def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: _Clo
     score = 0.0  # summed unrounded: three tests of 1/3 point make exactly 1
     try:
         for test in suite.tests:
-            status, feedback = run_test(test, student, suite.ref, worker, limits.test_seconds)
+            status, feedback = _run_test_again_if_lost(test, student, suite.ref, worker, limits.test_seconds)
             top = suite.max_points(test)
             score += top if status == "passed" else 0.0
             results.append(TestResult(test.name, test.function, rounded(top if status == "passed" else 0.0),

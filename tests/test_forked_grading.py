@@ -241,3 +241,30 @@ def test_the_longest_assignment_starts_first_and_results_keep_the_course_order(m
     result = runner.grade_submission(ROOT, quick, mixed, IDS, jobs=2)
     assert asked == sorted(IDS, key=lambda aid: -costs[aid])
     assert [a.id for a in result.assignments] == IDS
+
+
+def test_a_test_whose_worker_died_with_the_zygote_runs_again(course, tmp_path, monkeypatch):
+    """The zygote dying (out of memory, killed) takes the worker in use with it: not the student's
+    doing, so the test runs again on a fresh worker (spawned, the zygote being gone) instead of
+    costing the student its points as a crash of their code."""
+    sub = make_submission(tmp_path / "s", course, {"02_perceptron": reference_source(course, "02_perceptron")})
+    real = runner.run_test
+    calls: list[str] = []
+
+    def zygote_dies_before_the_third_test(test, *args):
+        calls.append(test.name)
+        if len(calls) == 3:
+            z = zygote.get()
+            z.proc.kill()
+            z.proc.wait()
+            time.sleep(0.2)  # the worker has had its parent-death signal
+        return real(test, *args)
+
+    monkeypatch.setattr(runner, "run_test", zygote_dies_before_the_third_test)
+    try:
+        result = runner.grade_submission(ROOT, course, sub, ["02_perceptron"], jobs=1)
+    finally:
+        zygote.shutdown()  # the next test starts a new one
+    a = result.assignments[0]
+    assert a.score == a.max_score, [(t.name, t.feedback) for t in a.tests if t.status != "passed"]
+    assert calls[2] == calls[3], "the third test ran twice"
