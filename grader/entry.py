@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 
-_GRADING = {"grade", "grade-all", "validate", "ci"}
+_GRADING = {"grade", "grade-all", "validate", "ci"}  # the zygote boots first for these
 
 
 # Commands (or groups) that may start workers: SIGTERM stops them as Ctrl-C does. Not `check`,
@@ -35,17 +35,13 @@ def _command(argv: list[str]) -> str | None:
     return None
 
 
-def _grading(argv: list[str]) -> bool:
-    """True for a command that will start workers (not for --help or a typo)."""
-    return _command(argv) in _GRADING
-
-
 def main() -> None:
     _one_blas_thread()
-    if _command(sys.argv[1:]) in _WORKERS:
+    command = _command(sys.argv[1:])
+    if command in _WORKERS:
         signal.signal(signal.SIGTERM, _terminated)
     try:
-        if _grading(sys.argv[1:]):
+        if command in _GRADING:
             from grader import zygote
 
             zygote.get()
