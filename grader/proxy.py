@@ -94,6 +94,9 @@ class Worker:
         if self.process is None:
             self.process = start_worker(self.spec)
             self.generation += 1
+            if self._abandoned:  # abandoned while it was starting: abandon saw no process to stop
+                self.process.stop()
+                raise KeyboardInterrupt("grading was interrupted")
             self._ready = False
             self._reset_pending = False  # a fresh worker holds nothing to release
 

@@ -2,6 +2,7 @@
 
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -724,3 +725,27 @@ def test_a_function_that_hung_once_gets_a_short_leash(student, name):
         getattr(student, name)()
     assert time.monotonic() - t < 1.9, "the second hang is cut after a second or so, not the full limit"
     assert student.counter() == 1, "other functions keep the full limit and a fresh worker"
+
+
+def test_a_worker_abandoned_while_it_was_starting_is_stopped_and_serves_no_call(monkeypatch):
+    """Ctrl-C in threaded grading abandons the workers from the main thread. One whose thread was
+    inside start_worker then (a restart after a crash or timeout: ~65 ms) had no process to stop
+    yet: the call went ahead and held Ctrl-C for its whole limit."""
+    from grader import proxy
+
+    worker = Worker(WorkerSpec("def f():\n    return 1\n", "m", ("numpy",)), call_seconds=5.0)
+    real = proxy.start_worker
+
+    def abandoned_meanwhile(spec):
+        process = real(spec)
+        worker.abandon()  # as the main thread would, between the start and its assignment
+        return process
+
+    monkeypatch.setattr(proxy, "start_worker", abandoned_meanwhile)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            StudentModule(worker).f()
+        status = Path(f"/proc/{worker.process.pid}/status")
+        assert not status.exists() or " (zombie)" in status.read_text(), "its process was stopped"
+    finally:
+        worker.close()
