@@ -389,22 +389,25 @@ class _Forks:
     def _stop_all(self) -> None:
         """Stop the forks still running: SIGTERM first, so that each kills the workers it spawned
         (:func:`grader.sandbox.end_fork`; Ctrl-C has already told them), then SIGKILL for any
-        still there after 2 s."""
-        for proc in self.procs:
-            try:
-                os.kill(proc.pid, signal.SIGTERM)
-            except OSError:
-                pass
-        deadline = time.monotonic() + 2.0
-        for proc in list(self.procs):
-            while time.monotonic() < deadline and os.waitid(
-                    os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-                time.sleep(0.005)
-            try:
-                os.kill(proc.pid, signal.SIGKILL)  # (nothing, if it has exited)
-            except OSError:
-                pass
-            self._end(proc)
+        still there after 2 s. A second Ctrl-C waits until it is done."""
+        from grader.procs import signals_held
+
+        with signals_held(signal.SIGINT, signal.SIGTERM):
+            for proc in self.procs:
+                try:
+                    os.kill(proc.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+            deadline = time.monotonic() + 2.0
+            for proc in list(self.procs):
+                while time.monotonic() < deadline and os.waitid(
+                        os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+                    time.sleep(0.005)
+                try:
+                    os.kill(proc.pid, signal.SIGKILL)  # (nothing, if it has exited)
+                except OSError:
+                    pass
+                self._end(proc)
 
 
 def _describe(status: int) -> str:

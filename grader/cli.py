@@ -99,7 +99,11 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str):
         if name in self.lazy and name not in self.commands:
             module, attr = self.lazy[name]
-            self.add_command(getattr(importlib.import_module(module), attr), name)
+            try:
+                self.add_command(getattr(importlib.import_module(module), attr), name)
+            except KeyboardInterrupt as err:  # here click would say "Aborted!" and exit 1 (for ci: a low score)
+                click.echo(stop_word(err), err=True)
+                sys.exit(stop_code(err))
         return super().get_command(ctx, name)
 
 

@@ -39,7 +39,8 @@ def main() -> None:
     _one_blas_thread()
     command = _command(sys.argv[1:])
     if command in _WORKERS:
-        signal.signal(signal.SIGTERM, _terminated)
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
     try:
         if command in _GRADING:
             from grader import zygote
@@ -59,12 +60,26 @@ def main() -> None:
     _exit(code)
 
 
-def _terminated(signum, frame) -> None:
-    """SIGTERM stops a command as Ctrl-C does, cleanup included: killed outright, the grader would
-    leave the workers it spawned without a zygote, and their scratch directories."""
-    from grader.errors import Terminated
+_stopping: list[int] = []
 
-    raise Terminated()
+
+def _stop(signum, frame) -> None:
+    """Ctrl-C raises KeyboardInterrupt, and SIGTERM Terminated, so that the command stops with its
+    cleanup (killed outright, the grader would leave the workers it spawned without a zygote, and
+    their scratch directories). Only the first: a second Ctrl-C, pressed while the grader cleans
+    up after the first (under a second), would cut that cleanup short. A third stops at once,
+    cleanup or not, should the cleanup ever hang."""
+    _stopping.append(signum)
+    if len(_stopping) == 3:
+        os.write(2, b"stopped without cleaning up\n")
+        os._exit(128 + signum)
+    if len(_stopping) > 1:
+        return
+    if signum == signal.SIGTERM:
+        from grader.errors import Terminated
+
+        raise Terminated()
+    raise KeyboardInterrupt
 
 
 def _one_blas_thread() -> None:
@@ -91,6 +106,9 @@ def _exit(code) -> None:
         for thread in threading.enumerate():
             if thread is not threading.main_thread() and not thread.daemon:
                 thread.join()
+        if threading.current_thread() is threading.main_thread():  # a second Ctrl-C cannot cut the cleanup short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         atexit._run_exitfuncs()
     finally:
         for stream in (sys.stdout, sys.stderr):

@@ -12,8 +12,10 @@ from /proc/*/stat of every process otherwise (readable whatever the target does)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import threading
 import time
 
 Procs = dict[int, tuple[int, str, int]]  # pid -> (ppid, state, uid or -1)
@@ -159,3 +161,22 @@ def kill_everything(root: int, *, uid: int | None = None, orphans_of: int | None
             kill(pid)
         time.sleep(delay)
         delay = min(delay * 2, 0.02)
+
+
+@contextlib.contextmanager
+def signals_held(*signums: int):
+    """Hold these signals (a second Ctrl-C, a SIGTERM) until the block ends, then deliver them:
+    cleanup that kills, reaps and removes the files of processes must not be cut short halfway.
+    Python runs signal handlers in the main thread only, so elsewhere this holds nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {signum: signal.signal(signum, lambda got, frame: pending.append(got)) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(pending):
+            signal.raise_signal(signum)

@@ -362,13 +362,16 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
                 results[i] = result
                 prepared[assignments[i].id].forget()  # the fork killed it and removed its files
     except BaseException:
-        for pid, _, tag in forks:  # those not waited for yet
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
-            sandbox.remove_tagged_scratch(tag)
+        from grader.procs import signals_held
+
+        with signals_held(signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C waits for this
+            for pid, _, tag in forks:  # those not waited for yet
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+                sandbox.remove_tagged_scratch(tag)
         for reply_r in unread:
             os.close(reply_r)
         raise

@@ -514,17 +514,24 @@ _live: set[WorkerProcess] = set()
 _scratch_prefix = "grader-worker-"
 
 
+_fork_tags: set[str] = set()  # of this process's grading forks: see fork_scratch_tag
+
+
 def fork_scratch_tag() -> str:
     """A tag for the scratch directories of the workers a grading process about to be forked will
     start: the fork calls :func:`use_scratch_tag` with it, and the grader, once it has reaped the
-    fork, :func:`remove_tagged_scratch`. A fork killed mid-grading (Ctrl-C, or SIGKILL when
-    another fork failed) cannot remove them itself, and without a zygote nobody else knows them."""
-    return secrets.token_hex(6)
+    fork, :func:`remove_tagged_scratch` (and at exit for every fork, in case a second Ctrl-C cut
+    that short). A fork killed mid-grading (Ctrl-C, or SIGKILL when another fork failed) cannot
+    remove them itself, and without a zygote nobody else knows them."""
+    tag = secrets.token_hex(6)
+    _fork_tags.add(tag)
+    return tag
 
 
 def use_scratch_tag(tag: str) -> None:
     global _scratch_prefix
     _scratch_prefix = f"grader-worker-{tag}-"
+    _fork_tags.clear()  # the other forks' directories are not this fork's to remove
 
 
 def end_fork(signum, frame) -> None:
@@ -538,7 +545,7 @@ def end_fork(signum, frame) -> None:
             launch = wp.launch
             spawned = launch if isinstance(launch, SpawnLaunch) else getattr(launch, "fallback", None)
             proc = getattr(spawned, "proc", None)
-            if proc is not None:
+            if proc is not None and proc.returncode is None:  # (a reaped pid may be another's now)
                 procs.kill_everything(proc.pid, uid=getattr(spawned, "uid", None), timeout=1.0)
     finally:
         os._exit(128 + signum)
@@ -548,13 +555,17 @@ def remove_tagged_scratch(tag: str) -> None:
     """Remove what a reaped fork tagged ``tag`` left of its workers' scratch directories."""
     for path in Path(tempfile.gettempdir()).glob(f"grader-worker-{tag}-*"):
         remove_tree(path)
+    _fork_tags.discard(tag)
 
 
 @atexit.register
 def _kill_leftovers() -> None:
-    """Workers the grader forgot to close (it crashed, or a script exited early) die with it."""
+    """Workers the grader forgot to close (it crashed, or a script exited early) die with it, and
+    nothing its grading forks' workers left stays in the temporary folder."""
     for wp in list(_live):
         try:
             wp.kill()
         except Exception:  # noqa: BLE001 - best effort at exit
             pass
+    for tag in list(_fork_tags):
+        remove_tagged_scratch(tag)

@@ -453,7 +453,10 @@ def _die_with_the_grader(fd: int) -> None:
 def main(argv: list[str]) -> None:
     fd, module_path, module_name, allowed = int(argv[0]), argv[1], argv[2], json.loads(argv[3])
     sock = socket.socket(fileno=fd)
+    # A small stack: the thread's stack counts against the worker's address-space limit.
+    threading.stack_size(1 << 18)
     threading.Thread(target=_die_with_the_grader, args=(fd,), name="grader-lifeline", daemon=True).start()
+    threading.stack_size(0)
     _Worker(sock, module_path, module_name, allowed).serve()
     os._exit(0)
 

@@ -332,7 +332,7 @@ def test_a_worker_that_cannot_be_confined_stops_grading_instead_of_recording_zer
 
 @pytest.mark.parametrize("launcher", ["zygote", "spawn"])
 @pytest.mark.parametrize("command", ["grade", "grade-all"])
-@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm", "ctrl-c-twice"])
 def test_a_stopped_grader_leaves_no_process_or_scratch_directory_behind(course, tmp_path, launcher, command, stop):
     """Each worker's scratch directory holds a copy of the student's code: stopping the grader
     (Ctrl-C to its process group, or SIGTERM to it alone, as `timeout`, `docker stop` and a
@@ -343,7 +343,8 @@ def test_a_stopped_grader_leaves_no_process_or_scratch_directory_behind(course, 
       workers' directories) and the worker looping in student code, orphaned, spinning until
       its 15-minute CPU backstop, and the child it had forked, forever;
     - SIGTERM killed the grader without any cleanup;
-    - Ctrl-C waited for the looping call's 5 s limit."""
+    - Ctrl-C waited for the looping call's 5 s limit;
+    - a second Ctrl-C could cut the cleanup after the first short."""
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="grader-test-tmp-"))  # in /tmp: reachable by a worker's own uid
@@ -367,10 +368,13 @@ def test_a_stopped_grader_leaves_no_process_or_scratch_directory_behind(course, 
         while not any(tmp.glob("grader-worker-*/forked")) and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)  # until the looping worker has forked its child (in its scratch directory)
         time.sleep(0.2)  # other workers may be starting
-        if stop == "ctrl-c":
-            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
-        else:
+        if stop == "sigterm":
             os.kill(proc.pid, signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        if stop == "ctrl-c-twice":  # impatient: again, while the grader cleans up after the first
+            time.sleep(0.005)
+            os.killpg(proc.pid, signal.SIGINT)
         stopped = time.monotonic()
         try:
             out, _ = proc.communicate(timeout=60)
@@ -378,7 +382,7 @@ def test_a_stopped_grader_leaves_no_process_or_scratch_directory_behind(course, 
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
             pytest.fail(f"not stopped within 60 s:\n{out}")
-        word, code = ("interrupted", 130) if stop == "ctrl-c" else ("terminated", 143)
+        word, code = ("terminated", 143) if stop == "sigterm" else ("interrupted", 130)
         assert proc.returncode == code and word in out and "Traceback" not in out, out
         # Not at the loop's 5 s call limit: threaded grading (grade without a zygote) waited for it.
         assert time.monotonic() - stopped < 2.5
@@ -396,24 +400,31 @@ def test_a_stopped_grader_leaves_no_process_or_scratch_directory_behind(course, 
 _INTERRUPTED_WHILE_IMPORTING = """
 import os, signal, sys
 
-class CtrlC:  # Ctrl-C while click is being imported, the first 50 ms of every command
+module = sys.argv[2]
+
+
+class CtrlC:  # the signal while a module is imported
     def find_spec(self, name, path=None, target=None):
-        if name == "click":
+        if name == module:
             sys.meta_path.remove(self)
             os.kill(os.getpid(), signal.{sig})
         return None
 
 sys.meta_path.insert(0, CtrlC())
-sys.argv = ["grader", "--course", sys.argv[1], "grade", sys.argv[2]]
+sys.argv = ["grader", "--course", sys.argv[1], *sys.argv[3:]]
 from grader.entry import main
 main()
 """
 
 
 @pytest.mark.parametrize("sig, word, code", [("SIGINT", "interrupted", 130), ("SIGTERM", "terminated", 143)])
-def test_a_grader_stopped_while_it_starts_says_so_without_a_traceback(tmp_path, sig, word, code):
-    proc = subprocess.run([sys.executable, "-c", _INTERRUPTED_WHILE_IMPORTING.format(sig=sig), str(ROOT),
-                           str(tmp_path)], capture_output=True, text=True, timeout=120)
+@pytest.mark.parametrize("module, command", [
+    ("click", ["grade", "."]),  # the first 50 ms of every command, before click could catch it
+    ("grader.ci", ["ci"]),  # imported when click looks the command up: it said "Aborted!" and exit 1
+])
+def test_a_grader_stopped_while_it_starts_says_so_without_a_traceback(tmp_path, sig, word, code, module, command):
+    proc = subprocess.run([sys.executable, "-c", _INTERRUPTED_WHILE_IMPORTING.format(sig=sig), str(ROOT), module,
+                           *command], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == code and proc.stderr.strip() == word, proc.stderr
 
 
