@@ -118,6 +118,7 @@ class WorkerProcess:
         self.cpu_exceeded = False
         self.cpu_exceeded_after = 0.0
         self._killed = False
+        self.exited = False  # seen gone by cpu_seconds
         self._stopped = False
         self._stop_lock = threading.Lock()
         self._stat_fd: int | None = None
@@ -132,13 +133,18 @@ class WorkerProcess:
 
     # -- limits ---------------------------------------------------------------------------------
     def cpu_seconds(self) -> float | None:
-        """CPU time (user + system, all threads) the worker process has used so far."""
+        """CPU time (user + system, all threads) the worker process has used so far (None when
+        it cannot be read; ``exited`` then tells whether the process is gone)."""
         try:
             if self._stat_fd is None:
                 self._stat_fd = os.open(f"/proc/{self.pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
             data = os.pread(self._stat_fd, 1024, 0)
             fields = data[data.rindex(b")") + 2:].split()
+            self.exited = fields[0] in (b"Z", b"X")
             return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (ProcessLookupError, FileNotFoundError):
+            self.exited = True
+            return None
         except (OSError, ValueError, IndexError, RuntimeError):
             return None
 
@@ -169,6 +175,10 @@ class WorkerProcess:
                 return True
             if self._cpu_budget is not None:
                 used = self.cpu_seconds()
+                if self.exited:
+                    # Gone, though its socket is still open: a process the student's code forked
+                    # holds a copy. Waiting for the call's limit would call a crash a timeout.
+                    raise EOFError("the worker process exited")
                 if used is None:
                     continue
                 if self._cpu_deadline is None:

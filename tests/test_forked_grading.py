@@ -269,3 +269,27 @@ def test_a_test_whose_worker_died_with_the_zygote_runs_again(course, tmp_path, m
     a = result.assignments[0]
     assert a.score == a.max_score, [(t.name, t.feedback) for t in a.tests if t.status != "passed"]
     assert calls[2] == calls[3], "the third test ran twice"
+
+
+def test_a_worker_lost_with_the_zygote_is_noticed_even_while_a_child_it_forked_holds_its_socket():
+    """No end of stream comes (the student's child has the socket) and no exit report (the zygote
+    is dead): the call waited for its limit and was scored as the student's timeout."""
+    import threading
+
+    from grader.errors import WorkerLost
+
+    source = ("import numpy as np\n_os = np.lib._datasource.os\n\n\ndef f():\n"
+              "    if _os.fork() == 0:\n        r, w = _os.pipe()\n        _os.read(r, 1)  # waits forever\n"
+              "    while True: pass\n")
+    worker = Worker(WorkerSpec(source, "m", ("numpy",)), call_seconds=10.0)
+    try:
+        worker.ensure_ready()
+        z = zygote.get()
+        threading.Timer(0.5, z.proc.kill).start()
+        started = time.monotonic()
+        with pytest.raises(WorkerLost):
+            StudentModule(worker).f()
+        assert time.monotonic() - started < 3.0
+    finally:
+        worker.close()
+        zygote.shutdown()  # the next test starts a new one

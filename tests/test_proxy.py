@@ -749,3 +749,27 @@ def test_a_worker_abandoned_while_it_was_starting_is_stopped_and_serves_no_call(
         assert not status.exists() or " (zombie)" in status.read_text(), "its process was stopped"
     finally:
         worker.close()
+
+
+@pytest.mark.parametrize("launcher", ["zygote", "spawn"])
+def test_a_worker_that_exits_while_a_child_it_forked_holds_its_socket_is_a_crash_not_a_timeout(monkeypatch,
+                                                                                               launcher):
+    """The child keeps the socket open, so no end of stream comes. Without a zygote to report the
+    exit (spawned, or the zygote itself dead), the grader noticed it only at the call's limit and
+    reported a timeout, 'infinite loop, or far too slow?', for a crash; when the zygote had died,
+    for a test that must run again."""
+    from grader import zygote
+
+    if launcher == "spawn":
+        monkeypatch.setenv(zygote.DISABLE_ENV, "1")
+    source = ("import numpy as np\n_os = np.lib._datasource.os\n\n\ndef f():\n"
+              "    if _os.fork() == 0:\n        r, w = _os.pipe()\n        _os.read(r, 1)  # waits forever\n"
+              "    _os._exit(3)\n")
+    worker = Worker(WorkerSpec(source, "m", ("numpy",)), call_seconds=5.0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StudentCrash, match="crashed the worker process"):
+            StudentModule(worker).f()
+        assert time.monotonic() - started < 2.0
+    finally:
+        worker.close()
