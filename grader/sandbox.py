@@ -521,9 +521,7 @@ def start_worker(spec: WorkerSpec) -> WorkerProcess:
 # Held until killed: a worker dropped by an exception (Ctrl-C while it was being prepared) must
 # still be killed at exit, and its scratch directory removed; a weak set lost it to the collector.
 _live: set[WorkerProcess] = set()
-_scratch_prefix = "grader-worker-"
-
-
+_scratch_prefix = "grader-worker-"  # of this process's workers' scratch directories: see use_scratch_tag
 _fork_tags: set[str] = set()  # of this process's grading forks: see fork_scratch_tag
 
 
@@ -539,6 +537,8 @@ def fork_scratch_tag() -> str:
 
 
 def use_scratch_tag(tag: str) -> None:
+    """In the grading process just forked: name the scratch directories of its workers after
+    ``tag`` (from :func:`fork_scratch_tag`), so that the grader can remove what it leaves."""
     global _scratch_prefix
     _scratch_prefix = f"grader-worker-{tag}-"
     _fork_tags.clear()  # the other forks' directories are not this fork's to remove
