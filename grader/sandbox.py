@@ -33,7 +33,7 @@ from pathlib import Path
 
 import grader
 from grader import codec, confine, procs
-from grader.errors import ConfinementFailed
+from grader.errors import ConfinementFailed, Terminated
 from grader.worker import BYTECODE_SUFFIX
 from grader.workerenv import CONFINEMENT_FAILED, CONFINEMENT_MARK, base_env
 
@@ -426,6 +426,11 @@ class SpawnLaunch:
                 if line.startswith(CONFINEMENT_MARK):
                     reason = line[len(CONFINEMENT_MARK):].strip()
                     break
+            # Ctrl-C (or SIGTERM) that reached the child between fork and exec: not this machine's fault.
+            if reason.startswith("KeyboardInterrupt"):
+                raise KeyboardInterrupt from None
+            if reason.startswith("Terminated"):
+                raise Terminated() from None
             raise ConfinementFailed.because(reason) from None
         ids = confine.worker_uid(self.plan, self.proc.pid) if self.plan.dedicated_uids else None
         self.uid = ids[0] if ids else None

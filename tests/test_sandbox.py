@@ -778,6 +778,28 @@ def test_ctrl_c_while_probing_for_spawned_workers_leaves_no_probe_directory():
         sandbox.remove_tree(tmp)
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, "Terminated"])
+def test_ctrl_c_while_a_spawned_worker_confines_itself_is_an_interrupt_not_a_confinement_failure(monkeypatch,
+                                                                                                 tmp_path, stop):
+    """Ctrl-C reaches the child between fork and exec too, where it confines itself: that made
+    grading stop with 'the grader could not confine its worker process', and advice to fix
+    this machine, for an interrupt."""
+    from grader.errors import Terminated
+
+    stop = Terminated if stop == "Terminated" else stop
+    monkeypatch.setenv(zygote.DISABLE_ENV, "1")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    tmp_path.chmod(0o1777)
+
+    def interrupted(*args, **kwargs):
+        raise stop()
+
+    monkeypatch.setattr(confine, "confine", interrupted)  # runs in the child, a copy of this process
+    with pytest.raises(stop):
+        start_worker(WorkerSpec(_TOY, "toy", ("numpy",)))
+    assert list(tmp_path.iterdir()) == [], "its scratch directory is removed"
+
+
 def test_doctor_lists_every_protection_and_exits_0_when_the_mandatory_ones_work():
     from click.testing import CliRunner
 
