@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from grader.clickutil import OutputFile, stop_code, stop_word, user_errors
+from grader.clickutil import OutputFile, user_errors
 from grader.course import Course, load_course
-from grader.errors import UserError
+from grader.errors import UserError, stop_code, stop_word
 from grader.fileutil import write_atomic
 from grader.loading import find_course_root
 

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from grader.errors import Terminated, UserError
+from grader.errors import UserError, stop_code, stop_word
 
 
 class _Failed(click.ClickException):
@@ -41,16 +41,6 @@ def user_errors(fn=None, *, exit_code: int = 1):
             sys.exit(stop_code(err))
 
     return wrapper
-
-
-def stop_word(err: KeyboardInterrupt) -> str:
-    """"interrupted" (Ctrl-C) or "terminated" (SIGTERM, see grader.errors.Terminated)."""
-    return "terminated" if isinstance(err, Terminated) else "interrupted"
-
-
-def stop_code(err: KeyboardInterrupt) -> int:
-    """The exit status a shell expects of a command stopped by that signal: 130 or 143."""
-    return Terminated.exit_code if isinstance(err, Terminated) else 130
 
 
 class OutputFile(click.Path):

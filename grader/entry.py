@@ -48,10 +48,10 @@ def main() -> None:
             zygote.get()
         from grader.cli import main as cli
     except KeyboardInterrupt as err:  # Ctrl-C before click could catch it: no traceback either
-        from grader.errors import Terminated
+        from grader.errors import stop_code, stop_word
 
-        print("terminated" if isinstance(err, Terminated) else "interrupted", file=sys.stderr)
-        _exit(Terminated.exit_code if isinstance(err, Terminated) else 130)
+        print(stop_word(err), file=sys.stderr)
+        _exit(stop_code(err))
     try:
         cli()
         code = 0

@@ -91,3 +91,13 @@ class Terminated(KeyboardInterrupt):
     Commands say "terminated" and exit 143 (128 + SIGTERM) instead of "interrupted" and 130."""
 
     exit_code = 143
+
+
+def stop_word(err: KeyboardInterrupt) -> str:
+    """"interrupted" (Ctrl-C) or "terminated" (SIGTERM, see :class:`Terminated`)."""
+    return "terminated" if isinstance(err, Terminated) else "interrupted"
+
+
+def stop_code(err: KeyboardInterrupt) -> int:
+    """The exit status a shell expects of a command stopped by that signal: 130 or 143."""
+    return Terminated.exit_code if isinstance(err, Terminated) else 130
