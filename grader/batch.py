@@ -526,22 +526,15 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
     max_total = next(iter(results.values()))["max_score"]
     lines.append(f"{len(results)} students; total mean {statistics.mean(totals):.2f}, "
                  f"median {statistics.median(totals):.2f} of {max_total:g}")
-    fails: dict[tuple[str, str], int] = {}
-    seen: dict[tuple[str, str], int] = {}
     for aid in ids:
         scores = [a["score"] for r in results.values() for a in r["assignments"] if a["id"] == aid]
         top_score = next(a["max_score"] for r in results.values() for a in r["assignments"] if a["id"] == aid)
         lines.append(f"  {aid:<22} mean {statistics.mean(scores):6.2f}  median {statistics.median(scores):6.2f}"
                      f"  of {top_score:g}")
-    for r in results.values():
-        for a in r["assignments"]:
-            for fn, ok in function_outcomes(a, course).items():
-                key = (a["id"], fn)
-                seen[key] = seen.get(key, 0) + 1
-                fails[key] = fails.get(key, 0) + (not ok)
+    fails, seen = function_failures(results, course)
     worst = sorted((k for k in fails if fails[k]), key=lambda k: (-fails[k] / seen[k], k))[:top]
     if worst:
-        lines.append("functions most students fail:")
+        lines.append("functions most students fail (of those who submitted the assignment):")
         for aid, fn in worst:
             lines.append(f"  {aid}.{fn}: {fails[(aid, fn)]}/{seen[(aid, fn)]} students "
                          f"({100 * fails[(aid, fn)] / seen[(aid, fn)]:.0f}%)")
@@ -571,6 +564,24 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
             if len(broken) > names_shown:
                 lines.append(f"  and {len(broken) - names_shown} more")
     return lines
+
+
+def function_failures(results: dict[str, dict], course: Course
+                      ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """({(assignment, function): students who failed it}, {(assignment, function): students who
+    submitted the assignment}). Only those who handed the assignment in count: a file nobody has
+    submitted yet would otherwise put all its functions above the ones students get wrong."""
+    fails: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for r in results.values():
+        for a in r["assignments"]:
+            if a.get("status") == "missing":
+                continue
+            for fn, ok in function_outcomes(a, course).items():
+                key = (a["id"], fn)
+                seen[key] = seen.get(key, 0) + 1
+                fails[key] = fails.get(key, 0) + (not ok)
+    return fails, seen
 
 
 def function_outcomes(assignment: dict, course: Course) -> dict[str, bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.batch import function_outcomes
+from grader.batch import function_failures
 from grader.course import Course
 from grader.errors import UserError
 
@@ -40,12 +40,11 @@ def plot_class(results: dict[str, dict], course: Course, ids: list[str], path: P
             ax.set_ylabel("students")
     functions = max((len(course.assignment(a).points) for a in ids), default=1)
     rates = np.full((functions, len(ids)), np.nan)
+    fails, seen = function_failures(results, course)
     for col, aid in enumerate(ids):
-        names = list(course.assignment(aid).points)
-        for row, fn in enumerate(names):
-            outcomes = [function_outcomes(a, course).get(fn, False) for r in results.values()
-                        for a in r["assignments"] if a["id"] == aid]
-            rates[row, col] = np.mean(outcomes) if outcomes else np.nan
+        for row, fn in enumerate(course.assignment(aid).points):
+            if seen.get((aid, fn)):
+                rates[row, col] = 1 - fails[(aid, fn)] / seen[(aid, fn)]
     ax = fig.add_subplot(grid[1, :])
     im = ax.imshow(rates, aspect="auto", cmap="RdYlGn", vmin=0, vmax=1)
     ax.set_xticks(range(len(ids)), ids, fontsize=8)
@@ -53,7 +52,7 @@ def plot_class(results: dict[str, dict], course: Course, ids: list[str], path: P
     for col, aid in enumerate(ids):
         for row, fn in enumerate(course.assignment(aid).points):
             ax.text(col, row, fn, ha="center", va="center", fontsize=6)
-    ax.set_title("pass rate per function (all tests of the function passed)")
+    ax.set_title("pass rate per function, of the students who submitted (all its tests passed)")
     fig.colorbar(im, ax=ax, fraction=0.03)
     fig.suptitle(f"{course.name}: {len(results)} students")
     fig.savefig(path, dpi=110)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.batch import Journal, _Forks, grade_all, gradebook_csv, summary
+from grader.batch import Journal, _Forks, function_failures, grade_all, gradebook_csv, summary
 from grader.cli import main
 from grader.course import load_course
 from grader.errors import UserError
@@ -63,6 +63,23 @@ def test_summary_names_who_did_not_submit_and_whose_file_could_not_be_graded(kla
     assert f"not submitted: {AID}, 1 student(s) without assignments/{AID}/backprop.py: carol" in lines
     at = lines.index(f"could not be graded: {AID}, 1 student(s):")
     assert lines[at + 1].startswith("  dave: ") and "syntax error at line 1" in lines[at + 1]
+    # carol, who submitted nothing, is not counted among those who fail; dave's broken file is
+    at = lines.index("functions most students fail (of those who submitted the assignment):")
+    assert lines[at + 1] == f"  {AID}.affine_backward: 2/3 students (67%)"
+    assert all(line.endswith(("/3 students (67%)", "/3 students (33%)")) for line in lines[at + 1:at + 6])
+
+
+def test_pass_rates_count_the_students_who_submitted_the_assignment(course):
+    """The summary's list and the plot's heatmap: a missing file is no failed function (a class
+    where half has not handed in 07 yet would see all of 07 at the top), a broken file is."""
+    names = list(course.assignment(AID).points)
+    tests = [{"function": fn, "status": "passed" if fn != names[0] else "failed"} for fn in names]
+    results = {"ann": {"assignments": [{"id": AID, "status": "graded", "tests": tests}]},
+               "bob": {"assignments": [{"id": AID, "status": "missing", "tests": []}]},
+               "cyd": {"assignments": [{"id": AID, "status": "error", "tests": []}]}}
+    fails, seen = function_failures(results, course)
+    assert seen == {(AID, fn): 2 for fn in names}
+    assert fails == {(AID, fn): 2 if fn == names[0] else 1 for fn in names}
 
 
 def test_ctrl_c_says_what_is_kept_and_a_rerun_resumes(klass, tmp_path, monkeypatch):
