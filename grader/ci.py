@@ -32,7 +32,7 @@ import click
 
 from grader import formats
 from grader.bundle import KEY_ENV, unpack_outside
-from grader.clickutil import OutputFile, user_errors
+from grader.clickutil import OutputFile, Percent, user_errors
 from grader.course import Course
 from grader.errors import SubmissionError, UserError
 from grader.fileutil import write_atomic
@@ -243,7 +243,7 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
               help="Where to write the JSON result (GRADER.md's format).")
 @click.option("--junit", type=OutputFile("junit.xml"), default="grader-results/junit.xml", show_default=True,
               help="Where to write the JUnit XML result.")
-@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+@click.option("--fail-under", type=Percent(), default=None, metavar="PERCENT",
               help="Exit 1 when the score is below PERCENT of the maximum (default: exit 0 whenever grading "
                    "completed; 2 means it could not grade).")
 @click.option("--submitted-at", default=None, metavar="TIME|git",

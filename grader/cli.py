@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from grader.clickutil import OutputFile, user_errors
+from grader.clickutil import OutputFile, WholeNumber, user_errors
 from grader.course import Course, load_course
 from grader.errors import UserError, stop_code, stop_word
 from grader.fileutil import write_atomic
@@ -161,7 +161,7 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
 @main.command("grade-all")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+@click.option("-j", "--jobs", type=WholeNumber(1, 256), default=None, metavar="N",
               help="Parallel grader processes [default: number of cores].")
 @click.option("-o", "--output", "out", type=OutputFile("gradebook.csv"), default="gradebook.csv", show_default=True,
               help="Gradebook CSV (one row per student, one column per assignment, a total).")

@@ -58,3 +58,20 @@ class OutputFile(click.Path):
             self.fail(f"{text!r} names a folder, but this is a file: give the file's name too, such as "
                       f"{text.rstrip('/' + os.sep) or text}{os.sep}{self.example}", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class WholeNumber(click.IntRange):
+    """``click.IntRange`` whose refusal of a word says what to give: click's own wording is
+    "'abc' is not a valid integer range", as if a range were asked for."""
+
+    name = "integer"
+
+
+class Percent(click.FloatRange):
+    """``click.FloatRange`` from 0 to 100 whose refusal of a word says what to give (click's own
+    wording is "'abc' is not a valid float range")."""
+
+    name = "number"
+
+    def __init__(self):
+        super().__init__(0, 100)

@@ -170,6 +170,19 @@ def test_an_output_file_named_like_a_folder_is_refused(tmp_path, monkeypatch, ar
     assert not (tmp_path / "gr").exists()
 
 
+@pytest.mark.parametrize("args, said", [
+    (["grade-all", "{sub}", "-j", "abc"], "'abc' is not a valid integer."),
+    (["grade-all", "{sub}", "-j", "0"], "0 is not in the range 1<=x<=256."),
+    (["ci", "--submission", "{sub}", "--fail-under", "half"], "'half' is not a valid number."),
+])
+def test_a_number_option_given_a_word_says_a_number_is_wanted(tmp_path, args, said):
+    # click's own wording asked for "a valid integer range" (or "float range"), as if a range were wanted
+    (tmp_path / "sub").mkdir()
+    result = run(*[a.format(sub=tmp_path / "sub") for a in args])
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "range." not in result.output.replace(said, "")
+
+
 def test_a_wrong_course_path_says_where_it_came_from(tmp_path):
     # A stale GRADER_COURSE, forgotten in a shell profile, was reported as if --course had been
     # passed, and the help did not mention the variable.
