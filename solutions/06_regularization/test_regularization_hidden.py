@@ -192,6 +192,14 @@ def test_dropout_forward_masks_independent_and_from_rng(student):
             ok = a.std() > 0 and b.std() > 0 and abs(np.corrcoef(a, b)[0, 1]) <= SIGMAS / math.sqrt(a.size)
             assert ok, (f"the dropout masks of neighbouring {what} are correlated: "
                         "each element must be kept or dropped independently")
+        if p == 0.5:
+            # A mask that repeats rows (or columns) far apart, e.g. one drawn for half the batch and tiled:
+            # independent fair coins make two of the 50 rows (60 coins each) equal with probability at most
+            # 1225 * 2^-60 = 1.1e-15 and two of the 60 columns (50 coins each) at most 1770 * 2^-50 = 1.6e-12.
+            for rows, what in ((m, "rows of the batch"), (m.T, "columns (features)")):
+                assert len(set(map(bytes, np.packbits(rows.astype(bool), axis=1)))) == len(rows), (
+                    f"two {what} have exactly the same dropout mask: draw every element independently "
+                    "(do not reuse one part of the mask for another)")
         outs.append(out)
     # one round trip: each p again with the same rng state (a copy per call), then with another state,
     # then the drop-count calls
@@ -384,6 +392,14 @@ def _flip_kinds(out, images):
     return same, flipped
 
 
+# Flip counts: FLIP_COUNT_CALLS calls on FLIP_COUNT_N images with p = FLIP_COUNT_P (n p = 16, an integer). Each
+# image flipped independently makes every call's count c exactly Binomial(n, p), so T = sum over calls of
+# (c - n p)^2 has mean FLIP_COUNT_CALLS * n p (1 - p) = 288 and an exactly computable law (convolve the law of
+# (c - 16)^2 24 times): for a correct flip P(T < FLIP_COUNT_MIN * mean) = 2.5e-12, while flipping a fixed number
+# of images per call (round(p n) or int(p n) of them, chosen with rng.choice or rng.permutation) gives T = 0.
+FLIP_COUNT_N, FLIP_COUNT_P, FLIP_COUNT_CALLS, FLIP_COUNT_MIN = 64, 0.25, 24, 0.05
+
+
 @graded("random_horizontal_flip", weight=2)
 def test_random_horizontal_flip_properties(student):
     # 500 images: the 7-sigma binomial bound on the flipped fraction (sigma <= 0.023) has a Chernoff
@@ -402,6 +418,22 @@ def test_random_horizontal_flip_properties(student):
         assert abs(flipped.mean() - p) <= SIGMAS * sigma, (
             "the fraction of flipped images should be about p, each image flipped independently "
             f"(off by more than {SIGMAS:.0f} standard deviations)")
+    # one round trip: the flip counts of many calls, each with its own rng state
+    images = np.random.default_rng(20).normal(size=(FLIP_COUNT_N, 1, 1, 2))
+    calls = [((images, np.random.default_rng(seed)), {"p": FLIP_COUNT_P})
+             for seed in range(600, 600 + FLIP_COUNT_CALLS)]
+    outs = call_each(student.random_horizontal_flip, calls)
+    for out in outs:
+        assert_shape("out", out, images.shape)
+    outs = np.stack([np.asarray(out) for out in outs])
+    flipped = np.all(outs == images[..., ::-1], axis=(2, 3, 4))
+    assert np.all(flipped | np.all(outs == images, axis=(2, 3, 4))), \
+        "each image must be either unchanged or flipped along the last (width) axis, all channels together"
+    counts = np.count_nonzero(flipped, axis=1)
+    mean = FLIP_COUNT_N * FLIP_COUNT_P
+    assert np.sum((counts - mean) ** 2) >= FLIP_COUNT_MIN * FLIP_COUNT_CALLS * mean * (1 - FLIP_COUNT_P), (
+        "the number of flipped images hardly varies from call to call: with each image flipped independently "
+        "with probability p it is a binomial count (do not flip a fixed number of images per call)")
 
 
 @graded("random_horizontal_flip", weight=1)

@@ -583,6 +583,27 @@ def random_horizontal_flip(images, rng, p=0.5):
     out[flip] = images[flip, ..., ::-1]
     return out
 '''),
+    # Independence beyond neighbours: a fixed number of flips per call, a mask whose rows repeat far apart.
+    "flip_fixed_count": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    n = images.shape[0]
+    idx = rng.choice(n, size=int(round(p * n)), replace=False)  # always the same number of images
+    out = images.copy()
+    out[idx] = images[idx, :, :, ::-1]
+    return out
+'''),
+    "dropout_half_batch_tiled": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    keep = 1.0 - drop_prob
+    n = x.shape[0]
+    half = rng.random(((n + 1) // 2,) + x.shape[1:]) < keep
+    mask = np.concatenate([half, half])[:n] / keep  # the second half of the batch reuses the first half's mask
+    return x * mask, mask
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
