@@ -361,6 +361,55 @@ _geglu_forward_ref = geglu_forward
 def geglu_forward(x, W1, b1, W2, b2):
     return _geglu_forward_ref(x, W1.astype(np.float32).astype(np.float64), b1, W2, b2)
 '''),
+    # ---- NaN only at x = 0, where tanh, GELU and swish are smooth (not a kink): a factor recovered
+    # from the cached output as out / x. The value tests put exact zeros among those functions' points.
+    "swish_backward_sigmoid_from_out_over_x": ("swish_backward", '''
+def swish_forward(x, beta=1.0):
+    out = x * _sigmoid(beta * x)
+    return out, (x, out, beta)
+
+def swish_backward(dout, cache):
+    x, out, beta = cache
+    s = out / x
+    return dout * (s + beta * out * (1.0 - s))
+'''),
+    "gelu_backward_cdf_from_out_over_x": ("gelu_backward", '''
+_gelu_forward_ref = gelu_forward
+_gelu_backward_ref = gelu_backward
+def gelu_forward(x, approximate="none"):
+    out, _ = _gelu_forward_ref(x, approximate)
+    return out, (x, out, approximate)
+
+def gelu_backward(dout, cache):
+    x, out, approximate = cache
+    if approximate == "none":
+        cdf = out / x
+        return dout * (cdf + x * np.exp(-0.5 * x ** 2) / np.sqrt(2.0 * np.pi))
+    return _gelu_backward_ref(dout, (x, approximate))
+'''),
+    # ---- in place only where |x| is large ("against overflow"): the unchanged tests' inputs hold
+    # saturated and huge entries too. Outputs stay right (the forwards cache a copy taken before).
+    "swish_forward_clamps_input_in_place": ("swish_forward", '''
+def swish_forward(x, beta=1.0):
+    cache = (x.copy(), _sigmoid(beta * x), beta)
+    np.clip(x, -60.0, None, out=x)
+    return x / (1.0 + np.exp(-beta * x)), cache
+'''),
+    "elu_forward_clamps_input_in_place": ("elu_forward", '''
+def elu_forward(x, alpha=1.0):
+    cache = (x.copy(), alpha)
+    x[x < -50.0] = -50.0
+    return np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0.0)) - 1.0)), cache
+'''),
+    "tanh_backward_clamps_cache_in_place": ("tanh_backward", '''
+def tanh_forward(x):
+    return np.tanh(x), x.copy()
+
+def tanh_backward(dout, cache):
+    x = cache
+    np.clip(x, -300.0, 300.0, out=x)
+    return dout / np.cosh(x) ** 2
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -663,5 +712,29 @@ def selu_forward(x):
     xl = x.astype(np.longdouble)
     out = np.longdouble(SELU_SCALE) * np.where(xl > 0, xl, np.longdouble(SELU_ALPHA) * np.expm1(np.minimum(xl, 0)))
     return out.astype(np.float64), x
+''',
+    # the factor recovered as out / x, with its limit 1/2 filled in at x = 0: right everywhere
+    "swish_gelu_out_over_x_guarded": '''
+_gelu_forward_ref = gelu_forward
+_gelu_backward_ref = gelu_backward
+def swish_forward(x, beta=1.0):
+    out = x * _sigmoid(beta * x)
+    return out, (x, out, beta)
+
+def swish_backward(dout, cache):
+    x, out, beta = cache
+    s = np.divide(out, x, out=np.full(x.shape, 0.5), where=x != 0)
+    return dout * (s + beta * out * (1.0 - s))
+
+def gelu_forward(x, approximate="none"):
+    out, _ = _gelu_forward_ref(x, approximate)
+    return out, (x, out, approximate)
+
+def gelu_backward(dout, cache):
+    x, out, approximate = cache
+    if approximate == "none":
+        cdf = np.divide(out, x, out=np.full(x.shape, 0.5), where=x != 0)
+        return dout * (cdf + x * np.exp(-0.5 * x ** 2) / np.sqrt(2.0 * np.pi))
+    return _gelu_backward_ref(dout, (x, approximate))
 ''',
 }
