@@ -205,14 +205,22 @@ def test_compute_fans_other_ranks_raise(student, ref):
 def test_calculate_gain_values(student, ref):
     # A slope of 0 (plain ReLU) is a slope too: only param=None means the default (`param or 0.01` fails).
     # An int slope is a number (as in PyTorch): `isinstance(param, float)` must not refuse it.
+    # param is leaky_relu's slope only: PyTorch ignores it for every other nonlinearity (ReLU written
+    # as leaky ReLU with slope 0 must not take a param given with "relu" as its slope).
     cases = [(("linear",), 1.0), (("sigmoid",), 1.0), (("tanh",), 5.0 / 3), (("relu",), math.sqrt(2.0)),
              (("selu",), 0.75), (("leaky_relu",), math.sqrt(2.0 / (1 + 0.01 ** 2))),
              (("leaky_relu", 0.2), math.sqrt(2.0 / 1.04)), (("leaky_relu", 0.35), math.sqrt(2.0 / (1 + 0.35 ** 2))),
-             (("leaky_relu", 0.0), math.sqrt(2.0)), (("leaky_relu", 1), 1.0)]
+             (("leaky_relu", 0.0), math.sqrt(2.0)), (("leaky_relu", 1), 1.0),
+             (("relu", 0.2), math.sqrt(2.0)), (("tanh", 0.2), 5.0 / 3)]
     gains = call_each(student.calculate_gain, [(args, {}) for args, _ in cases])
     for (args, expected), gain in zip(cases, gains):
-        label = f"gain for {args[0]}" + (" with param set (only param=None means the default slope 0.01)"
-                                         if len(args) > 1 else "")
+        if len(args) == 1:
+            label = f"gain for {args[0]}"
+        elif args[0] == "leaky_relu":
+            label = f"gain for {args[0]} with param set (only param=None means the default slope 0.01)"
+        else:
+            label = (f"gain for {args[0]} with param set (param is leaky_relu's slope only: {args[0]} ignores it, "
+                     "as in PyTorch)")
         assert_close(label, gain, expected, rtol=1e-12)
 
 

@@ -365,6 +365,21 @@ def xavier_uniform(shape, rng, gain=1.0):
 def he_normal(shape, rng):
     return math.sqrt(2.0 / shape[0]) * rng.standard_normal(shape)
 '''),
+    # param is leaky_relu's slope only (PyTorch ignores it elsewhere): ReLU merged with leaky ReLU as
+    # slope 0 takes a param given with "relu" as its slope
+    "gain_relu_merged_with_leaky": ("calculate_gain", '''
+_calculate_gain_merged = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    if nonlinearity in ("relu", "leaky_relu"):
+        if param is None:
+            slope = 0.01 if nonlinearity == "leaky_relu" else 0.0
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError("negative_slope must be a number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    return _calculate_gain_merged(nonlinearity, param)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -556,5 +571,22 @@ def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
         means.append(m)
         stds.append(math.sqrt(max(np.mean(h * h) - m * m, 0.0)))
     return np.column_stack([means, stds])
+''',
+    # a table of functions of the slope: only leaky_relu reads param (as PyTorch)
+    "gain_table_of_slope_functions": '''
+def calculate_gain(nonlinearity, param=None):
+    def leaky(p):
+        if p is None:
+            p = 0.01
+        if isinstance(p, bool) or not isinstance(p, (int, float)):
+            raise ValueError("negative_slope must be a number")
+        return math.sqrt(2.0 / (1.0 + p * p))
+    table = {"linear": lambda p: 1.0, "sigmoid": lambda p: 1.0, "tanh": lambda p: 5.0 / 3.0,
+             "relu": lambda p: math.sqrt(2.0), "leaky_relu": leaky, "selu": lambda p: 0.75}
+    for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+        table[name] = lambda p: 1.0
+    if nonlinearity not in table:
+        raise ValueError(f"unsupported nonlinearity {nonlinearity}")
+    return table[nonlinearity](param)
 ''',
 }
