@@ -128,8 +128,9 @@ def _double_precision(name, actual, expected):
     try:
         assert_close(name, actual, expected, rtol=PREC_RTOL, atol=PREC_ATOL)
     except AssertionError as err:
-        raise AssertionError(f"{name} is only as accurate as single precision ({err}); compute in float64 "
-                             "throughout, as the inputs are") from None
+        raise AssertionError(f"{name} is less accurate than float64 allows ({err}), as if computed in single "
+                             "precision or with rounded constants: compute in float64 throughout, as the inputs "
+                             "are, with constants to full precision (np.sqrt(2 / np.pi), not 0.79788456)") from None
 
 
 def _forward_matches(student, ref, name, kwargs_list):
