@@ -1415,4 +1415,40 @@ def relative_error(a, b):
         worst = max(worst, abs(u - v) / max(1e-8, abs(u) + abs(v)))
     return float(worst)
 ''',
+    # ------------------------------------------------------------------ from the fourth audit
+    # Valid loops whose rng draws, for test_train_two_layer_mini_batches' seeds, hit the rare events that test
+    # reads as bugs (probability 3.7e-7 and 4.3e-7 per run, above the 1e-8 allowed): any seed drawn from rng is
+    # a valid way to use it, and the salts were searched for (a few million tries) to make each event happen.
+    "train_child_rng_orders_repeat_once": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    order_rng = np.random.default_rng([int(rng.integers(2**32)), 2454392])   # a child stream seeded from rng
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        order = order_rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+''',
+    "train_child_rng_independent_batches_overlap_once": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    batch_rng = np.random.default_rng([int(rng.integers(2**32)), 6845872])   # a child stream seeded from rng
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        for _ in range(max(n // batch_size, 1)):   # each mini-batch drawn on its own: distinct examples
+            b = batch_rng.choice(n, size=min(batch_size, n), replace=False)
+            _, grads = two_layer_loss(X[b], y[b], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        history["loss"].append(two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)[0])
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+''',
 }
