@@ -75,7 +75,8 @@ def _read_checked(root: Path, path: Path, rel: Path) -> str:
         raise SubmissionError("error", f"{rel} is {size // 1024} KiB; the limit is {MAX_SOURCE_BYTES // 1024} KiB")
     data = Path(real).read_bytes()
     try:
-        text = data.decode("utf-8")
+        # utf-8-sig: a leading byte-order mark (Notepad's "UTF-8 with BOM") is dropped, as Python drops it
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise SubmissionError("error", f"{rel}: line {line} is not valid UTF-8; save the file as UTF-8") from None

@@ -61,6 +61,21 @@ def test_huge_and_non_utf8_files_are_refused(tmp_path):
         read_source(tmp_path, "03_backprop", "backprop")
 
 
+def test_a_byte_order_mark_is_dropped_as_python_drops_it(tmp_path, course):
+    # Notepad's "UTF-8 with BOM": Python and pytest accept the file; the grader called U+FEFF a syntax error
+    # and gave the whole assignment 0
+    sub = make_submission(tmp_path, course, {})
+    path = sub / "assignments" / "02_perceptron" / "perceptron.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + reference_source(course, "02_perceptron").encode())
+    assert not read_source(sub, "02_perceptron", "perceptron").startswith("\ufeff")
+    [a] = grade(course, sub, ["02_perceptron"]).assignments
+    assert a.status == "graded" and a.score == a.max_score, a.message
+    path.write_bytes(b"\xef\xbb\xbfimport numpy as np\n\nimport os\n")
+    with pytest.raises(SubmissionError, match="line 3"):  # line numbers as in the student's editor
+        check_source(read_source(sub, "02_perceptron", "perceptron"), "perceptron.py", ALLOWED)
+
+
 @pytest.mark.parametrize("source, message", [
     ("def f(:\n", "syntax error at line 1"),
     ("import os\n", "imports 'os'"),
