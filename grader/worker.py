@@ -17,6 +17,7 @@ from __future__ import annotations
 import builtins
 import ctypes
 import importlib.util
+import io
 import itertools
 import json
 import marshal
@@ -446,8 +447,21 @@ def _die_with_the_grader(fd: int) -> None:
     os._exit(0)
 
 
+class _Discard(io.TextIOBase):
+    """sys.stdout and sys.stderr of student code: what it prints is never shown to anyone, and
+    written to the log it would hit the worker's file-size limit (8 MB), after which every print,
+    in any function, raised OSError "File too large" and cost those functions their tests."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 def main(argv: list[str]) -> None:
     fd, module_path, module_name, allowed = int(argv[0]), argv[1], argv[2], json.loads(argv[3])
+    sys.stdout = sys.stderr = _Discard()
     sock = socket.socket(fileno=fd)
     # A small stack: the thread's stack counts against the worker's address-space limit.
     threading.stack_size(1 << 18)

@@ -120,6 +120,25 @@ def test_a_broken_assignment_scores_zero_while_the_others_are_graded(tmp_path, c
     assert all(s == m for s, m in function_scores(by_id["03_backprop"]).values())
 
 
+def test_printing_megabytes_costs_no_test(tmp_path, course):
+    # A debugging loop left in: printing reached the worker's 8 MB file-size limit, and from then on every
+    # print raised OSError "File too large", in this function and in every function calling it
+    flood = '''
+_affine_forward_ref = affine_forward
+_flooded = []
+def affine_forward(x, W, b):
+    if not _flooded:
+        _flooded.append(True)
+        for _ in range(1200):
+            print("debug " * 1700)
+    print("affine_forward", x.shape, W.shape, b.shape)
+    return _affine_forward_ref(x, W, b)
+'''
+    sub = make_submission(tmp_path, course, {"03_backprop": reference_source(course, "03_backprop") + flood})
+    [a] = grade(course, sub, ["03_backprop"]).assignments
+    assert a.status == "graded" and a.score == a.max_score, [t.feedback for t in a.tests if t.score < t.max_score]
+
+
 def test_import_time_failure_is_an_error_for_that_assignment_only(tmp_path, course):
     sub = make_submission(tmp_path, course, {"03_backprop": "import numpy as np\nraise SystemExit(0)\n"})
     [a] = grade(course, sub, ["03_backprop"]).assignments
