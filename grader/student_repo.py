@@ -121,7 +121,15 @@ def student_readme(course: Course) -> str:
         for a in course.assignments)
     return Template((TEMPLATES / "student_README.md").read_text(encoding="utf-8")).substitute(
         course_name=course.name, assignment_rows=rows, late_policy=_late_policy_text(course),
-        allowed_imports=", ".join(f"`{m}`" for m in course.allowed_imports))
+        allowed_imports=", ".join(f"`{m}`" for m in course.allowed_imports), call_seconds=_call_limit_text(course))
+
+
+def _call_limit_text(course: Course) -> str:
+    """The grading limit of one call, as the student README states it."""
+    text = f"{course.limits.call_seconds:g} s (`limits.call_seconds`)"
+    if any(a.limits.call_seconds is not None for a in course.assignments):
+        text += ", or an assignment's own limit in `course.yaml`,"
+    return text
 
 
 def build_student_repo(root: Path, course: Course, out: Path) -> list[Path]:
