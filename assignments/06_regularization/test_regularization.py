@@ -89,6 +89,13 @@ def test_dropout_backward_uses_the_same_mask():
     np.testing.assert_allclose(regularization.dropout_backward(dout, cache), dout * out / x)
 
 
+def test_dropout_backward_after_a_test_mode_forward_passes_dout_through():
+    x = np.arange(12.0).reshape(3, 4)
+    _, cache = regularization.dropout_forward(x, 0.5, False, np.random.default_rng(0))
+    dout = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    np.testing.assert_array_equal(regularization.dropout_backward(dout, cache), dout)  # the layer was the identity
+
+
 # --- batch norm -------------------------------------------------------------------------------
 
 def test_batchnorm_train_normalizes_then_scales_and_shifts():
