@@ -628,7 +628,7 @@ def _expect_history(name, loss, acc, want_loss, want_data_loss, want_acc, when):
     the L2 term is in, so the loss without it (want_data_loss(), computed only when needed) passes too."""
     hint = f"the whole training set's {{}} of the parameters after {when}'s updates"
     if not (np.allclose(loss, want_loss, rtol=1e-8, atol=0) or np.allclose(loss, want_data_loss(), rtol=1e-8, atol=0)):
-        _close(f"history['loss']{name}", loss, want_loss, hint.format("loss (L2 term included)"), rtol=1e-8)
+        _close(f"history['loss']{name}", loss, want_loss, hint.format("loss (with or without the L2 term)"), rtol=1e-8)
     wrong = int(np.sum(np.abs(np.asarray(acc) - want_acc) > 1e-9))
     if wrong:
         raise AssertionError(f"train_two_layer: history['train_acc']{name}: {wrong} of {np.size(acc)} entries are "

@@ -278,13 +278,18 @@ def test_adam_does_not_modify_inputs(student):
 # schedules
 # ----------------------------------------------------------------------------------------------
 
+def _keywords(kw: dict) -> str:
+    """Which keyword arguments a call set, for feedback (their names, not the hidden values)."""
+    return f"with {', '.join(sorted(kw))} set" if kw else "with the default keyword arguments"
+
+
 @graded("step_decay", weight=1)
 def test_step_decay_matches_reference(student, ref):
     configs = ((0.2, {}), (0.05, {"drop": 0.3, "every": 7}), (1.0, {"drop": 0.9, "every": 1}))
     results = call_each(student.step_decay, [((lr0, e), dict(kw)) for lr0, kw in configs for e in range(45)])
     for i, (lr0, kw) in enumerate(configs):
         got = np.array([as_float("lr", r) for r in results[45 * i:45 * (i + 1)]])
-        assert_close(f"step_decay for epochs 0..44 (keyword arguments {sorted(kw)})", got,
+        assert_close(f"step_decay for epochs 0..44 ({_keywords(kw)})", got,
                      [ref.step_decay(lr0, e, **kw) for e in range(45)], rtol=1e-12)
 
 
@@ -295,7 +300,7 @@ def test_cosine_schedule_matches_reference(student, ref):
                              [((lr0, t, total), dict(kw)) for lr0, total, kw in configs for t in range(total + 1)]))
     for lr0, total, kw in configs:
         got = np.array([as_float("lr", next(results)) for _ in range(total + 1)])
-        assert_close(f"cosine_schedule for t = 0..total (keyword arguments {sorted(kw)})", got,
+        assert_close(f"cosine_schedule for t = 0..total ({_keywords(kw)})", got,
                      [ref.cosine_schedule(lr0, t, total, **kw) for t in range(total + 1)], rtol=1e-12, atol=1e-15)
 
 
