@@ -96,6 +96,10 @@ def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
     ref_path = base / f"{assignment.module}.py"
     files = hidden_test_files(course_root, assignment.id)
     if not ref_path.is_file():
+        if not (Path(course_root) / "solutions").is_dir():  # e.g. `grader grade .` in a student's checkout
+            raise UserError(f"no solutions/ folder in {course_root}: grading needs the references and hidden "
+                            "tests of the course repository (a student repository has none; there, `grader check` "
+                            "runs the public tests)")
         raise UserError(f"reference {ref_path} not found")
     if not files:
         raise UserError(f"no hidden tests (test_*hidden*.py) in {base}")

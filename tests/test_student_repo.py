@@ -98,6 +98,9 @@ def test_grader_check_works_inside_the_built_repository(toy, tmp_path):
     (out / "assignments" / AID / "toy.py").write_text(TOY_REFERENCE)
     done = invoke(out, "check", AID)
     assert done.exit_code == 0 and "all public tests pass" in done.output
+    # the instructor's command, tried by a student: sent to `grader check`, not to a missing reference file
+    graded = invoke(out, "grade", str(out))
+    assert graded.exit_code == 1 and "a student repository has none; there, `grader check` runs" in graded.output
 
 
 def test_the_student_repository_installs_the_grader_command(toy, tmp_path):
