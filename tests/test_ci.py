@@ -231,6 +231,23 @@ def test_workflow_grades_every_push_and_pull_request_with_read_only_rights():
         assert "${{" not in s.get("run", ""), s.get("name")
 
 
+@pytest.mark.parametrize("check_exit, fail_under, job_exit", [
+    (0, "", 0), (1, "", 0), (1, "0", 0), (1, "60", 1), (2, "", 2), (130, "", 130)])
+def test_public_only_mode_fails_the_job_on_failing_tests_only_with_a_threshold(tmp_path, check_exit, fail_under,
+                                                                                job_exit):
+    # As with the hidden tests (--fail-under 0 by default): otherwise a student on assignment 01 was red for weeks
+    # because 02-07 were still stubs. A check that could not run at all still fails the job.
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["grade"]["steps"]
+    [script] = [s["run"] for s in steps if "grader check" in s.get("run", "")]
+    fake = tmp_path / "grader"
+    fake.write_text(f"#!/bin/sh\nexit {check_exit}\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "GRADER_FAIL_UNDER": fail_under}
+    proc = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True, env=env)  # as Actions runs it
+    assert proc.returncode == job_exit, proc.stdout + proc.stderr
+    assert ("::warning::Some public tests fail" in proc.stdout) == (check_exit == 1 and job_exit == 0)
+
+
 def _actionlint() -> list[str] | None:
     if os.environ.get("ACTIONLINT"):
         return [os.environ["ACTIONLINT"]]
