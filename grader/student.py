@@ -107,7 +107,8 @@ class _Run:
             except subprocess.TimeoutExpired:
                 if interrupts and time.monotonic() - interrupts[0] > self.INTERRUPT_GRACE_SECONDS:
                     self.proc.kill()
-        out = cap_captured(stdout.strip().splitlines())
+        more = f"(for the whole diff: python -m pytest -vv assignments/{self.folder.name})"  # check has no -v
+        out = [_USE_V.sub(lambda m: m[1] + more, line) for line in cap_captured(stdout.strip().splitlines())]
         if interrupts:
             echo("\n".join("   " + line for line in out))
             return False
@@ -133,6 +134,7 @@ class _Run:
             self.proc.communicate()
 
 
+_USE_V = re.compile(r"^(E\s+)Use -v+ to get (?:more|the full) diff$")
 _CAPTURED = re.compile(r"^-+ Captured (?:stdout|stderr|log) (?:setup|call|teardown) -+$")
 _SECTION = re.compile(r"^(?:_{3,} .* _{3,}|={3,}.*|-{3,} .* -{3,})$")  # a test's, a summary's, a capture's heading
 

@@ -540,6 +540,16 @@ def test_check_stops_a_public_test_that_loops_forever(tmp_path):
     assert "1 failed, 1 passed in" in out  # test_after did not run
 
 
+def test_check_does_not_advise_an_option_it_does_not_have(tmp_path):
+    # pytest's "Use -v to get more diff" sent students to `grader check -v`: "No such option"
+    root = _checkout_with(tmp_path, "def fine():\n    return [1, 2, 3, 4, 5, 6]\n\ndef spin():\n    pass\n", 60)
+    (root / "assignments" / "02_perceptron" / "test_perceptron.py").write_text(
+        "import perceptron as P\n\ndef test_list():\n    assert P.fine() == [1, 2, 3, 4, 5, 7]\n")
+    code, out = _check(root)
+    assert code == 1 and "At index 5 diff: 6 != 7" in out, out
+    assert "Use -v" not in out and "(for the whole diff: python -m pytest -vv assignments/02_perceptron)" in out
+
+
 def test_check_stops_a_call_that_never_returns_to_python(tmp_path):
     """With the alarm blocked (as inside one long NumPy call) the process is ended a little after
     the limit, and check names the frames it was stuck in."""
