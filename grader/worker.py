@@ -211,8 +211,8 @@ class _Worker:
     # -- import guard ---------------------------------------------------------------------------
     def _allowed(self, name: str, fromlist) -> bool:
         """``import a.b`` needs a.b allowed; ``from a import b`` needs a or every a.b allowed."""
-        def ok(full: str) -> bool:
-            return any(full == a or full.startswith(a + ".") for a in self.allowed)
+        def ok(full: str) -> bool:  # __future__, as grader.submission.check_source allows it
+            return full == "__future__" or any(full == a or full.startswith(a + ".") for a in self.allowed)
 
         if ok(name):
             return True

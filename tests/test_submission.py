@@ -120,6 +120,15 @@ def test_a_broken_assignment_scores_zero_while_the_others_are_graded(tmp_path, c
     assert all(s == m for s, m in function_scores(by_id["03_backprop"]).values())
 
 
+def test_from_future_import_annotations_is_allowed(tmp_path, course):
+    # a compiler directive for type hints, not a library: it cost the whole assignment (check and worker refused it)
+    source = "from __future__ import annotations\n" + reference_source(course, "02_perceptron")
+    source += "\n\ndef _hinted(x: np.ndarray) -> np.ndarray:\n    return x\n"
+    assert check_source(source, "perceptron.py", ALLOWED) == ("numpy",)
+    [a] = grade(course, make_submission(tmp_path, course, {"02_perceptron": source}), ["02_perceptron"]).assignments
+    assert a.status == "graded" and a.score == a.max_score, a.message
+
+
 def test_printing_megabytes_costs_no_test(tmp_path, course):
     # A debugging loop left in: printing reached the worker's 8 MB file-size limit, and from then on every
     # print raised OSError "File too large", in this function and in every function calling it
