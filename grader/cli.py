@@ -328,7 +328,10 @@ def validate(obj: Context, ids: tuple[str, ...]) -> None:
 @click.pass_obj
 @user_errors
 def check(obj: Context, ids: tuple[str, ...], more_ids: tuple[str, ...]) -> None:
-    """For students: run the public tests of your checkout (all assignments, or the IDs given)."""
+    """For students: run the public tests of your checkout (all assignments, or the IDs given).
+
+    An ID may also be given as the start of the id (03), the module (backprop) or the folder
+    (assignments/03_backprop/), when only one assignment matches."""
     from grader.student import run_public_tests
 
     chosen = list(dict.fromkeys(ids + more_ids))  # an assignment named twice runs once

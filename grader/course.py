@@ -122,6 +122,17 @@ class Course(_Strict):
         known = ", ".join(a.id for a in self.assignments)
         raise UserError(f"unknown assignment {aid!r}; course.yaml defines: {known}")
 
+    def find_assignment(self, text: str) -> Assignment:
+        """An assignment as a student may name it: its id, its folder as the shell completes it
+        (``assignments/03_backprop/``), its module (``backprop``), or the start of its id (``03``),
+        if only one matches; else :meth:`assignment`'s error."""
+        name = os.path.basename(os.path.normpath(text)) if text else text
+        for matches in ([a for a in self.assignments if name in (a.id, a.module)],
+                        [a for a in self.assignments if a.id.startswith(name)]):
+            if len(matches) == 1:
+                return matches[0]
+        return self.assignment(text)
+
     def limits_for(self, a: Assignment) -> Limits:
         override = {k: v for k, v in msgspec.structs.asdict(a.limits).items() if v is not None}
         return self.limits.replace(**override)

@@ -27,7 +27,7 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
     up to ``jobs`` at a time (default: one per core), started ahead of the one being reported, so
     that the reports still come in course order.
     """
-    chosen = [course.assignment(i) for i in ids] if ids else course.assignments
+    chosen = list({a.id: a for a in map(course.find_assignment, ids)}.values()) if ids else course.assignments
     jobs = max(1, jobs or os.cpu_count() or 1)
     runs: list[_Run | tuple[str, bool]] = []  # what to run for each assignment, or (what to say, failed)
     for a in chosen:
