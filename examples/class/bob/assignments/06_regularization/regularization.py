@@ -87,6 +87,7 @@ def dropout_forward(x, drop_prob, train, rng):
 
 def dropout_backward(dout, cache):
     """Backward pass of inverted dropout: gradients flow only through kept units, with the same scale.
+    After a test-mode forward (`train=False`) the layer was the identity, so `dx = dout`.
 
     Inputs:
     - dout: upstream gradient, same shape as the forward's x
