@@ -205,23 +205,32 @@ def test_compute_fans_other_ranks_raise(student, ref):
 def test_calculate_gain_values(student, ref):
     # A slope of 0 (plain ReLU) is a slope too: only param=None means the default (`param or 0.01` fails).
     # An int slope is a number (as in PyTorch): `isinstance(param, float)` must not refuse it.
-    # param is leaky_relu's slope only: PyTorch ignores it for every other nonlinearity (ReLU written
-    # as leaky ReLU with slope 0 must not take a param given with "relu" as its slope).
     cases = [(("linear",), 1.0), (("sigmoid",), 1.0), (("tanh",), 5.0 / 3), (("relu",), math.sqrt(2.0)),
              (("selu",), 0.75), (("leaky_relu",), math.sqrt(2.0 / (1 + 0.01 ** 2))),
              (("leaky_relu", 0.2), math.sqrt(2.0 / 1.04)), (("leaky_relu", 0.35), math.sqrt(2.0 / (1 + 0.35 ** 2))),
-             (("leaky_relu", 0.0), math.sqrt(2.0)), (("leaky_relu", 1), 1.0),
-             (("relu", 0.2), math.sqrt(2.0)), (("tanh", 0.2), 5.0 / 3)]
+             (("leaky_relu", 0.0), math.sqrt(2.0)), (("leaky_relu", 1), 1.0)]
     gains = call_each(student.calculate_gain, [(args, {}) for args, _ in cases])
     for (args, expected), gain in zip(cases, gains):
-        if len(args) == 1:
-            label = f"gain for {args[0]}"
-        elif args[0] == "leaky_relu":
-            label = f"gain for {args[0]} with param set (only param=None means the default slope 0.01)"
-        else:
-            label = (f"gain for {args[0]} with param set (param is leaky_relu's slope only: {args[0]} ignores it, "
-                     "as in PyTorch)")
+        label = f"gain for {args[0]}" + (" with param set (only param=None means the default slope 0.01)"
+                                         if len(args) > 1 else "")
         assert_close(label, gain, expected, rtol=1e-12)
+
+
+@graded("calculate_gain", weight=1)
+def test_calculate_gain_param_is_leaky_relus_slope_only(student, ref):
+    # PyTorch ignores param for every other nonlinearity: ReLU written as leaky ReLU with slope 0 must not take
+    # a param given with "relu" as its slope. A test of its own, so that this costs 1/7 of the function's points.
+    why = "param is leaky_relu's slope only: every other nonlinearity ignores it, as in PyTorch"
+    for name, expected in (("relu", math.sqrt(2.0)), ("tanh", 5.0 / 3)):
+        try:
+            gain = student.calculate_gain(name, 0.2)
+        except StudentError as err:  # under the grader
+            if isinstance(err, GlobalRandomUsed) or not err.is_a("ValueError"):
+                raise
+            raise AssertionError(f"calculate_gain({name!r}, 0.2) raised ValueError: {why}") from None
+        except ValueError:  # plain pytest
+            raise AssertionError(f"calculate_gain({name!r}, 0.2) raised ValueError: {why}") from None
+        assert_close(f"gain for {name} with param set ({why})", gain, expected, rtol=1e-12)
 
 
 @graded("calculate_gain", weight=1)

@@ -380,6 +380,14 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0 / (1 + slope ** 2))
     return _calculate_gain_merged(nonlinearity, param)
 '''),
+    # ... or refuses one given with another nonlinearity (PyTorch ignores it): graded by a test of its own
+    "gain_param_refused_for_other_nonlinearities": ("calculate_gain", '''
+_calculate_gain_strict = calculate_gain
+def calculate_gain(nonlinearity, param=None):
+    if param is not None and nonlinearity != "leaky_relu":
+        raise ValueError(f"{nonlinearity} takes no param")
+    return _calculate_gain_strict(nonlinearity, param)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
