@@ -544,14 +544,26 @@ def test_check_stops_a_public_test_that_loops_forever(tmp_path):
     assert "1 failed, 1 passed in" in out  # test_after did not run
 
 
-def test_check_does_not_advise_an_option_it_does_not_have(tmp_path):
-    # pytest's "Use -v to get more diff" sent students to `grader check -v`: "No such option"
+@pytest.mark.parametrize("on_ci", [False, True], ids=["terminal", "CI"])
+def test_check_does_not_advise_an_option_it_does_not_have(tmp_path, monkeypatch, on_ci):
+    # pytest's "Use -v to get more diff" sent students to `grader check -v`: "No such option".
+    # Under CI (CI or BUILD_NUMBER set, as on GitHub Actions) pytest prints the whole diff and no
+    # advice at all; the test pins the environment so that it checks the same thing everywhere.
+    for name in ("CI", "BUILD_NUMBER"):
+        monkeypatch.delenv(name, raising=False)
+    if on_ci:
+        monkeypatch.setenv("CI", "true")
     root = _checkout_with(tmp_path, "def fine():\n    return [1, 2, 3, 4, 5, 6]\n\ndef spin():\n    pass\n", 60)
     (root / "assignments" / "02_perceptron" / "test_perceptron.py").write_text(
         "import perceptron as P\n\ndef test_list():\n    assert P.fine() == [1, 2, 3, 4, 5, 7]\n")
     code, out = _check(root)
     assert code == 1 and "At index 5 diff: 6 != 7" in out, out
-    assert "Use -v" not in out and "(for the whole diff: python -m pytest -vv assignments/02_perceptron)" in out
+    assert "Use -v" not in out, out
+    advice = "(for the whole diff: python -m pytest -vv assignments/02_perceptron)"
+    if on_ci:
+        assert "Full diff:" in out and "-vv" not in out, out
+    else:
+        assert advice in out and "Full diff:" not in out, out
 
 
 def test_check_stops_a_call_that_never_returns_to_python(tmp_path):
