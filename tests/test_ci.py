@@ -232,7 +232,8 @@ def test_workflow_grades_every_push_and_pull_request_with_read_only_rights():
 
 
 @pytest.mark.parametrize("check_exit, fail_under, job_exit", [
-    (0, "", 0), (1, "", 0), (1, "0", 0), (1, "60", 1), (2, "", 2), (130, "", 130)])
+    (0, "", 0), (1, "", 0), (1, "0", 0), (1, "0.0", 0), (1, "00", 0), (1, "60", 1), (1, "0.5", 1), (1, "100", 1),
+    (2, "", 2), (130, "", 130)])
 def test_public_only_mode_fails_the_job_on_failing_tests_only_with_a_threshold(tmp_path, check_exit, fail_under,
                                                                                 job_exit):
     # As with the hidden tests (--fail-under 0 by default): otherwise a student on assignment 01 was red for weeks
