@@ -247,3 +247,34 @@ bce_with_logits = _sticky("bce", bce_with_logits)
     for name in ("test_mse_loss_gradient_matches_numerical", "test_bce_with_logits_gradient_matches_numerical"):
         assert tests[name].status == "failed", (name, tests[name].feedback)
         assert "numerical gradient of the correct loss" in tests[name].feedback
+
+
+def test_a_float32_sgd_loop_is_told_precision_not_visiting_order(course, tmp_path):
+    """01's linear_regression_gd identifies the run by its parameters to 1e-9, which a loop computing in float32
+    does not reach (it loses those points, like every float32 computation graded against float64). It used to
+    be told that no order of visiting the samples gives its result, sending it after a shuffling bug it does
+    not have; it ends within 1.6e-6 of its run, and other runs are at least 1.5e-3 away."""
+    aid = "01_regression"
+    extra = '''
+def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
+    X, y = X.astype(np.float32), y.astype(np.float32)
+    N, D = X.shape
+    w, b, losses = np.zeros(D, np.float32), np.float32(0), []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            err = X[idx] @ w + b - y[idx]
+            w = w - np.float32(lr * 2 / len(idx)) * (err @ X[idx])
+            b = b - np.float32(lr * 2 / len(idx)) * err.sum()
+        losses.append(np.mean((X @ w + b - y) ** 2))
+    return w, b, np.array(losses)
+'''
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    tests = {t.name: t for t in a.tests}
+    for name in ("test_linear_regression_gd_visits_every_sample_once_per_epoch",
+                 "test_linear_regression_gd_reshuffles_every_epoch"):
+        assert tests[name].status == "failed", (name, tests[name].feedback)
+        assert "precision of float64" in tests[name].feedback and "no order" not in tests[name].feedback, \
+            tests[name].feedback

@@ -273,6 +273,13 @@ def _which_run(result, runs, epochs):
     thetas = np.column_stack(runs[:2])
     same = np.all(np.abs(thetas - theta) <= 1e-9 * (np.abs(thetas) + np.abs(theta)) + 1e-12, axis=1)
     if not np.any(same):
+        # Runs of different orders end at least 1.5e-3 apart in this measure; the same loop computed in float32
+        # ends within 1.6e-6 of its run (over 13 seeds of each case): tell it that the order is not the problem.
+        near = np.all(np.abs(thetas - theta) <= 1e-4 * (np.abs(thetas) + np.abs(theta)) + 1e-8, axis=1)
+        if np.any(near):
+            raise AssertionError("w, b: close to what a valid order of visiting the samples gives, but not within "
+                                 "the precision of float64 arithmetic: compute in float64 (casting X, y or the "
+                                 "parameters to float32 loses that precision)")
         raise AssertionError("w, b: no order of visiting the samples gives this result. Every epoch must visit "
                              "each sample exactly once, taking one step per mini-batch of batch_size consecutive "
                              "samples of a shuffled order; when batch_size does not divide N the last mini-batch "
