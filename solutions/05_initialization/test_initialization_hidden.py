@@ -1,7 +1,8 @@
 """Hidden tests for 05_initialization.
 
-Initializers are graded by statistics of their draws (mean, std, shape of the distribution, bounds),
-never by one particular random stream: any valid way of drawing from ``rng`` passes. Each check
+Initializers are graded by statistics of their draws (mean, std, shape of the distribution, bounds,
+units that differ from one another), never by one particular random stream: any valid way of drawing
+from ``rng`` passes. Each check
 allows Z = 7 standard errors, so a correct implementation fails a check with probability below
 1e-9 (the suite makes ~110 such checks), while the classic bugs (wrong fan, missing or misplaced
 gain, bound from the std formula, normal vs uniform) land 15 or more standard errors away: see the
@@ -96,8 +97,54 @@ def _share_near(name, W, threshold, p, what):
     assert z <= Z, f"{name}: entries do not look normally distributed (the share {what} is {z:.0f} standard errors off)"
 
 
+# Each unit's weights must be drawn independently: a weight whose output units (or inputs) repeat one
+# drawn vector (one kernel stacked for every filter, a column broadcast across the layer) never breaks
+# the symmetry between those units, the point of random initialization, and one whose second half
+# negates its first (to centre the sample) is not i.i.d. either. Their pooled statistics come from
+# half the entries or fewer, often a few hundred distinct values, so the checks above see them by
+# chance alone (the std of 180 distinct values errs by 3.7% on average, within the tolerance). Two
+# slices of >= 40 continuous i.i.d. entries are never equal, or opposite, by chance (probability below
+# 2^-500 even on a float32 grid), so this check has no false positives.
+_PROBES: dict = {}
+
+
+def _probe(shape):
+    """A fixed generic array of the given shape (cached): one projection key per unit."""
+    p = _PROBES.get(shape)
+    if p is None:
+        p = _PROBES[shape] = np.cos(np.arange(math.prod(shape)) + 0.5).reshape(shape)
+    return p
+
+
+def _units(W):
+    """(label, one projection key per unit, the units as rows) for the output and the input units of a
+    2-D or 4-D weight; units equal up to sign have keys equal in magnitude. The rows (a copy for the
+    input channels of a 4-D weight) are built only when keys tie."""
+    if W.ndim == 2:
+        return [("output units (columns)", _probe(W.shape[:1]) @ W, lambda: W.T),
+                ("inputs (rows)", W @ _probe(W.shape[1:]), lambda: W)]
+    filters = W.reshape(W.shape[0], -1)
+    return [("filters (output channels)", filters @ _probe(filters.shape[1:]), lambda: filters),
+            ("input channels", np.tensordot(W, _probe((W.shape[0], *W.shape[2:])), axes=([0, 2, 3], [0, 1, 2])),
+             lambda: np.moveaxis(W, 1, 0).reshape(W.shape[1], -1))]
+
+
+def _distinct_units(name, Ws):
+    # the first draw of each case is enough: repeating units is the code's structure, not the stream's
+    for W in Ws[:1]:
+        for what, keys, rows in _units(np.asarray(W, dtype=np.float64)):
+            mags = np.sort(np.abs(keys))
+            # a tie of keys is confirmed on the units themselves (each multiplied by its key's sign),
+            # so units that differ never fail here
+            if np.any(mags[1:] == mags[:-1]) and len(np.unique(rows() * np.sign(keys)[:, None], axis=0)) < len(keys):
+                raise AssertionError(f"{name}: some {what} repeat the same weights (or their negatives): draw "
+                                     "every entry independently (units with identical weights compute the same "
+                                     "thing and get the same updates, so the symmetry between them is never broken)")
+
+
 def _check_normal(name, Ws, shape, std):
     W = _pooled(name, Ws, shape)
+    _distinct_units(name, Ws)
     _moments(name, W, std, kurtosis=3.0)
     _share_near(name, W, std, 0.6826894921370859, "within one std")  # P(|z| < 1)
     # P(|z| < sqrt(3)) for a normal; exactly 1 for a uniform with the same std
@@ -129,6 +176,7 @@ def _check_uniform(name, Ws, shape, a):
         m = np.max(np.abs(_array(name, W, shape)))
         assert m <= a * (1 + 1e-12), f"{name}: some entries lie outside [-a, a] for the required bound a"
         assert m >= a * (1 - 30.0 / W.size), f"{name}: no entry comes close to the required bound a: the range is too narrow"
+    _distinct_units(name, Ws)
     _moments(name, _pooled(name, Ws, shape), a / math.sqrt(3.0), kurtosis=1.8)
 
 

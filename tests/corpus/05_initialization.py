@@ -388,6 +388,38 @@ def calculate_gain(nonlinearity, param=None):
         raise ValueError(f"{nonlinearity} takes no param")
     return _calculate_gain_strict(nonlinearity, param)
 '''),
+    # ---- entries not drawn independently: one kernel stacked for every filter (the filters never
+    # differ: symmetry not broken), or the second half negating the first. Their pooled statistics
+    # come from a few hundred distinct values, so the moment checks saw them by chance alone.
+    "he_normal_conv_one_kernel_for_all_filters": ("he_normal", '''
+def he_normal(shape, rng):
+    std = math.sqrt(2.0 / compute_fans(shape)[0])
+    if len(shape) == 4:
+        kernel = std * rng.standard_normal(shape[1:])
+        return np.stack([kernel] * shape[0])
+    return std * rng.standard_normal(shape)
+'''),
+    "lecun_normal_conv_one_kernel_for_all_filters": ("lecun_normal", '''
+def lecun_normal(shape, rng):
+    std = math.sqrt(1.0 / compute_fans(shape)[0])
+    if len(shape) == 4:
+        return np.broadcast_to(std * rng.standard_normal(shape[1:]), shape).copy()
+    return std * rng.standard_normal(shape)
+'''),
+    "he_uniform_conv_one_kernel_for_all_filters": ("he_uniform", '''
+def he_uniform(shape, rng):
+    a = math.sqrt(6.0 / compute_fans(shape)[0])
+    if len(shape) == 4:
+        kernel = rng.uniform(-a, a, size=shape[1:])
+        return np.stack([kernel] * shape[0])
+    return rng.uniform(-a, a, size=shape)
+'''),
+    "normal_init_antithetic_halves": ("normal_init", '''
+def normal_init(shape, std, rng):
+    n = int(np.prod(shape))
+    half = std * rng.standard_normal((n + 1) // 2)
+    return np.concatenate([half, -half])[:n].reshape(shape)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
