@@ -398,7 +398,12 @@ def _flip_kinds(out, images):
 # (c - n p)^2 has mean FLIP_COUNT_CALLS * n p (1 - p) = 288 and an exactly computable law (convolve the law of
 # (c - 16)^2 24 times): for a correct flip P(T < FLIP_COUNT_MIN * mean) = 2.5e-12, while flipping a fixed number
 # of images per call (round(p n) or int(p n) of them, chosen with rng.choice or rng.permutation) gives T = 0.
+# Positions: over the same calls, image i is flipped in c_i ~ Binomial(FLIP_COUNT_CALLS, p) of them, independently
+# for each of the n images, so Q = sum over images of (c_i - 6)^2 has mean n * 24 p (1 - p) = 288 and an exactly
+# computable law (convolve the law of (c - 6)^2 64 times): P(Q > FLIP_POSITION_MAX * mean) = 6.0e-14, while
+# flipping the first k images of each call (k binomial: the count test above passes) gives Q above 10 * mean.
 FLIP_COUNT_N, FLIP_COUNT_P, FLIP_COUNT_CALLS, FLIP_COUNT_MIN = 64, 0.25, 24, 0.05
+FLIP_POSITION_MAX = 3.0
 
 
 @graded("random_horizontal_flip", weight=2)
@@ -435,6 +440,11 @@ def test_random_horizontal_flip_properties(student):
     assert np.sum((counts - mean) ** 2) >= FLIP_COUNT_MIN * FLIP_COUNT_CALLS * mean * (1 - FLIP_COUNT_P), (
         "the number of flipped images hardly varies from call to call: with each image flipped independently "
         "with probability p it is a binomial count (do not flip a fixed number of images per call)")
+    per_image = np.count_nonzero(flipped, axis=0)
+    mean = FLIP_COUNT_CALLS * FLIP_COUNT_P
+    assert np.sum((per_image - mean) ** 2) <= FLIP_POSITION_MAX * FLIP_COUNT_N * mean * (1 - FLIP_COUNT_P), (
+        "which images are flipped depends on their position in the batch: each image must be flipped "
+        "independently with probability p (do not, for example, flip the first k images of the batch)")
 
 
 @graded("random_horizontal_flip", weight=1)

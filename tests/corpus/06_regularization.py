@@ -604,6 +604,15 @@ def dropout_forward(x, drop_prob, train, rng):
     mask = np.concatenate([half, half])[:n] / keep  # the second half of the batch reuses the first half's mask
     return x * mask, mask
 '''),
+    # Which images are flipped must not depend on their position: a binomial count (the count test passes) of
+    # always the leading images.
+    "flip_binomial_count_first_images": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    k = rng.binomial(images.shape[0], p)  # how many to flip, but always the first k
+    out = images.copy()
+    out[:k] = images[:k, ..., ::-1]
+    return out
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
