@@ -97,6 +97,12 @@ def _check_fraction_scale_and_mean(x, p, out, where=""):
 # bounds on the fraction and the mean have Bernstein tails below 4e-10 and 1.1e-9 for a correct dropout.
 ND_FRACTION_CASES = (((6, 5, 8, 10), 0.2, 11), ((12, 10, 20), 0.75, 12), ((2400,), 0.5, 13))
 
+# The scales above, 1 / (1 - p) = 1.25, 2 and 4, are short binary fractions: exact even in float32 or rounded to two
+# decimals, so a scale computed in float32 (a float32 mask divided by the keep probability) or rounded passes
+# there. At SCALE_P, 1 / (1 - p) is no such fraction and the same exact check on the kept units catches it. No
+# sampling error: it holds for every mask (the SCALE_SHAPE units are all dropped with probability 0.3^600).
+SCALE_SHAPE, SCALE_P = (20, 30), 0.3
+
 
 def _rank(x):
     return f" for a {x.ndim}-D input"
@@ -126,6 +132,14 @@ def test_dropout_forward_fraction_scale_and_mean(student):
         x = _no_zero_input(rng, (60, 80))
         out, _ = unpack(call_unchanged(student.dropout_forward, x, p, True, rng), 2, "dropout_forward")
         _check_fraction_scale_and_mean(x, p, out)
+    x = _no_zero_input(np.random.default_rng(16), SCALE_SHAPE)
+    out, _ = unpack(student.dropout_forward(x, SCALE_P, True, np.random.default_rng(16)), 2, "dropout_forward")
+    assert_shape("out", out, x.shape)
+    out = np.asarray(out, dtype=np.float64)
+    kept = out != 0
+    assert np.any(kept) and np.allclose(out[kept] / x[kept], 1.0 / (1.0 - SCALE_P), rtol=1e-12, atol=0), (
+        "kept values should be scaled by exactly 1/(1 - drop_prob) for every drop_prob, in float64 (a scale "
+        "computed in float32 or rounded is exact for a few drop_prob only)")
     # 4-D, 3-D and 1-D inputs in one round trip: a mask drawn for (N, D) only, or a scale that depends on
     # the rank, fails here
     cases = [(_no_zero_input(np.random.default_rng(seed), shape), p, seed) for shape, p, seed in ND_FRACTION_CASES]

@@ -613,6 +613,26 @@ def random_horizontal_flip(images, rng, p=0.5):
     out[:k] = images[:k, ..., ::-1]
     return out
 '''),
+    # A scale that is exact only for drop_probs whose 1 / (1 - p) is a short binary fraction (1.25, 2, 4).
+    "dropout_scale_float32": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    mask = (rng.random(x.shape) < 1.0 - drop_prob).astype(np.float32) / np.float32(1.0 - drop_prob)
+    return x * mask, mask
+'''),
+    "dropout_scale_rounded": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    keep = 1.0 - drop_prob
+    mask = (rng.random(x.shape) < keep) * round(1.0 / keep, 2)
+    return x * mask, mask
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
