@@ -419,6 +419,28 @@ def _flip_kinds(out, images):
 FLIP_COUNT_N, FLIP_COUNT_P, FLIP_COUNT_CALLS, FLIP_COUNT_MIN = 64, 0.25, 24, 0.05
 FLIP_POSITION_MAX = 3.0
 
+# Independence between the images of one call, on the p = 0.5 call of FLIP_PAIRS_N images (iid fair coins d_i for a
+# correct flip). Neighbours: the agreements [d_i == d_i+1] are then iid fair bits too, so their number E is exactly
+# Binomial(n - 1, 1/2), and |E - (n - 1)/2| > 7 sqrt(n - 1) / 2 has probability 1.9e-12; one coin per pair of
+# neighbouring images makes half of them agree surely (16 sigma off). Repeats further apart: for each offset k the
+# bits [d_i == d_i+k] are uniform on {0, 1}^(n - k), so all of them 1 has probability 2^-(n - k): below 1.8e-18 for
+# all offsets up to n - FLIP_PAIRS_MIN_PAIRS together; coins drawn for part of the batch and tiled fail there.
+FLIP_PAIRS_N, FLIP_PAIRS_MIN_PAIRS = 500, 60
+
+
+def _check_flips_independent(flipped):
+    d = np.asarray(flipped, dtype=bool)
+    n = len(d)
+    agree = np.count_nonzero(d[1:] == d[:-1])
+    signs = np.where(d, 1, -1)
+    # lag[k - 1] = sum_i signs[i] * signs[i + k], which is n - k exactly when d[i] == d[i + k] for every i
+    lag = np.correlate(signs, signs, mode="full")[n:]
+    k = np.arange(1, n - FLIP_PAIRS_MIN_PAIRS + 1)
+    repeated = bool(np.any(lag[:len(k)] == n - k))
+    assert abs(agree - (n - 1) / 2) <= SIGMAS * math.sqrt(n - 1) / 2 and not repeated, (
+        "the flips of different images are not independent (neighbouring images, or images a fixed distance "
+        "apart, share their coin): draw one coin per image")
+
 
 @graded("random_horizontal_flip", weight=2)
 def test_random_horizontal_flip_properties(student):
@@ -428,7 +450,7 @@ def test_random_horizontal_flip_properties(student):
     # wrong axis or a per-channel flip fails the exact check (2 channels, H = 2, W = 3, random values).
     for seed, p in zip(SEEDS, (0.3, 0.5, 0.8)):
         rng = np.random.default_rng(seed)
-        images = rng.normal(size=(500, 2, 2, 3))
+        images = rng.normal(size=(FLIP_PAIRS_N, 2, 2, 3))
         out = call_unchanged(student.random_horizontal_flip, images, rng, p=p)
         assert_shape("out", out, images.shape)
         same, flipped = _flip_kinds(out, images)
@@ -438,6 +460,8 @@ def test_random_horizontal_flip_properties(student):
         assert abs(flipped.mean() - p) <= SIGMAS * sigma, (
             "the fraction of flipped images should be about p, each image flipped independently "
             f"(off by more than {SIGMAS:.0f} standard deviations)")
+        if p == 0.5:
+            _check_flips_independent(flipped)
     # one round trip: the flip counts of many calls, each with its own rng state
     images = np.random.default_rng(20).normal(size=(FLIP_COUNT_N, 1, 1, 2))
     calls = [((images, np.random.default_rng(seed)), {"p": FLIP_COUNT_P})

@@ -633,6 +633,24 @@ def dropout_forward(x, drop_prob, train, rng):
     mask = (rng.random(x.shape) < keep) * round(1.0 / keep, 2)
     return x * mask, mask
 '''),
+    # Coins shared between images of one call: one per pair of neighbours, or drawn for half the batch and tiled.
+    "flip_one_coin_per_pair": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    n = images.shape[0]
+    flip = np.repeat(rng.random((n + 1) // 2) < p, 2)[:n]  # one coin for each pair of neighbouring images
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
+    "flip_half_batch_tiled": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    n = images.shape[0]
+    half = rng.random((n + 1) // 2) < p
+    flip = np.concatenate([half, half])[:n]  # the second half of the batch reuses the first half's coins
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
