@@ -20,6 +20,7 @@ The parent keeps only the journal lines, so memory stays flat as the class grows
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -134,13 +135,30 @@ def fingerprint(submission: Path, course: Course, ids: list[str]) -> str:
     return h.hexdigest()
 
 
+GRADER_SOURCES = Path(__file__).resolve().parent  # the grader package whose code grades
+
+
+@functools.lru_cache(maxsize=None)
+def grader_source_digest(package: Path) -> bytes:
+    """A digest of every module of the grader package (name and content), once per process."""
+    h = hashlib.sha256()
+    for path in sorted(Path(package).rglob("*.py")):
+        h.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.digest()
+
+
 def course_fingerprint(course_root: Path, course: Course, ids: list[str]) -> str:
     """A hash of what grades a submission besides its own files: the course settings and the
     chosen assignments' entries (points, limits), their references and hidden tests, and the
-    grader's version. A journal entry graded under another one is stale: its scores may be wrong."""
+    grader's version and source code. A journal entry graded under another one is stale: its scores may be wrong."""
     from grader.runner import hidden_test_files
 
     h = hashlib.sha256(f"grader {__version__}\0".encode())
+    # The grader's own code decides too (grader.checks' tolerances, the redaction, the proxy), and
+    # __version__ is not bumped on every fix: a journal written before a `git pull` of the grader
+    # would otherwise keep its old scores without a word.
+    h.update(grader_source_digest(GRADER_SOURCES))
     # The parsed course, not course.yaml's bytes: it is what grades (the caller may have adjusted
     # it), and a comment edited in course.yaml must not cost an hour of regrading.
     h.update(msgspec.json.encode(course.replace(assignments=[course.assignment(aid) for aid in ids])))

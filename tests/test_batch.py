@@ -283,6 +283,28 @@ def test_a_journal_written_under_another_course_is_regraded_and_says_why(own_cou
         assert (regraded.graded, regraded.stale, then.reused) == (2, 2, 2), edited.name
 
 
+def test_a_journal_written_by_another_grader_code_is_regraded(own_course, small_class, tmp_path, monkeypatch):
+    # grader.checks decides pass or fail (its tolerances, its feedback): a fix pulled into the
+    # grader, with __version__ unchanged, must not leave the old scores in the gradebook.
+    import grader.batch as batch_module
+
+    package = tmp_path / "grader-copy"
+    shutil.copytree(Path(batch_module.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(batch_module, "GRADER_SOURCES", package)
+    journal = tmp_path / "journal"
+
+    def batch():
+        return grade_all(own_course, load_course(own_course / "course.yaml"), small_class, ids=[SMALL], jobs=1,
+                         journal_path=journal)
+
+    assert (batch().graded, batch().reused) == (2, 2)
+    checks = package / "checks.py"
+    checks.write_text(checks.read_text() + "\n# a tolerance fixed\n")
+    batch_module.grader_source_digest.cache_clear()  # computed once per process: the next command is a new one
+    regraded = batch()
+    assert (regraded.graded, regraded.stale) == (2, 2), "graded again under the new grader code"
+
+
 def test_a_journal_that_cannot_be_written_stops_the_batch_cleanly_and_keeps_its_grades(small_class, tmp_path,
                                                                                         monkeypatch):
     real = Journal.append
