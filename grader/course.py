@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 import re
 from pathlib import Path
@@ -91,8 +92,8 @@ class Assignment(_Strict):
         for name, pts in self.points.items():
             if not _IDENT.match(name):
                 raise ValueError(f"points: {name!r} is not a function name")
-            if pts <= 0:
-                raise ValueError(f"points.{name}: points of {name} must be positive")
+            if not math.isfinite(pts) or pts <= 0:  # .nan passes `<= 0`, and .inf would make every total inf
+                raise ValueError(f"points.{name}: points of {name} must be a positive finite number")
         if self.due is not None and self.due.tzinfo is None:
             raise ValueError("due: needs an offset from UTC, e.g. 2026-03-01T23:59:00+09:00")
 
@@ -293,7 +294,7 @@ def _explain(text: str, data: Any) -> tuple[tuple, str]:
         loc.append(missing.group(1))
         return tuple(loc), "required key is missing"
     if re.match(r"^[A-Za-z_.]+: ", message) and not message.startswith("Expected"):
-        # our own __post_init__ checks: "points.relu: points of relu must be positive"
+        # our own __post_init__ checks: "points.relu: points of relu must be a positive finite number"
         field, _, message = message.partition(": ")
         loc.extend(field.split("."))
     else:

@@ -67,8 +67,11 @@ def test_duplicate_keys_and_ids_are_rejected():
 def test_bad_ids_modules_and_points_are_explained():
     with pytest.raises(UserError, match="must look like 03_backprop"):
         parse_course(GOOD.replace("id: 03_backprop", "id: Backprop"))
-    with pytest.raises(UserError, match="must be positive"):
+    with pytest.raises(UserError, match="must be a positive finite number"):
         parse_course(GOOD.replace("affine_forward: 2", "affine_forward: 0"))
+    for value in (".nan", ".inf", "-.inf"):  # YAML floats that `points <= 0` lets through
+        with pytest.raises(UserError, match=r"course.yaml:7: .*points of affine_forward must be a positive finite"):
+            parse_course(GOOD.replace("affine_forward: 2", f"affine_forward: {value}"))
     with pytest.raises(UserError, match="required key is missing"):
         parse_course(GOOD.replace("    title: Backprop\n", ""))
 
