@@ -33,6 +33,7 @@ import struct
 import sys
 import time
 import traceback
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -556,14 +557,17 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
         for aid, fn in worst:
             lines.append(f"  {aid}.{fn}: {fails[(aid, fn)]}/{seen[(aid, fn)]} students "
                          f"({100 * fails[(aid, fn)] / seen[(aid, fn)]:.0f}%)")
-    # Folder names that differ only in spaces or control characters show alike in the gradebook,
-    # where an import could give one student's grade to the other.
+    # Folder names that differ only in spaces, control characters or Unicode normalization (a zip
+    # made on macOS stores 'José' decomposed, NFD) show alike in the gradebook, where an import
+    # could give one student's grade to the other.
     shown: dict[str, int] = {}
     for name in results:
-        shown[submission_name(name)] = shown.get(submission_name(name), 0) + 1
+        key = unicodedata.normalize("NFC", submission_name(name))
+        shown[key] = shown.get(key, 0) + 1
     for name in sorted(n for n, count in shown.items() if count > 1):
-        lines.append(f"the gradebook has {shown[name]} rows named {name!r} (folder names that differ only in spaces "
-                     "or control characters): rename the folders so that each student's row is their own")
+        lines.append(f"the gradebook has {shown[name]} rows named {name!r} (folder names that differ only in spaces, "
+                     "control characters or Unicode normalization): rename the folders so that each student's row "
+                     "is their own")
     # Students whose file was not found, or could not be read or parsed, score 0 without a test
     # run; name them, since a whole class of zeros is more often a wrong layout than no work.
     for aid in ids:

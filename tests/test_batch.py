@@ -219,6 +219,15 @@ def test_a_newline_in_a_folder_name_stays_out_of_the_gradebook_and_summary(small
     assert "the gradebook has 2 rows named 'ann lee' (folder names that differ only in spaces" in again.output
 
 
+def test_names_that_differ_only_in_unicode_normalization_are_named_in_the_summary(course):
+    # 'José' typed (NFC) and 'José' from a macOS zip (NFD): two rows that look the same.
+    missing = {"score": 0.0, "max_score": 20.0,
+               "assignments": [{"id": SMALL, "score": 0.0, "max_score": 20.0, "status": "missing", "message": "",
+                                "tests": []}]}
+    lines = summary({"Jos\u00e9": missing, "Jose\u0301": missing}, course, [SMALL])
+    assert any(line.startswith("the gradebook has 2 rows named 'Jos\u00e9'") for line in lines), lines
+
+
 def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monkeypatch):
     import grader.cli as cli
 
