@@ -126,6 +126,7 @@ def test_student_text_cannot_form_workflow_commands(job):
 def test_fail_under_sets_the_exit_status(job, tmp_path):
     assert ci(job, "--fail-under", "50").exit_code == 1
     assert ci(job, "--fail-under", "40").exit_code == 0
+    assert ci(job, "--fail-under", "50%").exit_code == 1  # GRADER_FAIL_UNDER as an instructor writes a percentage
     assert ci(job, "--fail-under", "150").exit_code == 2  # a usage error, from click
     # Grading that did not happen is not "below the threshold": a workflow must tell them apart.
     assert ci(job, "--fail-under", "50", "--bundle", str(tmp_path / "missing.tar.gz")).exit_code == 2
