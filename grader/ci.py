@@ -39,7 +39,9 @@ from grader.fileutil import write_atomic
 from grader.results import SubmissionResult
 from grader.submission import module_path, read_source
 
-MAX_ANNOTATIONS = 50  # GitHub shows at most 50 annotations per job (10 errors per step)
+# GitHub shows the first 10 error annotations of a step and drops the rest without a word; one is
+# kept for --fail-under's own error, so at most 9 for the functions, the most useful ones first.
+MAX_ANNOTATIONS = 9
 
 
 # -- escaping -------------------------------------------------------------------------------------
@@ -85,8 +87,13 @@ def definition_lines(source: str) -> dict[str, int]:
 
 
 def annotations(result: SubmissionResult, course: Course, checkout: Path, workspace: Path) -> list[str]:
-    """``::error`` workflow commands, one per failing function or ungradable assignment."""
-    out = []
+    """``::error`` workflow commands, one per failing function or ungradable assignment, at most
+    MAX_ANNOTATIONS of them: assignments that could not be graded first, then functions the student
+    wrote, then functions still raising NotImplementedError (a stub not started yet), and a
+    ``::notice`` saying how many more the job summary lists."""
+    out: list[str] = []
+    started: list[str] = []
+    stubs: list[str] = []
     for a in result.assignments:
         spec = course.assignment(a.id)
         path = module_path(checkout, a.id, spec.module)
@@ -115,9 +122,15 @@ def annotations(result: SubmissionResult, course: Course, checkout: Path, worksp
             top = sum(t.max_score for t in tests)
             title = f"{fn}: {got:g} / {top:g} points"
             message = f"{len(tests) - len(bad)}/{len(tests)} tests passed; {bad[0].status}: {bad[0].feedback}"
-            out.append(f"::error file={escape_property(rel)},line={lines.get(fn, 1)},"
-                       f"title={escape_property(title)}::{command_message(message)}")
-    return out[:MAX_ANNOTATIONS]
+            group = stubs if all("NotImplementedError" in t.feedback for t in bad) else started
+            group.append(f"::error file={escape_property(rel)},line={lines.get(fn, 1)},"
+                         f"title={escape_property(title)}::{command_message(message)}")
+    out += started + stubs
+    if len(out) > MAX_ANNOTATIONS:
+        more = len(out) - MAX_ANNOTATIONS
+        out = out[:MAX_ANNOTATIONS] + [f"::notice title=more failing functions::{more} more failing function(s) "
+                                       "are not annotated (GitHub shows 10 errors per step): see the job summary"]
+    return out
 
 
 # -- the GitHub environment ------------------------------------------------------------------------

@@ -277,3 +277,31 @@ def test_every_new_command_has_help(command):
         assert "--out" in r.output
     if command == ["grade"]:
         assert "gradescope|junit|markdown" in r.output and "--submitted-at" in r.output and "--times" in r.output
+
+
+def test_annotations_fit_githubs_ten_errors_per_step_most_useful_first(tmp_path):
+    # GitHub keeps the first 10 error annotations of a step and drops the rest silently: a syntax
+    # error in a later assignment must not be lost behind the stubs of one not started yet.
+    from grader.ci import annotations
+    from grader.course import parse_course
+    from grader.results import AssignmentResult, SubmissionResult, TestResult
+
+    fns = [f"f{i}" for i in range(12)]
+    course = parse_course("name: Demo\nassignments:\n"
+                          "  - {id: 01_todo, title: T, module: todo, points: {" + ", ".join(f"{f}: 1" for f in fns) + "}}\n"
+                          "  - {id: 02_done, title: D, module: done, points: {g: 1}}\n"
+                          "  - {id: 03_broken, title: B, module: broken, points: {h: 1}}\n")
+    stub = "f0 is not implemented yet (it raised NotImplementedError)"
+    result = SubmissionResult("alice", 0.0, 14.0, [
+        AssignmentResult("01_todo", 0.0, 12.0, "graded", "",
+                         [TestResult(f"test_{f}", f, 0.0, 1.0, "error", stub) for f in fns]),
+        AssignmentResult("02_done", 0.0, 1.0, "graded", "",
+                         [TestResult("test_g", "g", 0.0, 1.0, "failed", "out: max relative error 1e-1")]),
+        AssignmentResult("03_broken", 0.0, 1.0, "error", "assignments/03_broken/broken.py: syntax error at line 3"),
+    ])
+    out = annotations(result, course, tmp_path, tmp_path)
+    errors = [c for c in out if c.startswith("::error")]
+    assert len(errors) == 9, "one of GitHub's 10 is left for --fail-under's error"
+    assert "03_broken%3A cannot be graded" in errors[0] and "title=g%3A" in errors[1]
+    assert all("NotImplementedError" in c for c in errors[2:])
+    assert out[-1].startswith("::notice title=more failing functions::5 more failing function(s)")
