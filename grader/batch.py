@@ -518,18 +518,131 @@ def _journal_failed(journal: Journal, err: OSError, kept: int, force: bool) -> J
 
 # -- outputs ----------------------------------------------------------------------------------
 
-def gradebook_csv(results: dict[str, dict], course: Course, ids: list[str]) -> str:
-    """One row per student, one column per assignment, and the total (imports into Canvas/Moodle)."""
+GRADEBOOK_FORMATS = ("plain", "canvas", "moodle")
+# The columns by which Canvas's gradebook import matches a row to a student (its own export's),
+# blank unless a roster fills them; Canvas asks about each row it cannot match.
+CANVAS_IDENTITY = ("ID", "SIS User ID", "SIS Login ID", "Section")
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Columns to copy into the gradebook for each student folder, from ``--roster``: the LMS's own
+    identifiers (a username, an email, Canvas's SIS Login ID), by which its import matches rows."""
+    columns: tuple[str, ...]
+    rows: dict[str, dict[str, str]]  # the folder's name, NFC-normalized -> column -> value
+
+    def row(self, folder: str) -> dict[str, str] | None:
+        return self.rows.get(unicodedata.normalize("NFC", folder))
+
+
+def read_roster(path: Path) -> Roster:
+    """A CSV with a header naming a ``folder`` column (the student's folder in the class directory)
+    and the columns to copy; a ``Student`` column, if any, replaces the folder's name in the gradebook."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's export may start with a BOM
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"cannot read the roster {path}: {getattr(err, 'strerror', None) or err}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [(name or "").strip() for name in (reader.fieldnames or [])]
+    folder = next((name for name in header if name.lower() == "folder"), None)
+    if folder is None:
+        got = ",".join(header)
+        got = got if len(got) <= 80 else got[:77] + "..."
+        raise UserError(f"{path}:1: the roster's header must name a 'folder' column (each student's folder in the "
+                        f"class directory) and the columns to copy, e.g. folder,Student,SIS Login ID (got {got})")
+    if len(set(header)) < len(header) or "" in header:
+        raise UserError(f"{path}:1: the roster's header has an empty or repeated column name: {','.join(header)}")
+    reader.fieldnames = header
+    rows: dict[str, dict[str, str]] = {}
+    for row in reader:
+        where = f"{path}:{reader.line_num}"
+        if None in row:
+            raise UserError(f"{where}: this row has more fields than the header {','.join(header)}")
+        name = unicodedata.normalize("NFC", (row.pop(folder) or "").strip())
+        if not name:
+            raise UserError(f"{where}: the folder column is empty")
+        if name in rows:
+            raise UserError(f"{where}: a second row for the folder {name!r}")
+        rows[name] = {column: (value or "").strip() for column, value in row.items()}
+    return Roster(tuple(name for name in header if name != folder), rows)
+
+
+def check_roster(roster: Roster, course: Course, ids: list[str]) -> None:
+    """Refuse, before grading, a roster column that would share its name with a gradebook column."""
+    ids = list(dict.fromkeys(ids))
+    taken = {"Total", *ids, *(course.assignment(i).title for i in ids)}
+    clash = [c for c in roster.columns if c in taken]
+    if clash:
+        raise UserError(f"the roster's column {clash[0]!r} has the name of a gradebook column: keep only the "
+                        f"folder column and the identifiers to copy (e.g. {', '.join(CANVAS_IDENTITY[:3])}, or "
+                        "username, email)")
+
+
+def roster_mismatches(results: dict[str, dict], roster: Roster, shown: int = 8) -> list[str]:
+    """Summary lines for folders the roster does not name (their rows carry no LMS identifier) and
+    roster students without a folder (nothing of theirs was graded)."""
+    folders = {unicodedata.normalize("NFC", name) for name in results}
+    unknown = sorted(submission_name(name) for name in results if roster.row(name) is None)
+    absent = sorted(submission_name(name) for name in roster.rows if name not in folders)
+    lines = []
+    if unknown:
+        lines.append(f"not in the roster: {len(unknown)} folder(s), whose gradebook rows have no identifier for the "
+                     f"LMS to match: {', '.join(unknown[:shown])}{' ...' if len(unknown) > shown else ''} "
+                     "(add them to the roster, or rename the folders as the roster has them)")
+    if absent:
+        lines.append(f"no folder: {len(absent)} roster student(s) have no folder in the class directory, so no "
+                     f"gradebook row: {', '.join(absent[:shown])}{' ...' if len(absent) > shown else ''}")
+    return lines
+
+
+def _points(x: float) -> str:
+    """A score as the gradebook writes it: exact to the 1e-4 the grader rounds to, no exponent."""
+    text = f"{x:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def gradebook_csv(results: dict[str, dict], course: Course, ids: list[str], fmt: str = "plain",
+                  roster: Roster | None = None) -> str:
+    """One row per student and one column per assignment, in one of GRADEBOOK_FORMATS:
+
+    - plain: Student, the assignment ids, Total; a Points Possible row; a missing assignment is 0;
+    - canvas: Canvas's own export's columns (Student, ID, SIS User ID, SIS Login ID, Section), the
+      assignment titles, a Points Possible row (which Canvas's import reads), no Total (Canvas
+      would import it as one more assignment); a missing assignment is blank (no grade);
+    - moodle: Student and the assignment ids only (Moodle's import aborts on a row naming no user,
+      such as Points Possible); a missing assignment is blank.
+
+    A roster's columns follow Student (in canvas, they fill its identity columns of the same name).
+    """
+    if fmt not in GRADEBOOK_FORMATS:
+        raise ValueError(f"unknown gradebook format {fmt!r}")
     ids = list(dict.fromkeys(ids))  # a column per assignment, even if one was chosen twice
+    extra = [c for c in (roster.columns if roster else ()) if c != "Student"]
+    identity = [*CANVAS_IDENTITY, *(c for c in extra if c not in CANVAS_IDENTITY)] if fmt == "canvas" else extra
+    titles = ids if fmt != "canvas" else [course.assignment(i).title for i in ids]
+    if fmt == "canvas" and len(set(titles)) < len(titles):  # two assignments of one title: Canvas needs them apart
+        titles = [f"{course.assignment(i).title} [{i}]" for i in ids]
+    total = fmt == "plain"
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["Student", *ids, "Total"])
-    writer.writerow(["Points Possible", *(f"{course.assignment(i).max_score:g}" for i in ids),
-                     f"{sum(course.assignment(i).max_score for i in ids):g}"])
+    writer.writerow(["Student", *identity, *titles, *(["Total"] if total else [])])
+    if fmt != "moodle":
+        tops = [course.assignment(i).max_score for i in ids]
+        writer.writerow(["Points Possible", *([""] * len(identity)), *map(_points, tops),
+                         *([_points(sum(tops))] if total else [])])
     for name, result in results.items():
-        by_id = {a["id"]: a["score"] for a in result["assignments"]}
-        writer.writerow([spreadsheet_safe(submission_name(name)), *(f"{by_id.get(i, 0.0):g}" for i in ids),
-                         f"{result['score']:g}"])
+        by_id = {a["id"]: a for a in result["assignments"]}
+        known = (roster.row(name) if roster else None) or {}
+        cells = []
+        for i in ids:
+            a = by_id.get(i)
+            blank = fmt != "plain" and (a is None or a.get("status") == "missing")
+            cells.append("" if blank else _points(a["score"] if a else 0.0))
+        # the roster is the instructor's, copied as is; a folder's name is the student's, kept from being a formula
+        student = known.get("Student") or spreadsheet_safe(submission_name(name))
+        writer.writerow([student, *(known.get(c, "") for c in identity), *cells,
+                         *([_points(result["score"])] if total else [])])
     return buf.getvalue()
 
 

@@ -174,11 +174,19 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
 @click.option("--times", "times_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Apply late penalties from a CSV with columns student,submitted_at[,assignment]; "
                    "the student is the folder's name.")
+@click.option("--gradebook-format", "book_format", type=click.Choice(["plain", "canvas", "moodle"]), default="plain",
+              show_default=True,
+              help="plain: assignment ids, Points Possible row, Total. canvas: Canvas's import columns, assignment "
+                   "titles, no Total. moodle: no Points Possible row, no Total. Missing work is blank in canvas "
+                   "and moodle.")
+@click.option("--roster", "roster_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV with a 'folder' column and the columns to copy into the gradebook (the LMS's "
+                   "identifiers: SIS Login ID, username, email...), so that its import matches each row.")
 @click.pass_obj
 @user_errors
 def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | None, out: str,
               json_dir: str | None, journal: str | None, force: bool, plot: str | None,
-              times_file: str | None) -> None:
+              times_file: str | None, book_format: str, roster_file: str | None) -> None:
     """Grade every immediate subdirectory of DIRECTORY as one student's submission.
 
     Students already graded (same files, per the journal) are not graded again, so a batch that
@@ -218,6 +226,12 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     # Refused before anything is made: an output inside a student's folder, or a folder that is
     # not a class (one submission, say).
     students = check_class(Path(directory), chosen, list_students(Path(directory), outputs))
+    roster = None
+    if roster_file:
+        from grader.batch import check_roster, read_roster
+
+        roster = read_roster(Path(roster_file))
+        check_roster(roster, obj.course, chosen)
     times = None
     if times_file:
         from grader.late import class_times, read_times
@@ -253,7 +267,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
         results = penalize_class(outcome.results, obj.course, times)
         late = late_summary(outcome.results, results, chosen)
     try:
-        write_atomic(out_path, gradebook_csv(results, obj.course, chosen))
+        write_atomic(out_path, gradebook_csv(results, obj.course, chosen, book_format, roster))
         if json_dir:
             for name, result in results.items():
                 write_atomic(Path(json_dir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
@@ -270,7 +284,12 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                         f"{again} (with --json-dir or --plot changed if need be{keep}) and no one is graded "
                         "again") from None
     click.echo(f"graded {outcome.graded} student(s), {outcome.reuse_note()}; wrote {out}")
-    for line in summary(results, obj.course, chosen) + late:
+    matched = []
+    if roster:
+        from grader.batch import roster_mismatches
+
+        matched = roster_mismatches(results, roster)
+    for line in summary(results, obj.course, chosen) + late + matched:
         click.echo(line)
     if files := stray_files(Path(directory)):  # students who sent an archive, or a bare module
         click.echo(f"not graded: {directory} also holds {some_files(files)}; only folders are graded: unpack each "

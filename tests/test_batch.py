@@ -4,6 +4,7 @@ import csv
 import errno
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -590,3 +591,90 @@ def test_archives_beside_the_students_folders_are_named_as_not_graded(klass, tmp
     assert result.exit_code == 0, result.output
     assert f"not graded: {klass} also holds erin.zip (1 file(s)); only folders are graded" in result.output
     assert "gradebook-notes" not in result.output
+
+
+def _row(score: float, status: str = "graded") -> dict:
+    return {"id": AID, "score": score, "max_score": 32.0, "status": status, "message": "", "tests": []}
+
+
+def test_gradebook_formats_that_canvas_and_moodle_import(course):
+    """Moodle's CSV import aborts on a row that names no user (a Points Possible row), Canvas imports
+    a Total column as one more assignment, and both read a blank cell as 'no grade', not 0."""
+    results = {"ann": {"score": 21.54166, "assignments": [_row(21.54166)]},
+               "bob": {"score": 0.0, "assignments": [_row(0.0, "missing")]},
+               "cyd": {"score": 0.0, "assignments": [_row(0.0, "error")]}}
+    title = course.assignment(AID).title
+
+    def rows(fmt):
+        return list(csv.reader(gradebook_csv(results, course, [AID], fmt).splitlines()))
+
+    assert rows("plain") == [["Student", AID, "Total"], ["Points Possible", "32", "32"], ["ann", "21.5417", "21.5417"],
+                             ["bob", "0", "0"], ["cyd", "0", "0"]]
+    assert rows("canvas") == [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title],
+                              ["Points Possible", "", "", "", "", "32"], ["ann", "", "", "", "", "21.5417"],
+                              ["bob", "", "", "", "", ""], ["cyd", "", "", "", "", "0"]]
+    assert rows("moodle") == [["Student", AID], ["ann", "21.5417"], ["bob", ""], ["cyd", "0"]]
+
+
+def test_gradebook_numbers_are_exact_to_the_graders_precision(course):
+    # ':g' kept 6 significant digits: a total of 159.0416 was written 159.042, and 1234.5678 as 1234.57
+    results = {"ann": {"score": 1234.5678, "assignments": [_row(0.00005)]}}
+    assert gradebook_csv(results, course, [AID]).splitlines()[2] == "ann,0.0001,1234.5678"
+
+
+def test_a_roster_puts_the_lms_identifiers_in_the_gradebook(course, tmp_path):
+    from grader.batch import read_roster
+
+    roster_file = tmp_path / "roster.csv"
+    # a spreadsheet's export: a BOM, CRLF, its own column order, a folder name decomposed (macOS)
+    roster_file.write_text("\ufeffSIS Login ID,Folder,Student,email\r\nann01,ann,\"Lee, Ann\",ann@x.edu\r\n"
+                           "jo02,Jose\u0301,José Ruiz,jo@x.edu\r\nzed03,zed,Zed,zed@x.edu\r\n", encoding="utf-8")
+    roster = read_roster(roster_file)
+    results = {"ann": {"score": 3.0, "assignments": [_row(3.0)]},
+               "Jos\u00e9": {"score": 1.0, "assignments": [_row(1.0)]},
+               "=evil": {"score": 0.0, "assignments": [_row(0.0)]}}
+    rows = list(csv.reader(gradebook_csv(results, course, [AID], "canvas", roster).splitlines()))
+    assert rows[0][:6] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "email"]
+    assert rows[2:] == [["Lee, Ann", "", "", "ann01", "", "ann@x.edu", "3"],
+                        ["José Ruiz", "", "", "jo02", "", "jo@x.edu", "1"],
+                        ["'=evil", "", "", "", "", "", "0"]]
+    moodle = list(csv.reader(gradebook_csv(results, course, [AID], "moodle", roster).splitlines()))
+    assert moodle[0] == ["Student", "SIS Login ID", "email", AID]
+    assert moodle[1] == ["Lee, Ann", "ann01", "ann@x.edu", "3"]
+    from grader.batch import roster_mismatches
+
+    assert roster_mismatches(results, roster) == [
+        "not in the roster: 1 folder(s), whose gradebook rows have no identifier for the LMS to match: =evil "
+        "(add them to the roster, or rename the folders as the roster has them)",
+        "no folder: 1 roster student(s) have no folder in the class directory, so no gradebook row: zed"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name,email\nann,a@x\n", r"roster.csv:1: the roster's header must name a 'folder' column"),
+    ("folder,email,email\nann,a,b\n", r"roster.csv:1: the roster's header has an empty or repeated column"),
+    ("folder,email\nann,a\nann,b\n", r"roster.csv:3: a second row for the folder 'ann'"),
+    ("folder,email\nann,a,b\n", r"roster.csv:2: this row has more fields than the header folder,email"),
+    ("folder,email\n,a\n", r"roster.csv:2: the folder column is empty"),
+    (f"folder,{AID}\nann,1\n", rf"the roster's column '{AID}' has the name of a gradebook column"),
+])
+def test_a_bad_roster_is_refused_before_grading_with_its_line(klass, tmp_path, text, message):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(text)
+    result = run("grade-all", str(klass), "-a", AID, "-o", str(tmp_path / "gb.csv"), "--roster", str(roster))
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert re.search(message, result.output), result.output
+    assert not (tmp_path / "gb.csv.journal").exists(), "refused before grading anyone"
+
+
+def test_grade_all_writes_a_canvas_gradebook_from_a_roster(klass, tmp_path, course):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("folder,SIS Login ID\nalice,al1\nbob,bo2\ncarol,ca3\ndan,da4\n")
+    out = tmp_path / "gb.csv"
+    result = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(out), "--gradebook-format", "canvas",
+                 "--roster", str(roster))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(out.open()))
+    assert [(r[0], r[3]) for r in rows[2:]] == [("alice", "al1"), ("bob", "bo2"), ("carol", "ca3")]
+    assert rows[2][5] == f"{course.assignment(AID).max_score:g}" and rows[4][5] == "", "carol submitted nothing"
+    assert "no folder: 1 roster student(s) have no folder in the class directory, so no gradebook row: dan" \
+        in result.output
