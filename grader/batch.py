@@ -45,6 +45,7 @@ from grader.course import Course
 from grader.errors import UserError
 from grader.formats import spreadsheet_safe
 from grader.results import submission_name
+from grader.submission import nested_submission
 
 JOURNAL_VERSION = 1
 
@@ -441,6 +442,7 @@ class BatchOutcome:
     graded: int
     reused: int
     stale: int = 0  # journal entries not reused because the course changed since they were graded
+    nested: dict[str, str] | None = None  # student -> the subfolder graded as their submission (a zip's folder)
 
     def reuse_note(self) -> str:
         """"reused N from the journal", and why entries were not reused when the course changed."""
@@ -468,15 +470,21 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
     todo = []
     results: dict[str, dict] = {}
     stale = 0
-    for path in students:
+    nested: dict[str, str] = {}
+    for student in students:
+        # A repository downloaded as a zip unpacks one folder down (alice/dlcourse-student-main/): it is
+        # graded there, with the folder's name (alice) as the student's, rather than as not submitted.
+        path = nested_submission(student) or student
+        if path != student:
+            nested[student.name] = path.name
         fp = fingerprint(path, course, ids)
-        entry = done.get(path.name)
+        entry = done.get(student.name)
         if entry and entry.get("fingerprint") == fp and entry.get("ids") == ids:
             if entry.get("course") == course_fp:
-                results[path.name] = entry["result"]
+                results[student.name] = entry["result"]
                 continue
             stale += 1  # graded under other points, hidden tests or references: its score may be wrong
-        todo.append((path, fp))
+        todo.append((student, path, fp))
     reused = len(results)
     jobs = max(1, jobs or os.cpu_count() or 1)
     if todo:
@@ -485,26 +493,27 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
         journal.check()
 
         def grade(i: int) -> dict:
-            return grade_submission(course_root, course, todo[i][0], ids, jobs=1).to_dict()
+            return grade_submission(course_root, course, todo[i][1], ids, jobs=1).to_dict()
 
         finished = _Forks(jobs, grade).run(len(todo))
         try:
             for i, result in (progress(finished, len(todo)) if progress else finished):
-                path, fp = todo[i]
-                result["submission"] = submission_name(path.name)  # as `grade` shows it
-                entry = {"student": path.name, "fingerprint": fp, "ids": ids, "course": course_fp, "result": result}
+                student, _, fp = todo[i]
+                result["submission"] = submission_name(student.name)  # as `grade` shows it
+                entry = {"student": student.name, "fingerprint": fp, "ids": ids, "course": course_fp,
+                         "result": result}
                 try:
                     journal.append(entry)
                 except OSError as err:
                     raise _journal_failed(journal, err, len(results), force) from None
-                results[path.name] = result
+                results[student.name] = result
         finally:
             # Stop the forks now, whatever stopped the loop (Ctrl-C in the loop's body, an error
             # writing the journal), not whenever the suspended generator is collected: perhaps
             # much later, or inside a process forked meanwhile, which inherits it.
             finished.close()
     ordered = {name: results[name] for name in sorted(results)}
-    return BatchOutcome(ordered, graded=len(todo), reused=reused, stale=stale)
+    return BatchOutcome(ordered, graded=len(todo), reused=reused, stale=stale, nested=nested)
 
 
 def _journal_failed(journal: Journal, err: OSError, kept: int, force: bool) -> JournalError:

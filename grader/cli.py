@@ -285,6 +285,12 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                         "again") from None
     click.echo(f"graded {outcome.graded} student(s), {outcome.reuse_note()}; wrote {out}")
     matched = []
+    if outcome.nested:  # said, since the instructor may want the layout fixed for next time
+        from grader.results import submission_name
+
+        down = [f"{name}/{inner}" for name, inner in sorted(outcome.nested.items())]
+        matched.append(f"graded one folder down (a repository downloaded as a zip): {len(down)} student(s): "
+                       + ", ".join(submission_name(d) for d in down[:8]) + (" ..." if len(down) > 8 else ""))
     if roster:
         from grader.batch import roster_mismatches
 

@@ -22,6 +22,22 @@ def module_path(submission: Path, assignment_id: str, module: str) -> Path:
     return Path(submission) / "assignments" / assignment_id / f"{module}.py"
 
 
+def nested_submission(path: Path) -> Path | None:
+    """The one folder inside ``path`` that holds the submission, when ``path`` has no assignments/
+    of its own but a single subfolder (not a symlink, not hidden) that has: a repository downloaded
+    as a zip from GitHub ('alice/dlcourse-student-main/assignments/...') or an LMS. None otherwise."""
+    path = Path(path)
+    try:
+        if (path / "assignments").is_dir():
+            return None
+        folders = [c for c in path.iterdir() if not c.name.startswith(".") and c.is_dir() and not c.is_symlink()]
+    except OSError:
+        return None
+    if len(folders) == 1 and (folders[0] / "assignments").is_dir() and not (folders[0] / "assignments").is_symlink():
+        return folders[0]
+    return None
+
+
 def layout_mistake(path: Path, ids: list[str]) -> str | None:
     """Why ``path``, given as one submission, is probably not one (None when it may be): the
     assignments folder of a submission (one level too deep), or a folder of submissions. Graded
@@ -40,6 +56,9 @@ def layout_mistake(path: Path, ids: list[str]) -> str | None:
         holders = sorted(c.name for c in path.iterdir() if c.is_dir() and (c / "assignments").is_dir())
     except OSError:
         return None  # an unreadable folder: grading says so, assignment by assignment
+    if len(holders) == 1 and nested_submission(path) is not None:
+        return (f"{path} holds one submission one folder down (as a repository downloaded as a zip does): "
+                f"grade {path / holders[0]}")
     if holders:
         shown = ", ".join(holders[:3]) + (" ..." if len(holders) > 3 else "")
         return (f"{path} holds submissions ({shown}) rather than being one: grade one of them, or the whole "

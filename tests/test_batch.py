@@ -678,3 +678,26 @@ def test_grade_all_writes_a_canvas_gradebook_from_a_roster(klass, tmp_path, cour
     assert rows[2][5] == f"{course.assignment(AID).max_score:g}" and rows[4][5] == "", "carol submitted nothing"
     assert "no folder: 1 roster student(s) have no folder in the class directory, so no gradebook row: dan" \
         in result.output
+
+
+def test_a_submission_one_folder_down_is_graded_as_its_students(klass, tmp_path, course):
+    """GitHub's 'Download ZIP' unpacks to alice/<repo>-main/assignments/...: graded there, under
+    alice's name, rather than as not submitted. Two folders, or a symlink, are not guessed at."""
+    ref = reference_source(course, AID)
+    make_submission(klass / "dora" / "dlcourse-student-main", course, {AID: ref})
+    make_submission(klass / "ed" / "one", course, {AID: ref})
+    make_submission(klass / "ed" / "two", course, {AID: ref})
+    make_submission(tmp_path / "elsewhere", course, {AID: ref})
+    (klass / "fay").mkdir()
+    (klass / "fay" / "repo").symlink_to(tmp_path / "elsewhere")
+    out = tmp_path / "gb.csv"
+    result = run("grade-all", str(klass), "-a", AID, "-j", "2", "-o", str(out), "--json-dir", str(tmp_path / "j"))
+    assert result.exit_code == 0, result.output
+    scores = {r[0]: float(r[1]) for r in list(csv.reader(out.open()))[2:]}
+    top = course.assignment(AID).max_score
+    assert (scores["dora"], scores["ed"], scores["fay"]) == (top, 0, 0)
+    assert json.loads((tmp_path / "j" / "dora.json").read_text())["submission"] == "dora"
+    assert "graded one folder down (a repository downloaded as a zip): 1 student(s): dora/dlcourse-student-main" \
+        in result.output
+    again = run("grade-all", str(klass), "-a", AID, "-j", "2", "-o", str(out))
+    assert "graded 0 student(s), reused 6 from the journal" in again.output, again.output

@@ -1,6 +1,7 @@
 """Is a submission read as data, with a clear message and zero for an unreadable module only?"""
 
 import os
+import shutil
 
 import pytest
 
@@ -161,14 +162,19 @@ def test_grade_refuses_a_path_one_level_too_deep_or_a_whole_class(tmp_path, cour
     from grader.cli import main
 
     sub = make_submission(tmp_path / "class" / "alice", course, {"02_perceptron": "x = 1\n"})
+    make_submission(tmp_path / "class" / "bob", course, {"02_perceptron": "x = 1\n"})
     cases = {
         sub / "assignments": f"looks like the assignments folder of a submission (it holds 02_perceptron/), not a "
                              f"submission: pass the folder that holds it, {sub.resolve()}",
         sub / "assignments" / "02_perceptron": f"looks like one assignment's folder, not a submission: pass the folder "
                                                f"that holds assignments/, {sub.resolve()}",
-        tmp_path / "class": "holds submissions (alice) rather than being one: grade one of them, or the whole class "
-                            f"with `grader grade-all {tmp_path / 'class'}`",
+        tmp_path / "class": "holds submissions (alice, bob) rather than being one: grade one of them, or the whole "
+                            f"class with `grader grade-all {tmp_path / 'class'}`",
+        # a repository downloaded as a zip: one folder, one submission in it
+        tmp_path / "class" / "alice-zip": "holds one submission one folder down (as a repository downloaded as a zip "
+                                          f"does): grade {tmp_path / 'class' / 'alice-zip' / 'repo-main'}",
     }
+    shutil.copytree(sub, tmp_path / "class" / "alice-zip" / "repo-main")
     for path, message in cases.items():
         result = CliRunner().invoke(main, ["--course", str(ROOT), "grade", str(path), "--format", "json"])
         assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
