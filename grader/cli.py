@@ -10,6 +10,7 @@ import importlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -158,6 +159,26 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
     write_output(render(result, fmt, color=out is None and colour_wanted(sys.stdout)), out)
 
 
+def log_progress(iterable, length: int, every: float = 30.0, clock=time.monotonic):
+    """Progress for a log rather than a terminal: a line at each tenth of the work, and at least
+    every ``every`` seconds, with the count and an estimate of the time left."""
+    start = last = clock()
+    step = max(1, length // 10)
+    for done, item in enumerate(iterable, 1):
+        yield item
+        now = clock()
+        if done == length or done % step == 0 or now - last >= every:
+            last = now
+            left = (now - start) / done * (length - done)
+            eta = f", about {_duration(left)} left" if done < length else f" in {_duration(now - start)}"
+            click.echo(f"grading: {done}/{length} student(s){eta}", err=True)
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
 @main.command("grade-all")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
@@ -245,6 +266,9 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
         check_writable(Path(json_dir) / "student.json")
 
     def progress(iterable, length: int):
+        if not sys.stderr.isatty():  # a CI log, nohup, a pipe: click's bar stays silent there until the end
+            yield from log_progress(iterable, length)
+            return
         with click.progressbar(iterable, length=length, label="grading", show_eta=True, show_pos=True,
                                file=sys.stderr) as bar:
             yield from bar

@@ -666,3 +666,22 @@ def test_a_file_system_error_is_one_line_naming_the_path_not_a_traceback(tmp_pat
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert result.output.strip() == f"Error: {tmp_path / 'results.json'}: Is a directory"
 
+
+
+def test_grade_all_progress_in_a_log_gives_counts_and_time_left():
+    """click's bar prints nothing but its label when stderr is no terminal (a CI log, nohup), so a
+    long batch showed no sign of life: the log gets a line per tenth of the class, and every 30 s."""
+    from grader.cli import log_progress
+
+    # 20 students, 1 s each, but the 3rd takes 40 s: lines at every 2nd, and at the 3rd (30 s passed)
+    times = [0.0, 1.0, 2.0, 42.0, *(42.0 + k for k in range(1, 18))]
+    ticks = iter(times)
+    runner = CliRunner()
+    with runner.isolation() as (_, err, *_rest):
+        items = list(log_progress(range(20), 20, every=30.0, clock=lambda: next(ticks)))
+        lines = err.getvalue().decode().splitlines()
+    assert items == list(range(20))
+    assert [int(line.split()[1].split("/")[0]) for line in lines] == [2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20]
+    assert lines[0] == "grading: 2/20 student(s), about 18s left"
+    assert lines[1] == "grading: 3/20 student(s), about 3m58s left"
+    assert lines[-1] == "grading: 20/20 student(s) in 59s"
