@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -49,10 +49,20 @@ class HiddenSuite:
     assignment: Assignment
     ref: object
     tests: list[HiddenTest]
+    shares: dict[int, float] = field(default_factory=dict)  # id(test) -> max points, see max_points
 
     def max_points(self, test: HiddenTest) -> float:
-        total = sum(t.weight for t in self.tests if t.function == test.function)
-        return self.assignment.points[test.function] * test.weight / total
+        """The test's share of its function's points, by weight, to the 1e-4 that results show; the
+        function's last test takes what rounding left, so the shares add up to the points exactly
+        (three tests of 4 points were 1.3333 + 1.3333 + 1.3333 shown against a function worth 4)."""
+        if not self.shares:  # once per process: grade-all grades many students with one suite
+            for fn in dict.fromkeys(t.function for t in self.tests):
+                same = [t for t in self.tests if t.function == fn]
+                total, points = sum(t.weight for t in same), self.assignment.points[fn]
+                for t in same[:-1]:
+                    self.shares[id(t)] = rounded(points * t.weight / total)
+                self.shares[id(same[-1])] = rounded(points - sum(self.shares[id(t)] for t in same[:-1]))
+        return self.shares[id(test)]
 
 
 _suites: dict[tuple, HiddenSuite] = {}
