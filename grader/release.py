@@ -90,9 +90,12 @@ def release(course_root: Path, course: Course) -> list[Path]:
     if missing:
         raise UserError("; ".join(f"{p.assignment_id}: reference {p.reference} is missing (check `module:` in "
                                   "course.yaml)" for p in missing))
+    # Every stub is made before any is written: a broken marker in one reference must not leave the
+    # stubs half released (the earlier ones rewritten, without a word, the later ones not).
+    stubs = [(p, make_stub(p.reference.read_text(encoding="utf-8"), str(p.reference)))
+             for p in pairs(course_root, course)]
     changed = []
-    for p in pairs(course_root, course):
-        stub = make_stub(p.reference.read_text(encoding="utf-8"), str(p.reference))
+    for p, stub in stubs:
         if not p.stub.is_file() or p.stub.read_text(encoding="utf-8") != stub:
             p.stub.parent.mkdir(parents=True, exist_ok=True)
             p.stub.write_text(stub, encoding="utf-8")

@@ -85,3 +85,19 @@ def test_release_refuses_a_missing_reference_instead_of_saying_up_to_date(tmp_pa
     result = runner.invoke(main, ["--course", str(tmp_path), "release"])
     assert result.exit_code == 1 and "perceptrn.py is missing (check `module:` in course.yaml)" in result.output
     assert "up to date" not in result.output
+
+
+def test_a_broken_marker_writes_no_stub_at_all(tmp_path):
+    # A reference edited in 01 and a marker lost in 03: release stopped at 03 with 01's stub already
+    # rewritten, leaving the stubs half released without saying so.
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    ref01 = tmp_path / "solutions" / "01_regression" / "regression.py"
+    ref01.write_text(ref01.read_text() + "\n# a note for students\n")
+    ref03 = tmp_path / "solutions" / "03_backprop" / "backprop.py"
+    ref03.write_text(ref03.read_text().replace("### END SOLUTION", "", 1))
+    before = {p: p.read_bytes() for p in (tmp_path / "assignments").rglob("*.py")}
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "release"])
+    assert result.exit_code == 1 and "backprop.py" in result.output and "Traceback" not in result.output, result.output
+    assert {p: p.read_bytes() for p in (tmp_path / "assignments").rglob("*.py")} == before
