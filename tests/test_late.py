@@ -304,3 +304,25 @@ def test_grade_all_refuses_a_times_file_missing_a_submitter_before_grading(tmp_p
         r = invoke(course, "grade-all", str(klass), "-j", "1", "-o", str(out), "--times", str(times))
         assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
         assert not out.exists() and not out.with_name("gb.csv.journal").exists()  # refused before grading
+
+
+def test_grade_all_times_match_folders_as_they_show_and_one_folder_down(tmp_path):
+    """A folder unpacked as 'Kim Minjun ' (trailing space) or 'José' decomposed (a macOS zip) is the
+    row 'Kim Minjun' or 'José' of the times file; a submission one folder down (a repository's zip,
+    graded there) needs its time like any other, or it would escape the penalty."""
+    course = toy_course(tmp_path / "course")
+    klass = tmp_path / "class"
+    toy_submission(klass / "Kim Minjun ")
+    toy_submission(klass / "Jose\u0301")
+    toy_submission(klass / "dora" / "repo-main")
+    times = tmp_path / "times.csv"
+    times.write_text("student,submitted_at\nKim Minjun,2026-10-14T09:00:00+09:00\n"
+                     "Jos\u00e9,2026-10-12T09:00:00+09:00\n")
+    out = tmp_path / "gb.csv"
+    r = invoke(course, "grade-all", str(klass), "-j", "1", "-o", str(out), "--times", str(times))
+    assert r.exit_code == 1 and "no submission time for 1 student(s) who submitted: dora (01_toy)" in r.output, \
+        r.output
+    times.write_text(times.read_text() + "dora,2026-10-13T12:00:00+09:00\n")
+    r = invoke(course, "grade-all", str(klass), "-j", "1", "-o", str(out), "--times", str(times))
+    assert r.exit_code == 0, r.output
+    assert sorted(out.read_text().splitlines()[2:]) == ["Jose\u0301,5,5", "Kim Minjun,4,4", "dora,4.5,4.5"]
