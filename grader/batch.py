@@ -538,10 +538,10 @@ class Roster:
     """Columns to copy into the gradebook for each student folder, from ``--roster``: the LMS's own
     identifiers (a username, an email, Canvas's SIS Login ID), by which its import matches rows."""
     columns: tuple[str, ...]
-    rows: dict[str, dict[str, str]]  # the folder's name, NFC-normalized -> column -> value
+    rows: dict[str, dict[str, str]]  # the folder's name, stripped and NFC-normalized -> column -> value
 
     def row(self, folder: str) -> dict[str, str] | None:
-        return self.rows.get(unicodedata.normalize("NFC", folder))
+        return self.rows.get(unicodedata.normalize("NFC", folder.strip()))
 
 
 def read_roster(path: Path) -> Roster:
@@ -591,7 +591,7 @@ def check_roster(roster: Roster, course: Course, ids: list[str]) -> None:
 def roster_mismatches(results: dict[str, dict], roster: Roster, shown: int = 8) -> list[str]:
     """Summary lines for folders the roster does not name (their rows carry no LMS identifier) and
     roster students without a folder (nothing of theirs was graded)."""
-    folders = {unicodedata.normalize("NFC", name) for name in results}
+    folders = {unicodedata.normalize("NFC", name.strip()) for name in results}
     unknown = sorted(submission_name(name) for name in results if roster.row(name) is None)
     absent = sorted(submission_name(name) for name in roster.rows if name not in folders)
     lines = []

@@ -630,7 +630,7 @@ def test_a_roster_puts_the_lms_identifiers_in_the_gradebook(course, tmp_path):
     roster_file.write_text("\ufeffSIS Login ID,Folder,Student,email\r\nann01,ann,\"Lee, Ann\",ann@x.edu\r\n"
                            "jo02,Jose\u0301,José Ruiz,jo@x.edu\r\nzed03,zed,Zed,zed@x.edu\r\n", encoding="utf-8")
     roster = read_roster(roster_file)
-    results = {"ann": {"score": 3.0, "assignments": [_row(3.0)]},
+    results = {"ann ": {"score": 3.0, "assignments": [_row(3.0)]},  # a folder unpacked with a trailing space
                "Jos\u00e9": {"score": 1.0, "assignments": [_row(1.0)]},
                "=evil": {"score": 0.0, "assignments": [_row(0.0)]}}
     rows = list(csv.reader(gradebook_csv(results, course, [AID], "canvas", roster).splitlines()))
