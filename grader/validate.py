@@ -42,11 +42,27 @@ def consistency_problems(root: Path, course: Course, ids: list[str]) -> list[str
     return problems
 
 
+def student_file_warnings(root: Path, course: Course, ids: list[str]) -> list[str]:
+    """What students would miss in an assignment's folder, short of a grading problem: its README
+    and public tests (without them `grader check` says 'all public tests pass' having run none)."""
+    warnings = []
+    for aid in ids:
+        folder = Path(root) / "assignments" / aid
+        if not (folder / "README.md").is_file():
+            warnings.append(f"{aid}: no README.md in {folder}: students get no instructions for it")
+        if not any(folder.glob("test_*.py")):
+            warnings.append(f"{aid}: no public tests (test_*.py) in {folder}: `grader check` has nothing to run "
+                            "for it, and students no way to test their work before grading")
+    return warnings
+
+
 def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Callable[[str], None]) -> bool:
     ids = ids or [a.id for a in course.assignments]
     problems = consistency_problems(root, course, ids)
     for p in problems:
         echo(f"problem: {p}")
+    for w in student_file_warnings(root, course, ids):
+        echo(f"warning: {w}")
     if problems:
         return False
     tmp = Path(tempfile.mkdtemp(prefix="grader-validate-"))

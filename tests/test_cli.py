@@ -245,7 +245,28 @@ def test_release_check_passes_on_the_repository():
 def test_validate_one_assignment():
     result = run("validate", "-a", AID)
     assert result.exit_code == 0, result.output
-    assert "validation passed" in result.output
+    assert "validation passed" in result.output and "warning" not in result.output
+
+
+def test_validate_warns_of_an_assignment_without_readme_or_public_tests(tmp_path):
+    """An assignment added with only its reference, hidden tests and stub passed validation without a
+    word, but its students get no instructions, and `grader check` says all public tests pass having
+    run none."""
+    for part in ("solutions", "assignments"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    folder = tmp_path / "assignments" / AID
+    (folder / "README.md").unlink()
+    for test in folder.glob("test_*.py"):
+        test.unlink()
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "-a", AID])
+    assert result.exit_code == 0 and "validation passed" in result.output, result.output
+    assert f"warning: {AID}: no README.md in {folder}: students get no instructions for it" in result.output
+    assert f"warning: {AID}: no public tests (test_*.py) in {folder}: `grader check` has nothing to run" \
+        in result.output
+    check = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
+    assert check.exit_code == 0 and "(no public tests)" in check.output, check.output
+    assert "all public tests pass" not in check.output and "no public tests to run here" in check.output
 
 
 def test_check_runs_public_tests_on_a_student_checkout(course, tmp_path):
