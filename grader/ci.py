@@ -206,6 +206,11 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
             raise UserError(f"no hidden tests for {', '.join(missing)} in "
                             f"{'the bundle' if options.bundle else root}; it has: {', '.join(available)}")
         name = (env.get("GITHUB_REPOSITORY") or "").rsplit("/", 1)[-1] or checkout.name
+        if not options.bundle and (checkout / "solutions").is_dir():
+            # the course repository itself: its assignments/ are the generated stubs, so it scores 0
+            echo("::notice title=course repository::this checkout is the course repository (it has solutions/): "
+                 "its assignments/ hold the stubs, which score 0. Check the course with `grader validate`; "
+                 "`grader ci` grades a student's repository")
         result = grade_submission(root, course, checkout, ids, name=name)
     finally:
         if tmp is not None:

@@ -160,6 +160,13 @@ def test_ci_without_a_bundle_grades_with_the_course_repository(job, tmp_path):
                            env={"GITHUB_STEP_SUMMARY": None, "GITHUB_OUTPUT": None})
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 2.0
+    assert "course repository" not in r.output
+    # run in the course repository itself, it grades the stubs: 0, and a notice that says why
+    r = CliRunner().invoke(main, ["--course", str(job["course"]), "ci", "--submission", str(job["course"]),
+                                  "--results", str(tmp_path / "r.json"), "--junit", str(tmp_path / "j.xml")],
+                           env={"GITHUB_STEP_SUMMARY": None, "GITHUB_OUTPUT": None})
+    assert r.exit_code == 0 and json.loads((tmp_path / "r.json").read_text())["score"] == 0.0, r.output
+    assert "::notice title=course repository::this checkout is the course repository (it has solutions/)" in r.output
 
 
 def test_default_result_paths_are_under_grader_results(job, monkeypatch):
