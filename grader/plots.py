@@ -25,6 +25,7 @@ def plot_class(results: dict[str, dict], course: Course, ids: list[str], path: P
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     fig = plt.figure(figsize=(max(8, 2.2 * len(ids)), 9), constrained_layout=True)
     grid = fig.add_gridspec(2, len(ids), height_ratios=[1, 1.6])
@@ -36,6 +37,7 @@ def plot_class(results: dict[str, dict], course: Course, ids: list[str], path: P
         ax.set_title(aid, fontsize=9)
         ax.set_xlim(0, top)
         ax.set_xlabel("score")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of students: no 2.5 ticks
         if col == 0:
             ax.set_ylabel("students")
     functions = max((len(course.assignment(a).points) for a in ids), default=1)
@@ -51,7 +53,8 @@ def plot_class(results: dict[str, dict], course: Course, ids: list[str], path: P
     ax.set_yticks(range(functions), [f"#{i + 1}" for i in range(functions)], fontsize=7)
     for col, aid in enumerate(ids):
         for row, fn in enumerate(course.assignment(aid).points):
-            ax.text(col, row, fn, ha="center", va="center", fontsize=6)
+            rate = "" if np.isnan(rates[row, col]) else f"\n{100 * rates[row, col]:.0f}%"
+            ax.text(col, row, fn + rate, ha="center", va="center", fontsize=6)
     ax.set_title("pass rate per function, of the students who submitted (all its tests passed)")
     fig.colorbar(im, ax=ax, fraction=0.03)
     fig.suptitle(f"{course.name}: {len(results)} students")

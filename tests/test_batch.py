@@ -701,3 +701,20 @@ def test_a_submission_one_folder_down_is_graded_as_its_students(klass, tmp_path,
         in result.output
     again = run("grade-all", str(klass), "-a", AID, "-j", "2", "-o", str(out))
     assert "graded 0 student(s), reused 6 from the journal" in again.output, again.output
+
+
+def test_the_plot_counts_whole_students_and_shows_each_pass_rate(course, tmp_path):
+    import matplotlib
+
+    from grader.plots import plot_class
+
+    names = list(course.assignment(AID).points)
+    tests = [{"function": fn, "status": "passed" if fn != names[0] else "failed"} for fn in names]
+    results = {n: {"assignments": [{"id": AID, "score": 20.0, "status": "graded", "tests": tests if n != "cy" else
+                                    [{**t, "status": "passed"} for t in tests]}]} for n in ("al", "bo", "cy")}
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text kept as text, to be read back
+        plot_class(results, course, [AID], tmp_path / "p.svg")
+    svg = (tmp_path / "p.svg").read_text()
+    texts = re.findall(r">([^<>]*)</text>", svg)
+    assert {"0", "1", "2", "3"} <= set(texts) and not {"0.5", "1.5", "2.5"} & set(texts), texts
+    assert f"{names[0]}" in svg and "33%" in texts and "100%" in texts, texts
