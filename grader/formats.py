@@ -140,12 +140,16 @@ def to_junit(result: SubmissionResult) -> str:
 # Escaped anywhere in a cell: emphasis, code, links/images, table pipes, strikethrough. Line-start
 # syntax (#, +, -) cannot occur: a cell never starts a line.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+# What starts one of GFM's extended autolinks (no brackets needed): 'www.', a scheme's ':', an email's '@'
+_AUTOLINK = re.compile(r"(?i)\bwww\.|\b(?:https?|ftp|mailto|xmpp):|@")
 
 
 def md_escape(text: str) -> str:
     """``text`` as inert Markdown table-cell content: no HTML, links, images, emphasis or new rows."""
     text = " ".join(str(text).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # broken up by a zero-width space before their last character: 'imports www.evil.com' stays text
+    text = _AUTOLINK.sub(lambda m: m.group()[:-1] + "\u200b" + m.group()[-1], text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

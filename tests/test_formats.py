@@ -4,6 +4,7 @@ when the student's own text (exception messages) holds markup or control charact
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -109,6 +110,10 @@ def test_markdown_escapes_student_text():
     assert "| ✅ | `sigmoid_forward` | 2.50 / 1.00 | 2/2 |  |" in text
     assert "syntax error at line 7" in text
     assert md_escape("a\nb|c") == "a b\\|c"
+    # GFM links 'www.x.com', 'https://x' and 'a@b.co' without brackets: student text must not
+    cell = md_escape("line 2 imports www.evil.com; see HTTPS://x.y or mail eve@evil.co")
+    assert re.search(r"(?i)\bwww\.|\bhttps?:|\w@", cell) is None, cell
+    assert cell.replace("\u200b", "") == "line 2 imports www.evil.com; see HTTPS://x.y or mail eve@evil.co"
 
 
 def test_render_knows_every_format():
