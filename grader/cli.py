@@ -308,7 +308,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                         f"{again} (with --json-dir or --plot changed if need be{keep}) and no one is graded "
                         "again") from None
     click.echo(f"graded {outcome.graded} student(s), {outcome.reuse_note()}; wrote {out}")
-    matched = []
+    matched: list[str] = []
     if outcome.nested:  # said, since the instructor may want the layout fixed for next time
         from grader.results import submission_name
 
@@ -318,7 +318,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     if roster:
         from grader.batch import roster_mismatches
 
-        matched = roster_mismatches(results, roster)
+        matched += roster_mismatches(results, roster)
     for line in summary(results, obj.course, chosen) + late + matched:
         click.echo(line)
     if files := stray_files(Path(directory)):  # students who sent an archive, or a bare module

@@ -668,16 +668,18 @@ def test_a_bad_roster_is_refused_before_grading_with_its_line(klass, tmp_path, t
 
 def test_grade_all_writes_a_canvas_gradebook_from_a_roster(klass, tmp_path, course):
     roster = tmp_path / "roster.csv"
-    roster.write_text("folder,SIS Login ID\nalice,al1\nbob,bo2\ncarol,ca3\ndan,da4\n")
+    roster.write_text("folder,SIS Login ID\nalice,al1\nbob,bo2\ncarol,ca3\ndan,da4\ndora,do5\n")
+    make_submission(klass / "dora" / "repo-main", course, {AID: reference_source(course, AID)})
     out = tmp_path / "gb.csv"
     result = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(out), "--gradebook-format", "canvas",
                  "--roster", str(roster))
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(out.open()))
-    assert [(r[0], r[3]) for r in rows[2:]] == [("alice", "al1"), ("bob", "bo2"), ("carol", "ca3")]
+    assert [(r[0], r[3]) for r in rows[2:]] == [("alice", "al1"), ("bob", "bo2"), ("carol", "ca3"), ("dora", "do5")]
     assert rows[2][5] == f"{course.assignment(AID).max_score:g}" and rows[4][5] == "", "carol submitted nothing"
     assert "no folder: 1 roster student(s) have no folder in the class directory, so no gradebook row: dan" \
         in result.output
+    assert "graded one folder down (a repository downloaded as a zip): 1 student(s): dora/repo-main" in result.output
 
 
 def test_a_submission_one_folder_down_is_graded_as_its_students(klass, tmp_path, course):
