@@ -228,9 +228,18 @@ def _layer_inputs(rng, n=N):
     return [x, W, b, V, c]
 
 
+def _saturated_layer_inputs(rng):
+    """Biases of +-750 on both branches: the gate (GLU's c) or the activated branch (SwiGLU's and GEGLU's b1)
+    saturates, as the elementwise activations are tested up to |x| = 800. A sigmoid computed as
+    exp(z) / (exp(z) + 1) gives inf / inf = NaN there."""
+    x, W, b, V, c = _layer_inputs(rng)
+    return [x, W, np.array([750.0, -750.0]) + b, V, np.array([-750.0, 750.0]) + c]
+
+
 def _gated_forward_matches(student, ref, name):
     fwd = name + "_forward"
     cases = [_layer_inputs(np.random.default_rng(seed)) for seed in SEEDS]
+    cases.append(_saturated_layer_inputs(np.random.default_rng(SEEDS[-1] + 10)))
     results = call_each(getattr(student, fwd), [(tuple(a.copy() for a in args), {}) for args in cases])
     for args, result in zip(cases, results):
         out, _ = unpack(result, 2, fwd)

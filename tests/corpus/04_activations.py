@@ -117,6 +117,14 @@ def glu_forward(x, W, b, V, c):
     g = _sigmoid(x @ V + c)
     return (x @ V + c) * _sigmoid(a), (x, W, V, a, g)
 '''),
+    # The gate's sigmoid as exp(z) / (exp(z) + 1): inf / inf = NaN once z > 709 (a saturated gate).
+    "glu_forward_sigmoid_overflow_nan": ("glu_forward", '''
+def glu_forward(x, W, b, V, c):
+    a = x @ W + b
+    e = np.exp(x @ V + c)
+    g = e / (e + 1.0)
+    return a * g, (x, W, V, a, g)
+'''),
     "glu_gate_derivative_missing": ("glu_backward", '''
 def glu_backward(dout, cache):
     x, W, V, a, g = cache
