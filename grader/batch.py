@@ -33,7 +33,6 @@ import struct
 import sys
 import time
 import traceback
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -44,7 +43,7 @@ from grader import __version__
 from grader.course import Course
 from grader.errors import UserError
 from grader.formats import spreadsheet_safe
-from grader.results import submission_name
+from grader.results import name_key, submission_name
 from grader.submission import nested_submission
 
 JOURNAL_VERSION = 1
@@ -538,10 +537,10 @@ class Roster:
     """Columns to copy into the gradebook for each student folder, from ``--roster``: the LMS's own
     identifiers (a username, an email, Canvas's SIS Login ID), by which its import matches rows."""
     columns: tuple[str, ...]
-    rows: dict[str, dict[str, str]]  # the folder's name, stripped and NFC-normalized -> column -> value
+    rows: dict[str, dict[str, str]]  # name_key(the folder's name) -> column -> value
 
     def row(self, folder: str) -> dict[str, str] | None:
-        return self.rows.get(unicodedata.normalize("NFC", folder.strip()))
+        return self.rows.get(name_key(folder))
 
 
 def read_roster(path: Path) -> Roster:
@@ -568,7 +567,7 @@ def read_roster(path: Path) -> Roster:
         where = f"{path}:{reader.line_num}"
         if None in row:
             raise UserError(f"{where}: this row has more fields than the header {','.join(header)}")
-        name = unicodedata.normalize("NFC", (row.pop(folder) or "").strip())
+        name = name_key(row.pop(folder) or "")
         if not name:
             raise UserError(f"{where}: the folder column is empty")
         if name in rows:
@@ -591,7 +590,7 @@ def check_roster(roster: Roster, course: Course, ids: list[str]) -> None:
 def roster_mismatches(results: dict[str, dict], roster: Roster, shown: int = 8) -> list[str]:
     """Summary lines for folders the roster does not name (their rows carry no LMS identifier) and
     roster students without a folder (nothing of theirs was graded)."""
-    folders = {unicodedata.normalize("NFC", name.strip()) for name in results}
+    folders = {name_key(name) for name in results}
     unknown = sorted(submission_name(name) for name in results if roster.row(name) is None)
     absent = sorted(submission_name(name) for name in roster.rows if name not in folders)
     lines = []
@@ -684,7 +683,7 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
     # could give one student's grade to the other.
     shown: dict[str, int] = {}
     for name in results:
-        key = unicodedata.normalize("NFC", submission_name(name))
+        key = name_key(name)
         shown[key] = shown.get(key, 0) + 1
     for name in sorted(n for n, count in shown.items() if count > 1):
         lines.append(f"the gradebook has {shown[name]} rows named {name!r} (folder names that differ only in spaces, "

@@ -308,18 +308,18 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
                         f"{again} (with --json-dir or --plot changed if need be{keep}) and no one is graded "
                         "again") from None
     click.echo(f"graded {outcome.graded} student(s), {outcome.reuse_note()}; wrote {out}")
-    matched: list[str] = []
+    notes: list[str] = []
     if outcome.nested:  # said, since the instructor may want the layout fixed for next time
         from grader.results import submission_name
 
         down = [f"{name}/{inner}" for name, inner in sorted(outcome.nested.items())]
-        matched.append(f"graded one folder down (a repository downloaded as a zip): {len(down)} student(s): "
+        notes.append(f"graded one folder down (a repository downloaded as a zip): {len(down)} student(s): "
                        + ", ".join(submission_name(d) for d in down[:8]) + (" ..." if len(down) > 8 else ""))
     if roster:
         from grader.batch import roster_mismatches
 
-        matched += roster_mismatches(results, roster)
-    for line in summary(results, obj.course, chosen) + late + matched:
+        notes += roster_mismatches(results, roster)
+    for line in summary(results, obj.course, chosen) + late + notes:
         click.echo(line)
     if files := stray_files(Path(directory)):  # students who sent an archive, or a bare module
         click.echo(f"not graded: {directory} also holds {some_files(files)}; only folders are graded: unpack each "

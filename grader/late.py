@@ -22,13 +22,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
 from grader.course import Course, LatePolicy
 from grader.errors import UserError
-from grader.results import SubmissionResult, rounded, submission_name
+from grader.results import SubmissionResult, name_key, rounded, submission_name
 from grader.submission import nested_submission
 
 # Submission times of one student: assignment id -> time, with None as the key for "every assignment".
@@ -109,7 +108,7 @@ def read_times(path: Path, course: Course) -> dict[str, Times]:
     table: dict[str, Times] = {}
     for row in reader:
         where = f"{path}:{reader.line_num}"
-        student = _student_key(row.get("student") or "")
+        student = name_key(row.get("student") or "")
         aid = (row.get("assignment") or "").strip() or None
         if None in row:  # more fields than the header names: an assignment column missing from it, say
             raise UserError(f"{where}: this row has more fields than the header {','.join(reader.fieldnames or [])}; "
@@ -159,13 +158,6 @@ def apply_late_penalties(result: SubmissionResult, course: Course, times: Times)
     return replace(result, assignments=assignments, score=rounded(sum(a.score for a in assignments)))
 
 
-def _student_key(name: str) -> str:
-    """A student's name as the times file and the folders are matched: surrounding spaces (a folder
-    unpacked as 'Kim Minjun ', a cell typed with one) and Unicode normalization (a zip from macOS
-    stores 'José' decomposed) are not told apart, as neither shows."""
-    return unicodedata.normalize("NFC", name.strip())
-
-
 def class_times(students: list[Path], course: Course, ids: list[str], table: dict[str, Times],
                 source: str) -> dict[str, Times]:
     """{student folder name: times} for ``grade-all``, checked before anyone is graded: every
@@ -175,7 +167,7 @@ def class_times(students: list[Path], course: Course, ids: list[str], table: dic
     times: dict[str, Times] = {}
     lacking: list[str] = []
     for path in students:
-        own = times[path.name] = table.get(_student_key(path.name), {})
+        own = times[path.name] = table.get(name_key(path.name), {})
         root = nested_submission(path) or path  # graded one folder down: its modules are there
         untimed = [aid for aid in ids if course.assignment(aid).due is not None and aid not in own and None not in own
                    and os.path.lexists(root / "assignments" / aid / f"{course.assignment(aid).module}.py")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 
 # Control characters (terminal escapes, which could paint a fake "ok" line or retitle the
@@ -21,6 +22,14 @@ def printable(text: str) -> str:
 def submission_name(name: str) -> str:
     """A submission's folder name as results show it: on one line (a folder name may hold a newline), printable."""
     return printable(" ".join(name.split()))
+
+
+def name_key(name: str) -> str:
+    """What a student's name is matched and compared by (folders, --times rows, roster rows, the
+    summary's duplicates): the name as results show it, Unicode-normalized. Names that differ only in
+    spaces, control characters or normalization (a zip made on macOS stores 'José' decomposed) look
+    alike in the gradebook, so they are one name."""
+    return unicodedata.normalize("NFC", submission_name(name))
 
 
 @dataclass

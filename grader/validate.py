@@ -44,7 +44,7 @@ def consistency_problems(root: Path, course: Course, ids: list[str]) -> list[str
 
 def student_file_warnings(root: Path, course: Course, ids: list[str]) -> list[str]:
     """What students would miss in an assignment's folder, short of a grading problem: its README
-    and public tests (without them `grader check` says 'all public tests pass' having run none)."""
+    and public tests (without them `grader check` has nothing to run, and students no way to test)."""
     warnings = []
     for aid in ids:
         folder = Path(root) / "assignments" / aid

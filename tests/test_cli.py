@@ -250,7 +250,7 @@ def test_validate_one_assignment():
 
 def test_validate_warns_of_an_assignment_without_readme_or_public_tests(tmp_path):
     """An assignment added with only its reference, hidden tests and stub passed validation without a
-    word, but its students get no instructions, and `grader check` says all public tests pass having
+    word, but its students got no instructions, and `grader check` said all public tests pass having
     run none."""
     for part in ("solutions", "assignments"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))

@@ -14,7 +14,7 @@ import pytest
 from grader.course import LatePolicy, load_course, parse_course
 from grader.errors import UserError
 from grader.late import apply_late_penalties, git_commit_time, parse_time, penalty_percent, read_times
-from grader.results import AssignmentResult, SubmissionResult
+from grader.results import AssignmentResult, SubmissionResult, name_key
 from tests.test_bundle import AID, TOY_COURSE, invoke, toy_course, toy_submission
 
 DUE = dt.datetime(2026, 10, 12, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=9)))
@@ -122,7 +122,8 @@ def test_times_csv(tmp_path):
     assert table["alice"] == {AID: dt.datetime(2026, 10, 13, 10, tzinfo=dt.timezone(dt.timedelta(hours=9)))}
     assert list(table["bob"]) == [None]
     path.write_text('student,submitted_at\n"ann\nlee",2026-10-13T10:00:00Z\n')  # a folder name with a newline
-    assert list(read_times(path, course)) == ["ann\nlee"]
+    # keyed as folders are looked up (name_key): the folder 'ann\nlee' finds this row
+    assert list(read_times(path, course)) == [name_key("ann\nlee")] == ["ann lee"]
     bad = {
         "name,when\nalice,2026-10-13T10:00:00Z\n": "header must be",
         "x" * 500 + "\n": r"header must be student,submitted_at\[,assignment\] \(got x{77}\.\.\.\)$",  # not a CSV
