@@ -110,11 +110,12 @@ class Course(_Strict):
     late_policy: LatePolicy = LatePolicy()
 
     def __post_init__(self) -> None:
-        seen: set[str] = set()
-        for a in self.assignments:
+        seen: dict[str, int] = {}
+        for i, a in enumerate(self.assignments):
             if a.id in seen:
-                raise ValueError(f"assignments: assignment id {a.id!r} appears twice")
-            seen.add(a.id)
+                raise ValueError(f"assignments.{i}.id: assignment id {a.id!r} appears twice (also at "
+                                 f"assignments[{seen[a.id]}]); give each assignment its own id")
+            seen[a.id] = i
 
     def assignment(self, aid: str) -> Assignment:
         for a in self.assignments:
@@ -293,10 +294,10 @@ def _explain(text: str, data: Any) -> tuple[tuple, str]:
     if missing:
         loc.append(missing.group(1))
         return tuple(loc), "required key is missing"
-    if re.match(r"^[A-Za-z_.]+: ", message) and not message.startswith("Expected"):
+    if re.match(r"^[A-Za-z_][A-Za-z0-9_.]*: ", message) and not message.startswith("Expected"):
         # our own __post_init__ checks: "points.relu: points of relu must be a positive finite number"
         field, _, message = message.partition(": ")
-        loc.extend(field.split("."))
+        loc.extend(int(part) if part.isdigit() else part for part in field.split("."))
     else:
         message = message.replace("`", "")
     value: Any = data

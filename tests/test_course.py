@@ -60,8 +60,12 @@ def test_duplicate_keys_and_ids_are_rejected():
     with pytest.raises(UserError, match="duplicate key 'name'"):
         parse_course("name: a\nname: b\nassignments: []\n")
     twice = GOOD + GOOD.split("assignments:\n")[1]
-    with pytest.raises(UserError, match="appears twice"):
-        parse_course(twice)
+    with pytest.raises(UserError, match="appears twice") as err:
+        parse_course(twice, "course.yaml")
+    # the line of the second entry's id, not of the `assignments:` key above both
+    second = twice.splitlines().index("  - id: 03_backprop", twice.splitlines().index("  - id: 03_backprop") + 1) + 1
+    assert f"course.yaml:{second}: assignments[1].id: assignment id '03_backprop' appears twice" in str(err.value)
+    assert "also at assignments[0]" in str(err.value)
 
 
 def test_bad_ids_modules_and_points_are_explained():
