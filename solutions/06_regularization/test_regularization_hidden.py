@@ -319,17 +319,29 @@ def _train_forward(student, x, p, rng):
     return out, cache
 
 
-def _check_train_backward(dx, dout, x, out, prefix=""):
-    """dx from the backward of a training-mode forward that gave out. A forward that drops no unit (or every
-    unit) leaves no mask to check the backward against, so it fails here too: a backward that passes dout
-    through must not earn these points next to a forward that never drops."""
+def _check_train_backward(dx, dout, x, out, p, prefix=""):
+    """dx from the backward of a training-mode forward (drop_prob p) that gave out. A forward that drops no
+    unit (or every unit) leaves no mask to check the backward against, so it fails here too: a backward that
+    passes dout through must not earn these points next to a forward that never drops.
+
+    dx passes when it is the gradient of that forward (dout * out / x), or the gradient of a correct dropout
+    that kept the same units (dout / (1 - p) on them, 0 elsewhere): the two are the same for a right forward,
+    and a forward that scales its output wrongly (its own tests charge that) then costs the backward nothing,
+    as the normalization layers' backwards are graded."""
     dropped = np.asarray(out) == 0
     assert np.any(dropped) and not np.all(dropped), (
         f"{prefix}dropout_forward drops no unit (or every unit) in training mode, so there is no mask to check "
         "dropout_backward against")
     # out = x * mask_scaled, so the local gradient is out / x (x has no zeros)
-    assert_close(f"{prefix}dx in training mode (should be dout times the forward's scaled mask)", dx,
-                 dout * np.asarray(out, dtype=np.float64) / x, rtol=1e-10)
+    own = dout * np.asarray(out, dtype=np.float64) / x
+    correct = np.where(dropped, 0.0, dout / (1.0 - p))
+    try:
+        assert_close("dx", dx, correct, rtol=1e-10)
+        return
+    except AssertionError:
+        pass
+    assert_close(f"{prefix}dx in training mode (should be dout times the forward's scaled mask)", dx, own,
+                 rtol=1e-10)
 
 
 @graded("dropout_backward", weight=2)
@@ -345,7 +357,7 @@ def test_dropout_backward_uses_forward_mask(student):
         x = _no_zero_input(rng, shape)
         dout = rng.normal(size=x.shape)
         if x.ndim == 2:
-            cases.append((x, dout) + _train_forward(student, x, p, rng))
+            cases.append((x, dout) + _train_forward(student, x, p, rng) + (p,))
             continue
         try:
             out, cache = _train_forward(student, x, p, rng)
@@ -357,10 +369,10 @@ def test_dropout_backward_uses_forward_mask(student):
             continue
         dropped = np.asarray(out) == 0
         if np.any(dropped) and not np.all(dropped):
-            cases.append((x, dout, out, cache))
-    x, dout, out, cache = cases[-1]
-    _check_train_backward(call_unchanged(student.dropout_backward, dout, cache), dout, x, out)
-    for x, dout, out, cache in cases[:-1]:  # every backward is also checked for changing dout or the cache
+            cases.append((x, dout, out, cache, p))
+    x, dout, out, cache, p = cases[-1]
+    _check_train_backward(call_unchanged(student.dropout_backward, dout, cache), dout, x, out, p)
+    for x, dout, out, cache, p in cases[:-1]:  # every backward is also checked for changing dout or the cache
         where = "" if x.ndim == 2 else f"{_rank(x)[1:]}, "
         try:
             dx = call_unchanged(student.dropout_backward, dout, cache)
@@ -368,7 +380,7 @@ def test_dropout_backward_uses_forward_mask(student):
             if err.is_a("NotImplementedError") or isinstance(err, GlobalRandomUsed) or not where:
                 raise
             raise AssertionError(f"{err} ({where}x and dout may have any shape)") from None
-        _check_train_backward(dx, dout, x, out,
+        _check_train_backward(dx, dout, x, out, p,
                               f"{where}given the cache of an earlier forward call (read the mask from the cache, "
                               "not one kept from the last forward), ")
 
@@ -392,7 +404,7 @@ def test_dropout_backward_test_mode(student):
     dxs = call_each(student.dropout_backward, calls + [((dout_train, cache_train), {})])
     for (_, dout, _, _), dx in zip(cases, dxs):
         assert_close("dx (test mode: dropout is the identity, so dx = dout)", dx, dout, rtol=1e-12)
-    _check_train_backward(dxs[-1], dout_train, x_train, out_train,
+    _check_train_backward(dxs[-1], dout_train, x_train, out_train, GATE_P,
                           "dropout_backward passes dout through in test mode, but ")
 
 

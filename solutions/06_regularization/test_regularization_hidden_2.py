@@ -10,11 +10,13 @@ worker): a forward bug is not charged again to the backward unless it corrupts t
 feedback then says to fix the forward first.
 """
 
+import contextlib
+
 import numpy as np
 
 from grader.checks import (assert_close, assert_equal, assert_shape, call_each, call_unchanged, expect_raises,
                            graded, iterate, memoized, unpack)
-from grader.errors import StudentError
+from grader.errors import GlobalRandomUsed, StudentError
 
 SEEDS = (0, 1, 2)
 FWD = dict(rtol=1e-7, atol=1e-10)   # closed-form forward: admits any float reordering
@@ -35,6 +37,19 @@ def _affine_params(rng, d):
 
 def _state(rng, d):
     return {"running_mean": rng.normal(size=d), "running_var": rng.uniform(0.5, 3.0, size=d)}
+
+
+@contextlib.contextmanager
+def _empty_state_hint():
+    """A KeyError from batchnorm_forward on a call with an empty state gets the reason in its feedback (the
+    exception's own message, the key, is withheld)."""
+    try:
+        yield
+    except StudentError as err:
+        if not err.is_a("KeyError") or isinstance(err, GlobalRandomUsed):
+            raise
+        raise AssertionError(f"{err} (on a call with an empty state {{}}: an empty dict means running mean 0 "
+                             "and running var 1)") from None
 
 
 def _bn_outputs(result):
@@ -161,7 +176,9 @@ def test_batchnorm_forward_train_matches_reference(student, ref):
                          r_state["running_var"], **FWD)
     # training mode from an empty state: defaults written into the caller's dict would leak into its next
     # call, and the non-empty states above cannot show that
-    out, new_state, _ = _bn_outputs(call_unchanged(student.batchnorm_forward, x, gamma, beta, {}, train=True))
+    with _empty_state_hint():
+        result = call_unchanged(student.batchnorm_forward, x, gamma, beta, {}, train=True)
+    out, new_state, _ = _bn_outputs(result)
     r_out, r_state, _ = ref.batchnorm_forward(x, gamma, beta, {}, train=True)
     assert_close("out (training mode, empty state)", out, r_out, **FWD)
     for key in ("running_mean", "running_var"):
@@ -176,8 +193,9 @@ def test_batchnorm_forward_running_stats_over_steps(student, ref):
         gamma, beta = _affine_params(rng, 4)
         xs = [rng.normal(loc=2.0, scale=3.0, size=(12, 4)) for _ in range(6)]
         # six training steps in the worker, each fed the state the previous step returned
-        outs = iterate(student.batchnorm_forward, (xs[0], gamma, beta, {}), [{0: x} for x in xs], {3: 1},
-                       kwargs={"train": True, "momentum": 0.8})
+        with _empty_state_hint():
+            outs = iterate(student.batchnorm_forward, (xs[0], gamma, beta, {}), [{0: x} for x in xs], {3: 1},
+                           kwargs={"train": True, "momentum": 0.8})
         r_state = {}  # empty state: running mean 0, running var 1
         for step, x in enumerate(xs):
             assert step < len(outs), "batchnorm_forward must return (out, new_state, cache)"
@@ -206,8 +224,9 @@ def test_batchnorm_forward_inference(student, ref):
         for key in ("running_mean", "running_var"):
             assert_equal(f"new_state['{key}'] (inference must not change the running statistics)",
                          new_state[key], state[key])
-        out, _, _ = unpack(call_unchanged(student.batchnorm_forward, x, gamma, beta, {}, train=False, eps=1e-2),
-                           3, "batchnorm_forward")
+        with _empty_state_hint():
+            result = call_unchanged(student.batchnorm_forward, x, gamma, beta, {}, train=False, eps=1e-2)
+        out, _, _ = unpack(result, 3, "batchnorm_forward")
         assert_close("out (inference with an empty state: running mean 0, running var 1; eps set)", out,
                      ref.batchnorm_forward(x, gamma, beta, {}, train=False, eps=1e-2)[0], **FWD)
 
@@ -221,9 +240,12 @@ def test_batchnorm_backward_numerical(student, ref):
         x = rng.normal(loc=1.0, scale=2.0, size=(4, 3))
         gamma, beta = _affine_params(rng, 3)
         dout = rng.normal(size=x.shape)
-        out, _, cache = _bn_outputs(student.batchnorm_forward(x.copy(), gamma, beta, {}, train=True))
+        # an explicit state, not {}: in training mode the state does not change out, and a forward that
+        # cannot start from an empty state (its own tests charge that) must not cost the backward too
+        state = {"running_mean": np.zeros(3), "running_var": np.ones(3)}
+        out, _, cache = _bn_outputs(student.batchnorm_forward(x.copy(), gamma, beta, state, train=True))
         grads = call_unchanged(student.batchnorm_backward, dout, cache)
-        _check_backward("batchnorm", grads, student, ref, (x, gamma, beta, {}), dout, out, {"train": True})
+        _check_backward("batchnorm", grads, student, ref, (x, gamma, beta, state), dout, out, {"train": True})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -651,6 +651,45 @@ def random_horizontal_flip(images, rng, p=0.5):
     out[flip] = images[flip, ..., ::-1]
     return out
 '''),
+    # round 8: a forward bug must not cost the backward when the backward is right for the correct layer
+    "bn_keyerror_on_empty_state": ("batchnorm_forward", '''
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    running_mean, running_var = state["running_mean"], state["running_var"]  # {} raises KeyError
+    if not train:
+        xhat = (x - running_mean) / np.sqrt(running_var + eps)
+        return gamma * xhat + beta, dict(state), None
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mu) * inv_std
+    new_state = {"running_mean": momentum * running_mean + (1 - momentum) * mu,
+                 "running_var": momentum * running_var + (1 - momentum) * var}
+    return gamma * xhat + beta, new_state, (xhat, gamma, inv_std)
+'''),
+    "dropout_scaled_twice_backward_right": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    keep = 1.0 - drop_prob
+    mask = (rng.random(x.shape) < keep) / keep
+    return x * mask / keep, mask  # scaled twice; the backward's dout * mask is the correct layer's gradient
+'''),
+    "dropout_no_rescale_backward_rescales": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob < 1.0:
+        raise ValueError("bad drop_prob")
+    if not train:
+        return x.copy(), None
+    keep = rng.random(x.shape) < 1.0 - drop_prob
+    return x * keep, (keep, drop_prob)
+
+def dropout_backward(dout, cache):
+    if cache is None:
+        return dout.copy()
+    keep, p = cache
+    return dout * keep / (1.0 - p)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
