@@ -283,3 +283,47 @@ def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
         assert tests[name].status == "failed", (name, tests[name].feedback)
         assert "precision of float64" in tests[name].feedback and "no order" not in tests[name].feedback, \
             tests[name].feedback
+
+
+@pytest.mark.parametrize("aid, extra, test, words", [
+    ("07_optimizers", '''
+def sgd_momentum(w, dw, state, *, lr=1e-2, momentum=0.9):
+    v = momentum * state["v"] + dw
+    return w - lr * v, {"v": v}
+''', "test_sgd_momentum_matches_reference", "empty dict {} on the first step"),
+    ("06_regularization", '''
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    rm, rv = state["running_mean"], state["running_var"]
+    if not train:
+        return gamma * (x - rm) / np.sqrt(rv + eps) + beta, dict(state), None
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    inv_std = 1 / np.sqrt(var + eps)
+    new_state = {"running_mean": momentum * rm + (1 - momentum) * mu,
+                 "running_var": momentum * rv + (1 - momentum) * var}
+    return gamma * (x - mu) * inv_std + beta, new_state, ((x - mu) * inv_std, gamma, inv_std)
+''', "test_batchnorm_forward_running_stats_over_steps", "an empty dict means running mean 0"),
+    ("07_optimizers", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w, state, traj = np.array(w0, dtype=float), {}, [np.array(w0, dtype=float)]
+    for _ in range(steps):
+        w, state = optimizer(w, grad_fn(w)[1], state)  # the hyperparameters are not passed on
+        traj.append(w)
+    return w, np.array(traj)
+''', "test_minimize_with_test_callbacks", "when your minimize called it"),
+    ("07_optimizers", '''
+def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
+    w, traj = np.array(w0, dtype=float), [np.array(w0, dtype=float)]
+    for _ in range(steps):
+        w, _ = optimizer(w, grad_fn(w)[1], {}, **hparams)  # the state is not threaded: step 2 goes wrong
+        traj.append(w)
+    return w, np.array(traj)
+''', "test_minimize_with_test_callbacks", "first wrong at trajectory[2]"),
+])
+def test_feedback_names_the_cause_of_a_first_attempt_error(course, tmp_path, aid, extra, test, words):
+    """A KeyError reading an empty state was reported as the bare exception class (its message is withheld),
+    and a test callback called without its keywords as a failure of "the test's helper function": the
+    feedback now says what the student's code did."""
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    [t] = [t for t in a.tests if t.name == test]
+    assert t.score == 0 and words in t.feedback, t.feedback

@@ -11,10 +11,13 @@ test-defined ones where those misbehave), so it does not depend on the other fun
 Feedback names the hyperparameters a run gave, never their values (they are hidden inputs).
 """
 
+import contextlib
+
 import numpy as np
 
 from grader.checks import (as_float, assert_close, assert_shape, call_each, call_unchanged, graded, iterate,
                            memoized, numeric_grad_call, reference, unpack)
+from grader.errors import GlobalRandomUsed, StudentError
 
 SEEDS = (0, 1, 2)
 TRAJ_SEEDS = (0, 1)
@@ -33,8 +36,23 @@ def _ill_conditioned(seed, eigs=(0.5, 5.0, 50.0)):
     return q @ np.diag(eigs) @ q.T
 
 
+@contextlib.contextmanager
+def _state_hint():
+    """A KeyError from an optimizer gets the likely reason in its feedback (the exception's own message, the
+    key, is withheld): the first step's state is the empty dict."""
+    try:
+        yield
+    except StudentError as err:
+        if not err.is_a("KeyError") or isinstance(err, GlobalRandomUsed):
+            raise
+        raise AssertionError(f"{err} (reading state? It is the empty dict {{}} on the first step, then the dict "
+                             "your optimizer returned: give what it holds a starting value, e.g. zeros)") from None
+
+
 def _step(fn, name, w, dw, state, hp):
-    w_next, state_next = unpack(fn(w, dw, state, **hp), 2, name)
+    with _state_hint():
+        result = fn(w, dw, state, **hp)
+    w_next, state_next = unpack(result, 2, name)
     assert_shape(f"{name}: w_next", w_next, np.shape(w))
     assert isinstance(state_next, dict), f"{name} must return the new state as a dict"
     return np.asarray(w_next, dtype=np.float64), state_next
@@ -57,8 +75,9 @@ def _ref_quadratic_path(fn, A, w0, hp, steps=STEPS):
 
 def _student_path(fn, name, w0, grads, hp):
     """The submission's points after each step, fed the given gradients, in one round trip."""
-    outs = iterate(fn, (np.array(w0, dtype=np.float64), None, {}), [{1: g} for g in grads], {0: 0, 2: 1},
-                   kwargs=hp)
+    with _state_hint():
+        outs = iterate(fn, (np.array(w0, dtype=np.float64), None, {}), [{1: g} for g in grads], {0: 0, 2: 1},
+                       kwargs=hp)
     path = []
     for k, out in enumerate(outs):
         w_next, state_next = unpack(out, 2, name)
@@ -254,7 +273,8 @@ def test_adam_first_step_is_bias_corrected(student, ref):
         rng = np.random.default_rng(seed)
         w, dw = rng.normal(size=5), rng.normal(size=5)
         cases += [(w, dw, hp) for hp in ({}, {"lr": 0.1, "beta1": 0.7, "beta2": 0.9})]
-    results = call_each(student.adam, [((w.copy(), dw.copy(), {}), dict(hp)) for w, dw, hp in cases])
+    with _state_hint():
+        results = call_each(student.adam, [((w.copy(), dw.copy(), {}), dict(hp)) for w, dw, hp in cases])
     for (w, dw, hp), result in zip(cases, results):
         got, state = unpack(result, 2, "adam")
         assert_shape("adam: w_next", got, w.shape)
@@ -354,7 +374,13 @@ def _check_minimize(result, w0, expected, what):
     w_final, traj = unpack(result, 2, "minimize")
     assert_shape("minimize: trajectory", traj, expected.shape)
     assert_close(f"minimize: trajectory[0] (must be w0; {what})", np.asarray(traj)[0], w0, rtol=0, atol=0)
-    assert_close(f"minimize: trajectory ({what})", traj, expected, rtol=1e-10, atol=1e-14)
+    try:
+        assert_close(f"minimize: trajectory ({what})", traj, expected, rtol=1e-10, atol=1e-14)
+    except AssertionError:
+        for k in range(1, len(expected)):  # the first point that is wrong says which step to look at
+            assert_close(f"minimize: trajectory ({what}); first wrong at trajectory[{k}], the point after step {k}",
+                         np.asarray(traj)[k], expected[k], rtol=1e-10, atol=1e-14)
+        raise
     assert_close(f"minimize: w_final (must equal trajectory[-1]; {what})", w_final, expected[-1],
                  rtol=1e-10, atol=1e-14)
 
@@ -388,7 +414,16 @@ def test_minimize_with_test_callbacks(student):
 
     hp = {"lr": 0.2, "beta": 0.3}
     for steps in (12, 1, 0):
-        result = call_unchanged(student.minimize, grad_fn, w0, heavy_ball, steps=steps, **hp)
+        try:
+            result = call_unchanged(student.minimize, grad_fn, w0, heavy_ball, steps=steps, **hp)
+        except StudentError as err:
+            if "the test's helper function failed" not in err.message:
+                raise
+            # the worker's words blame "the test's helper": say which call it was, the student's own
+            raise AssertionError(
+                f"minimize: grad_fn or the optimizer it was given raised {err.message.split(': ', 1)[-1]} when your "
+                "minimize called it: call grad_fn(w) and optimizer(w, dw, state, **hparams), passing every "
+                "hyperparameter given to minimize as a keyword") from None
         _check_minimize(result, w0, _expected_path(grad_fn, w0, heavy_ball, steps, hp),
                         f"{steps} steps of a test optimizer on a quadratic")
         if steps == 12:
