@@ -629,7 +629,9 @@ def _expect_history(name, loss, acc, want_loss, want_data_loss, want_acc, when):
     hint = f"the whole training set's {{}} of the parameters after {when}'s updates"
     if not (np.allclose(loss, want_loss, rtol=1e-8, atol=0) or np.allclose(loss, want_data_loss(), rtol=1e-8, atol=0)):
         _close(f"history['loss']{name}", loss, want_loss, hint.format("loss (with or without the L2 term)"), rtol=1e-8)
-    wrong = int(np.sum(np.abs(np.asarray(acc) - want_acc) > 1e-9))
+    # An accuracy is k / N: 1e-6 tells every two apart (N <= 300 here) and admits one computed in float32
+    # ((y_pred == y).astype(np.float32).mean(), within 6e-8 of k / N), as a count loses nothing in float32.
+    wrong = int(np.sum(np.abs(np.asarray(acc) - want_acc) > 1e-6))
     if wrong:
         raise AssertionError(f"train_two_layer: history['train_acc']{name}: {wrong} of {np.size(acc)} entries are "
                              f"wrong: {hint.format('accuracy')}")
@@ -837,7 +839,11 @@ def test_train_two_layer_mini_batches(student, ref):
     # instead of order[i * batch_size:(i + 1) * batch_size] share all but one example in every run: two
     # independently drawn batches of distinct examples do so with probability 16 * 16 / C(32, 16) =
     # 4.3e-7 (with replacement less; disjoint halves never), so this fails only when both of two runs from
-    # differently seeded rngs do: (4.3e-7)**2 = 1.8e-13 for a valid loop.
+    # differently seeded rngs do: (4.3e-7)**2 = 1.8e-13 for a valid loop. Taking the first batch_size examples of
+    # the order at every step (order[:batch_size]) makes the two mini-batches the same examples in every run; two
+    # independently drawn batches of 16 distinct examples of 32 are the same with probability 1 / C(32, 16) =
+    # 1.7e-9 (drawn with replacement, the same multiset at most 16! / 32**16 = 1.7e-11; disjoint halves never), so
+    # this fails only when both runs do: (1.7e-9)**2 = 2.8e-18 for a valid loop.
     # 2. 24 examples of 24 classes in mini-batches of 12, 2 epochs: if the second epoch repeats the
     # first one's batches, the classes of the first batch end with one value of b2 and the others with
     # another, the same two values whichever the batches (the classes are symmetric), which sorted(b2)
@@ -855,7 +861,7 @@ def test_train_two_layer_mini_batches(student, ref):
     calls += [((np.zeros((m, 1)), np.arange(m)), dict(hidden_dim=1, lr=small_lr, epochs=1, batch_size=small_batch,
                                                       reg=0.0, rng=np.random.default_rng(seed))) for seed in (803, 805)]
     results = call_each(student.train_two_layer, calls)
-    overlapping = []
+    overlapping, same = [], []
     for result, ((X_small, _), _) in zip(results[2:], calls[2:]):
         counts = _two_batches(_trained(result, X_small, 1, classes=m)[0]["b2"], small_lr, small_batch)
         assert counts is not None, (
@@ -864,6 +870,11 @@ def test_train_two_layer_mini_batches(student, ref):
             "batch_size examples, not of the whole training set or of another number of examples")
         first, second = counts
         overlapping.append(first.max() <= 1 and second.max() <= 1 and np.sum(first * second) == small_batch - 1)
+        same.append(np.array_equal(first, second))
+    assert not all(same), (
+        "train_two_layer: the epoch's two mini-batches were the same examples: every step must take the next "
+        "batch_size examples of the epoch's shuffled order (order[i * batch_size:(i + 1) * batch_size] for step i), "
+        "not the first batch_size again")
     assert not all(overlapping), (
         "train_two_layer: the epoch's two mini-batches shared all but one example: mini-batch i must be "
         "order[i * batch_size:(i + 1) * batch_size] of the epoch's shuffled order")
