@@ -327,3 +327,76 @@ def test_feedback_names_the_cause_of_a_first_attempt_error(course, tmp_path, aid
     [a] = grade(course, sub, [aid]).assignments
     [t] = [t for t in a.tests if t.name == test]
     assert t.score == 0 and words in t.feedback, t.feedback
+
+
+@pytest.mark.parametrize("extra, test, told, not_told", [
+    ('''
+def softmax_cross_entropy(Z, y):
+    N = Z.shape[0]
+    shifted = Z - np.max(Z, axis=1, keepdims=True)
+    dZ = softmax(Z)
+    dZ[np.arange(N), y] -= 1.0
+    return float(-np.mean(shifted[np.arange(N), y])), dZ / N      # forgot the log-sum-exp term
+''', "test_softmax_cross_entropy_matches_reference", "logsumexp(Z_i) - Z_i[y_i]", "summed"),
+    ('''
+_sce = softmax_cross_entropy
+def softmax_cross_entropy(Z, y):
+    loss, dZ = _sce(Z, y)
+    return loss * len(y), dZ                                       # summed over the batch
+''', "test_softmax_cross_entropy_matches_reference", "averaged (not summed)", "logsumexp"),
+    ('''
+def bce_with_logits(z, y):
+    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-z)))  # -z where -|z| belongs
+    return float(loss), (sigmoid(z) - y) / z.size
+''', "test_bce_with_logits_matches_reference", "max(z, 0) - z * y + log(1 + exp(-|z|))", "summed"),
+], ids=["ce-no-logsumexp", "ce-summed", "bce-wrong-term"])
+def test_a_wrong_01_loss_is_told_summing_only_when_it_summed(course, tmp_path, extra, test, told, not_told):
+    """01's loss tests ended every wrong loss's feedback with "the loss is averaged (not summed)", sending a
+    student who had averaged, but dropped a term, after a cause they did not have."""
+    aid = "01_regression"
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    [t] = [t for t in a.tests if t.name == test]
+    assert t.status == "failed" and told in t.feedback and not_told not in t.feedback, t.feedback
+
+
+@pytest.mark.parametrize("extra, told", [
+    ('''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        preds = perceptron(X, w, b)              # predicted once per epoch: stale after the first update
+        mistakes = 0
+        for xi, yi, pi in zip(X, y, preds):
+            if yi != pi:
+                w, b, mistakes = w + lr * (yi - pi) * xi, b + lr * (yi - pi), mistakes + 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+''', "stops after its first epoch without mistakes, as it should"),
+    ('''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            y_hat = perceptron(xi, w, b)
+            if y_hat != yi:
+                w, b, mistakes = w - lr * (yi - y_hat) * xi, b + lr * (yi - y_hat), mistakes + 1   # w's sign flipped
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+''', "never had an epoch without mistakes"),
+], ids=["stale-predictions", "update-sign"])
+def test_a_perceptron_train_that_stops_right_is_not_told_to_fix_its_stopping(course, tmp_path, extra, told):
+    """02 told every errors list of the wrong length to stop "after the first epoch without mistakes", also a loop
+    that did exactly that but whose updates were wrong, and one whose run never had a clean epoch."""
+    aid = "02_perceptron"
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    [t] = [t for t in a.tests if t.name == "test_perceptron_train_matches_reference_on_separable_data"]
+    assert t.status == "failed" and told in t.feedback, t.feedback

@@ -52,6 +52,14 @@ def _blobs(seed, n_train=400, n_test=200, classes=4, dim=5):
 
 # ---------------------------------------------------------------- softmax and cross-entropy
 
+def _loss_hint(loss, loss_ref, n, formula):
+    """The hint for a wrong loss: that it is summed where it is N times the right one, else its formula (naming
+    summing for every wrong loss sent students who had averaged after the wrong cause)."""
+    if abs(loss - n * loss_ref) <= 1e-6 * abs(n * loss_ref):
+        return "the loss is averaged (not summed) over the N samples"
+    return formula
+
+
 # Logits large enough that a softmax flooring or clipping its logits in place (np.maximum(Z, -700, out=Z)) changes
 # them.
 _HUGE_LOGITS = np.array([[1e4, 1e4 - 1.0, -1e4, 0.0],
@@ -94,7 +102,9 @@ def test_softmax_cross_entropy_matches_reference(student, ref):
     for ((Z, y), _), result in zip(calls, _each(student.softmax_cross_entropy, calls)):
         loss, dZ = unpack(result, 2, "softmax_cross_entropy")
         loss_ref, dZ_ref = ref.softmax_cross_entropy(Z, y)
-        _close("loss", assert_scalar("loss", loss), loss_ref, "the loss is averaged (not summed) over N", rtol=1e-9)
+        loss = assert_scalar("loss", loss)
+        _close("loss", loss, loss_ref, _loss_hint(loss, loss_ref, len(y), "loss = mean over the rows i of "
+                                                  "(logsumexp(Z_i) - Z_i[y_i])"), rtol=1e-9)
         _close("dZ", dZ, dZ_ref, "dZ = (softmax(Z) - onehot(y)) / N", rtol=1e-9, atol=1e-14)
 
 

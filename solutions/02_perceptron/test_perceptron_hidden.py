@@ -196,14 +196,28 @@ def _errors(value):
     return arr
 
 
-def _check_errors(name, errors, errors_ref):
-    """errors equals the reference's; a wrong length is reported without the reference's epoch count."""
+def _check_errors(name, errors, errors_ref, epochs):
+    """errors equals the reference's (a run that converged within ``epochs``); a wrong length is reported without
+    the reference's epoch count, naming what the student's own list shows: a loop that stops as it should but
+    takes another number of epochs has wrong updates, not a wrong stopping rule."""
     errors = _errors(errors)
     if len(errors) != len(errors_ref):
         got = f"{len(errors)} {'entry' if len(errors) == 1 else 'entries'}"
         how = "too many" if len(errors) > len(errors_ref) else "too few"
-        raise AssertionError(f"{name}: errors must have one entry per epoch run, stopping after the first epoch "
-                             f"without mistakes (or after `epochs` epochs): got {got}, which is {how}")
+        if len(errors) and np.any(errors[:-1] == 0):
+            why = "training must stop after the first epoch without mistakes, and yours went on after one"
+        elif len(errors) and errors[-1] == 0:
+            why = ("your loop stops after its first epoch without mistakes, as it should, but the rule from w = 0, "
+                   "b = 0 needs a different number of epochs here, so the updates differ: visit the samples in order "
+                   "i = 0 .. N-1, predict each with w and b as updated by the samples before it, and on a mistake "
+                   "update w += lr (y - y_hat) x and b += lr (y - y_hat)")
+        elif len(errors) >= epochs:
+            why = ("your run never had an epoch without mistakes, but the rule converges on this linearly separable "
+                   "data: check the update (its sign, lr, and the bias) and the prediction step(x @ w + b)")
+        else:
+            why = ("your run stopped after an epoch whose entry is not 0: errors[e] is the number of mistakes "
+                   "(updates) in epoch e, and training stops after the first epoch with 0 mistakes (or after `epochs`)")
+        raise AssertionError(f"{name}: errors must have one entry per epoch run; got {got}, which is {how}: {why}")
     assert_equal(name, errors, np.asarray(errors_ref))
 
 
@@ -302,7 +316,7 @@ def _unless_own_perceptron(student, X, y, lr, epochs, result, check, *args):
 def _check_same_run(result, run_ref):
     w, b, errors = unpack(result, 3, "perceptron_train")
     w_ref, b_ref, errors_ref = run_ref
-    _check_errors("errors (mistakes per epoch)", errors, errors_ref)
+    _check_errors("errors (mistakes per epoch)", errors, errors_ref, 100)
     assert_close("w", w, w_ref, rtol=1e-9)
     assert_close("b", assert_scalar("b", b), b_ref, rtol=1e-9)
 
@@ -320,6 +334,9 @@ def test_perceptron_train_matches_reference_on_separable_data(student, ref):
 def _check_separates(result, X, y):
     w, b, errors = unpack(result, 3, "perceptron_train")
     errors = _errors(errors)
+    assert len(errors) < 100 or np.any(errors == 0), (
+        "on linearly separable data the rule converges, but your run never had an epoch without mistakes: check the "
+        "update (its sign, lr, and the bias) and the prediction step(x @ w + b)")
     assert 0 < len(errors) < 100 and errors[-1] == 0, \
         "on linearly separable data training must stop after the first epoch with 0 mistakes"
     assert np.all(errors[:-1] > 0), "only the last epoch may be free of mistakes"
@@ -338,7 +355,7 @@ def _check_learned_gate(result, name, errors_ref):
     w, b, errors = unpack(result, 3, "perceptron_train")
     w, b = _weights("perceptron_train", w, b)
     assert np.array_equal(_step(INPUTS @ w + b), TRUTH[name]), f"the learned perceptron does not compute {name}"
-    _check_errors(f"errors when learning {name}", errors, errors_ref)
+    _check_errors(f"errors when learning {name}", errors, errors_ref, 50)
 
 
 @graded("perceptron_train", weight=1)
@@ -364,6 +381,8 @@ def _check_and_run(result):
     w, b, errors = unpack(result, 3, "perceptron_train")
     errors = _errors(errors)
     hint = "perceptron_train runs every epoch with mistakes on XOR, but on linearly separable data (the AND gate) it"
+    assert np.any(errors == 0), (f"{hint} never has an epoch without mistakes, though the rule converges there: check "
+                                 "the update (its sign, lr, and the bias)")
     assert 0 < len(errors) < 20 and errors[-1] == 0, f"{hint} does not stop after the first epoch with 0 mistakes"
     w, b = _weights("perceptron_train", w, b)
     assert np.array_equal(_step(INPUTS @ w + b), TRUTH["AND"]), f"{hint} does not learn a (w, b) that computes AND"

@@ -884,6 +884,7 @@ def test_train_two_layer_mini_batches(student, ref):
         b2 = b2 - lr * (p / p.sum() - batch / batch_size)
     repeated = [np.max(np.abs(np.sort(np.asarray(_trained(result, X, 2, classes=n)[0]["b2"], dtype=np.float64))
                               - np.sort(b2))) <= 1e-9 for result in results[:2]]
+    # only the labels tell the examples apart here (X is 0): shuffling X alone repeats the label batches too
     assert not all(repeated), ("train_two_layer must visit the examples in a new random order every epoch (a new "
-                               "permutation from rng each epoch): the second epoch repeated the first one's "
-                               "mini-batches")
+                               "permutation from rng each epoch, the same one for X and y): the second epoch repeated "
+                               "the first one's mini-batches of labels")
