@@ -24,6 +24,7 @@ import copy
 import functools
 import math
 import operator
+import sys
 import types
 from typing import Any, Callable
 
@@ -90,6 +91,11 @@ def describe(value: Any) -> str:
         return f"a list of length {len(value)}"
     if isinstance(value, dict):
         return f"a dict with keys {sorted(map(str, value))}"
+    proxy = sys.modules.get("grader.proxy")  # loaded whenever a worker exists, and only then can a Handle
+    if proxy is not None and isinstance(value, proxy.Handle):
+        # a value the codec refused, kept in the worker: its type is unknown here, so name the usual ones
+        return ("a value the grader cannot read back (an array of dtype object, e.g. from np.frompyfunc, a "
+                "generator, a set, an object of your own class?); return NumPy arrays of numbers")
     return f"an object of type {type(value).__name__}"
 
 

@@ -62,6 +62,11 @@ _HINTS = [  # compiled on first use (most gradings never need them: ~2 ms of sta
     (r"^(not enough|too many) values to unpack", "a tuple of the wrong length was unpacked"),
     (r"^unsupported operand type\(s\) for ", "an arithmetic operation on unsupported types"),
     (r"^setting an array element with a sequence", "setting an array element with a sequence"),
+    # math.exp / math.tanh / float() given an array: the classic first attempt with scalar functions, and
+    # loops indexing fewer axes than the input has (x[i, j] of a 3-D x is a row, not a number)
+    (r"^only (0-dimensional|length-1|size-1) arrays can be converted to Python scalars",
+     "an array was given where one number is expected (math.exp, math.tanh, float() take a single number: "
+     "use np.exp, np.tanh on arrays, or index every axis of the input)"),
     (r"^(importing '[\w.]+' is not allowed in this course|relative imports are not allowed)",
      "it imports a module this course does not allow"),
     (r"^the returned value cannot be graded", "the returned value cannot be graded (return arrays, numbers, "

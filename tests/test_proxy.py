@@ -10,8 +10,8 @@ import pytest
 import types
 
 from grader.worker import _fingerprint
-from grader.checks import (call_each, call_quietly, call_unchanged, expect_raises, iterate, numeric_grad,
-                           numeric_grad_call, small_shape)
+from grader.checks import (call_each, call_quietly, call_unchanged, describe, expect_raises, iterate,
+                           numeric_grad, numeric_grad_call, small_shape)
 from grader.errors import BoundaryError, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
 from grader.proxy import Handle, StudentModule, Worker
 from grader.runner import HiddenTest, run_test
@@ -203,6 +203,14 @@ def test_values_cross_and_unencodable_ones_become_handles(student):
     assert np.array_equal(out, x @ np.ones((3, 2)))
     assert isinstance(cache, Handle)
     assert np.array_equal(student.back(np.full((2, 3), 2.0), cache), 2 * x)
+
+
+def test_feedback_names_what_a_handle_may_be_not_its_class(student):
+    """A value the codec refused (an object array from np.frompyfunc, say) comes back as a Handle:
+    feedback names the likely causes, not the grader's internal class."""
+    _, cache = student.affine(np.ones((2, 3)), np.ones((3, 2)))
+    shown = describe(cache)
+    assert "Handle" not in shown and "cannot read back" in shown and "dtype object" in shown
 
 
 def test_a_reset_releases_the_previous_tests_handles_with_the_next_request(student):

@@ -56,6 +56,9 @@ CASES = [
     (lambda: _takes_one(None) - 1.0, "an arithmetic operation on unsupported types"),
     (lambda: _takes_one(1, 2), "a function was called with arguments it does not take"),
     (lambda: _takes_one(1, y=2), "a function was called with arguments it does not take"),
+    (lambda: math.tanh(np.ones((2, 3))[0]), "an array was given where one number is expected"),
+    (lambda: math.exp(np.ones((2, 3, 4))[1, 2]), "an array was given where one number is expected"),
+    (lambda: float(np.ones(3)), "an array was given where one number is expected"),
 ]
 
 
