@@ -447,6 +447,34 @@ def _stats(module, std, activation, seed, *, depth, width=WIDTH, batch_size=64):
 _ref_stats = memoized(_stats)  # for the reference only: fixed inputs, computed once per grading process
 
 
+def _compare_stats(what, s, expected):
+    """The stats' shape, then each column on its own, so that feedback says what is wrong: only the
+    stds (ddof=1, the std of another array), only the means, or both (the weights or the layer
+    outputs themselves: draw order, chaining, activation)."""
+    try:  # the common case first, at the cost of one comparison: everything right
+        return assert_close(f"stats ({what})", s, expected, rtol=STATS_RTOL, atol=1e-300)
+    except AssertionError:
+        assert_shape(f"stats ({what})", s, expected.shape)
+    s = np.asarray(s, dtype=np.float64)
+    failed = []
+    for col, name in ((0, "means"), (1, "stds")):
+        try:
+            assert_close(f"stats[:, {col}] (each layer's output {name}; {what})", s[:, col], expected[:, col],
+                         rtol=STATS_RTOL, atol=1e-300)
+        except AssertionError as err:
+            failed.append(str(err))
+    if len(failed) == 2:
+        with np.errstate(invalid="ignore"):
+            swapped = bool(np.all(np.abs(s[:, ::-1] - expected) <= STATS_RTOL * np.abs(expected)))
+        if swapped:
+            raise AssertionError(f"stats ({what}): the two columns are swapped; stats[l] is (mean, std)")
+        raise AssertionError(f"{failed[0]}, and the stds too: the layer outputs themselves differ (check the draw "
+                             "order: X first, then one init per layer, in order; that each layer's output feeds "
+                             "the next; the activation)")
+    if failed:
+        raise AssertionError(failed[0])
+
+
 @graded("layer_activation_stats", weight=3)
 def test_layer_activation_stats_matches_reference(student, ref):
     # Depth 3 is enough to see the draw order (X first, then one init per layer, in order), a
@@ -457,8 +485,7 @@ def test_layer_activation_stats_matches_reference(student, ref):
     results = call_each(student.layer_activation_stats,
                         [((_state_init(std), act), {**kw, "rng": np.random.default_rng(seed)}) for std, act, seed in cases])
     for (std, act, seed), s in zip(cases, results):
-        assert_close(f"stats ({act} activation)", s, _ref_stats(ref, std, act, seed, **kw), rtol=STATS_RTOL,
-                     atol=1e-300)
+        _compare_stats(f"{act} activation", s, _ref_stats(ref, std, act, seed, **kw))
 
 
 def _drawing_init(std, uniform=False):
@@ -492,7 +519,7 @@ def test_layer_activation_stats_with_init_drawing_from_rng(student, ref):
                          for seed, (std, uniform, act) in zip((5, 6, 7, 8), cases)])
     for seed, (std, uniform, act), s in zip((5, 6, 7, 8), cases, results):
         r = _ref_drawing_stats(ref, std, uniform, act, seed, kw)
-        assert_close(f"stats (an init that draws from rng, {act} activation)", s, r, rtol=STATS_RTOL, atol=1e-300)
+        _compare_stats(f"an init that draws from rng, {act} activation", s, r)
 
 
 @graded("layer_activation_stats", weight=1)
