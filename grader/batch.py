@@ -28,6 +28,7 @@ import os
 import pickle
 import select
 import signal
+import stat
 import statistics
 import struct
 import sys
@@ -121,8 +122,15 @@ def check_class(directory: Path, ids: list[str], students: list[Path]) -> list[P
 
 
 def fingerprint(submission: Path, course: Course, ids: list[str]) -> str:
-    """A hash of the graded files (path, size and content), so edits trigger a regrade."""
+    """A hash of the graded files (path, size and content), so edits trigger a regrade.
+
+    The files are the students': only a regular file inside the submission is read, and only its
+    first MiB (more than grading accepts), never blocking. A module that is a FIFO, or a link to
+    /dev/zero, /dev/stdin or a file outside the submission, is refused by grading
+    (:func:`grader.submission.read_source`); reading it here would hang or exhaust the memory of
+    the batch before anyone is graded."""
     h = hashlib.sha256()
+    root = os.path.realpath(submission)
     for aid in ids:
         a = course.assignment(aid)
         path = Path(submission) / "assignments" / aid / f"{a.module}.py"
@@ -130,10 +138,29 @@ def fingerprint(submission: Path, course: Course, ids: list[str]) -> str:
         try:
             if path.is_symlink():
                 h.update(b"link:" + os.readlink(path).encode())
-            h.update(path.read_bytes()[:1 << 20])
+            h.update(_head(root, path))
         except OSError:
             h.update(b"<absent>")
     return h.hexdigest()
+
+
+def _head(root: str, path: Path, limit: int = 1 << 20) -> bytes:
+    """The first ``limit`` bytes of ``path`` when it is a regular file inside ``root``; a marker
+    otherwise. OSError when it cannot be opened."""
+    real = os.path.realpath(path)
+    if os.path.commonpath([root, real]) != root:
+        return b"<outside>"
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))  # a FIFO opens at once
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"<not a regular file>"
+        chunks, left = [], limit
+        while left and (chunk := os.read(fd, min(left, 1 << 16))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 GRADER_SOURCES = Path(__file__).resolve().parent  # the grader package whose code grades

@@ -720,3 +720,31 @@ def test_the_plot_counts_whole_students_and_shows_each_pass_rate(course, tmp_pat
     texts = re.findall(r">([^<>]*)</text>", svg)
     assert {"0", "1", "2", "3"} <= set(texts) and not {"0.5", "1.5", "2.5"} & set(texts), texts
     assert f"{names[0]}" in svg and "33%" in texts and "100%" in texts, texts
+
+
+def test_a_module_that_is_a_fifo_or_a_link_to_a_device_does_not_stop_the_class(klass, tmp_path, course):
+    """The journal's fingerprint reads each student's module before anyone is graded: a module that
+    is a FIFO (a tar can hold one) blocked that read forever, and one that links to /dev/zero (a git
+    repository or a zip can hold one) read until the grader ran out of memory. Grading refuses both;
+    the fingerprint must not hang on them either."""
+    import subprocess
+    import sys
+
+    fifo = make_submission(klass / "mallory", course, {})
+    (fifo / "assignments" / AID).mkdir(parents=True)
+    os.mkfifo(fifo / "assignments" / AID / "backprop.py")
+    link = make_submission(klass / "trent", course, {})
+    (link / "assignments" / AID).mkdir(parents=True)
+    os.mkfifo(tmp_path / "outside_fifo")
+    (link / "assignments" / AID / "backprop.py").symlink_to(tmp_path / "outside_fifo")
+    book = tmp_path / "gb.csv"
+    try:
+        proc = subprocess.run([sys.executable, "-m", "grader", "--course", str(ROOT), "grade-all", str(klass), "-a",
+                               AID, "-j", "2", "-o", str(book)], capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        pytest.fail("grade-all hung on a student's module that is a FIFO")
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["Student"]: r for r in csv.DictReader(book.open())}
+    assert float(rows["alice"][AID]) == course.assignment(AID).max_score
+    assert float(rows["mallory"][AID]) == 0 and float(rows["trent"][AID]) == 0
