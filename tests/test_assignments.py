@@ -208,13 +208,60 @@ batchnorm_backward = layernorm_backward = groupnorm_backward = instancenorm_back
 '''
 
 
+# Nearly degenerate forwards: a sigmoid of 1e-300 everywhere (local gradient 1e-300, below the tolerance,
+# so a dx of zeros matched it), and layers whose output is their bias alone, with backwards that return
+# only the bias's gradient (the sum of dout) and zeros for every input the forward ignores.
+_TINY_03 = '''
+def sigmoid_forward(x):
+    return np.full(np.shape(x), 1e-300), None
+
+def sigmoid_backward(dout, cache):
+    return np.zeros(np.shape(dout))
+
+def two_layer_forward(X, params, hidden_activation="relu"):
+    scores = np.zeros((np.shape(X)[0], np.shape(params["b2"])[0])) + params["b2"]
+    return scores, {k: np.shape(v) for k, v in params.items()}
+
+def two_layer_backward(dscores, cache):
+    grads = {k: np.zeros(shape) for k, shape in cache.items()}
+    grads["b2"] = np.asarray(dscores).sum(axis=0)
+    return grads
+'''
+_BIAS_06 = '''
+def _bias_only(x, gamma, beta, axes, bshape):
+    return np.zeros(np.shape(x)) + np.reshape(beta, bshape), (np.shape(x), np.shape(gamma), axes)
+
+def _bias_grads(dout, cache):
+    xs, gs, axes = cache
+    return np.zeros(xs), np.zeros(gs), np.asarray(dout).sum(axis=axes)
+
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    out, cache = _bias_only(x, gamma, beta, (0,), (1, -1))
+    return out, {"running_mean": np.zeros(np.shape(gamma)), "running_var": np.ones(np.shape(gamma))}, cache
+
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    return _bias_only(x, gamma, beta, (0,), (1, -1))
+
+def groupnorm_forward(x, gamma, beta, groups, *, eps=1e-5):
+    return _bias_only(x, gamma, beta, (0, 2, 3), (1, -1, 1, 1))
+
+def instancenorm_forward(x, gamma, beta, *, eps=1e-5):
+    return _bias_only(x, gamma, beta, (0, 2, 3), (1, -1, 1, 1))
+
+batchnorm_backward = layernorm_backward = groupnorm_backward = instancenorm_backward = _bias_grads
+'''
+
+
 @pytest.mark.parametrize("aid, extra, backwards", [
     ("03_backprop", _ZEROS_03.replace("MUTATE", "pass"), ("sigmoid_backward", "relu_backward", "two_layer_backward")),
+    ("03_backprop", _TINY_03, ("sigmoid_backward", "two_layer_backward")),
+    ("06_regularization", _BIAS_06, ("batchnorm_backward", "layernorm_backward", "groupnorm_backward",
+                                     "instancenorm_backward")),
     # a forward that writes into its input gets the benefit of the doubt for its cache, but not this
     ("03_backprop", _ZEROS_03.replace("MUTATE", "X[0, 0] += 1.0"), ("two_layer_backward",)),
     ("06_regularization", _ZEROS_06, ("batchnorm_backward", "layernorm_backward", "groupnorm_backward",
                                       "instancenorm_backward")),
-], ids=["03", "03-forward-modifies-X", "06"])
+], ids=["03", "03-tiny-or-bias-only", "06-bias-only", "03-forward-modifies-X", "06"])
 def test_backwards_returning_zeros_earn_nothing_after_forwards_returning_zeros(course, tmp_path, aid, extra,
                                                                                 backwards):
     sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})

@@ -349,23 +349,30 @@ def _check_against_forwards(student, cases, douts, results, checks, nums, kept):
     right values) or of the student's own forward, the one the backward came with (see
     _own_forward_diffs); unless that forward modified its inputs (not ``kept``): it may have written
     into its cache too, so that a correct backward matches neither, and it is charged by its own tests.
-    A forward that gives nothing to compare with (scores that change with no parameter, or that fail
-    near the inputs) leaves its backward unchecked, so it does not pass: otherwise forwards and
-    backwards returning zeros would earn the backward's points."""
+    A forward that gives nothing to compare with (scores that do not change with W2, or that fail near
+    the inputs) leaves its backward unchecked, so it does not pass: otherwise forwards and backwards
+    returning zeros would earn the backward's points. A parameter the forward ignores (a stale hidden
+    layer, a dropped bias) is excused only with a gradient that is not zero: a forward of scores = b2
+    with a backward that returned db2 = the sum of dscores and zeros for the rest passed."""
     own = _own_forward_diffs(student, cases, douts, checks)
-    checkable = {checks[j][0] for j in own}  # the cases where the student's forward changes with some parameter
+    used = {checks[j][:2] for j in own}
+    checkable = {i for i, _, _ in checks if (i, "W2") in used}  # the student's forward changes with W2 there
     for j, ((i, k, v), num) in enumerate(zip(checks, nums)):
         label, got = _label(cases[i][2]), _along(results[i][k], v)
         if _near(got, num):
             continue
+        if i not in checkable:
+            raise AssertionError(
+                f"two_layer_backward cannot be checked ({label}): your two_layer_forward's scores are wrong there, "
+                "and do not change with W2 (or it fails on nearby inputs), so there is nothing to compare its "
+                "gradients with; fix two_layer_forward first")
         if j in own and kept:
             assert_close(f"grads[{k!r}] vs. numerical gradient of your two_layer_forward ({label}), along a random "
                          "direction", got, own[j], rtol=GRAD_RTOL, atol=GRAD_ATOL)
-        elif i not in checkable:
+        elif not np.any(np.abs(np.asarray(results[i][k], dtype=np.float64)) > GRAD_ATOL):
             raise AssertionError(
-                f"two_layer_backward cannot be checked ({label}): your two_layer_forward's scores are wrong there, "
-                "and do not change with any parameter (or it fails on nearby inputs), so there is nothing to "
-                "compare its gradients with; fix two_layer_forward first")
+                f"grads[{k!r}] ({label}) is zero, and your two_layer_forward's scores, which are wrong there, do not "
+                f"change with params[{k!r}]: nothing shows that this gradient is computed; fix two_layer_forward first")
 
 
 def _near(a, b):

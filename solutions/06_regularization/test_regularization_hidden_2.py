@@ -138,13 +138,14 @@ def _check_backward(layer, grads, student, ref, args, dout, out, kwargs=None):
             assert_close(f"{label} (vs numerical gradient of the forward)", g, g_num, **NUM)
         return
     # A wrong forward: the gradient of the correct layer is right, and so is the gradient of the
-    # student's own forward (a backward consistent with it), unless that forward's output changes with
-    # none of its inputs (zeros, say): a backward returning zeros would then pass without any math.
+    # student's own forward (a backward consistent with it), unless that forward's output does not
+    # change with each of x, gamma and beta: a gradient of zeros for the inputs it ignores would then
+    # pass without any math (a forward of zeros + beta, and dbeta = dout's sum, passed every norm).
     if _all_close(grads, correct):
         return
     try:
         own = _numeric_grads(fwd, getattr(student, fwd), args, dout, kwargs)
-        if _all_close(grads, own) and any(np.any(np.abs(n) > NUM["atol"]) for n in own):
+        if _all_close(grads, own) and all(np.any(np.abs(n) > NUM["atol"]) for n in own):
             return
     except (AssertionError, StudentError):
         pass  # the forward fails on the perturbed inputs: only the correct gradient is left
