@@ -154,12 +154,26 @@ class _Worker:
         self._ids = itertools.count(1)
         self.global_random = _GlobalRandom()
         self.leash = _Leash()
+        self.pid = os.getpid()
 
     # -- sending and receiving --------------------------------------------------------------
+    def only_the_worker(self) -> None:
+        """A process the student's code forked (at import, or in a call) returns into this loop as
+        well: it must neither answer nor read the grader's requests. Two processes on one socket
+        sent two 'ready' messages and took each other's requests, so a submission that forked got a
+        different score on every run. Such a copy leaves at once, quietly."""
+        if os.getpid() != self.pid:
+            os._exit(0)
+
     def send(self, message: dict) -> None:
-        codec.send(self.sock, codec.encode(message, fallback=self._keep))
+        self.transmit(codec.encode(message, fallback=self._keep))
+
+    def transmit(self, payload: bytes) -> None:
+        self.only_the_worker()
+        codec.send(self.sock, payload)
 
     def recv(self) -> dict:
+        self.only_the_worker()
         data = self.reader.read()
         msg = codec.decode(data, resolve=self._resolve)
         if not isinstance(msg, dict):
@@ -259,6 +273,7 @@ class _Worker:
         functions = sorted(k for k, v in vars(self.module).items() if callable(v)) if self.module else []
         self.send({"op": "ready", "error": error, "functions": functions, "pid": os.getpid()})
         while True:
+            self.only_the_worker()
             try:
                 data = self.reader.read()
             except EOFError:
@@ -322,7 +337,7 @@ class _Worker:
             payload = codec.encode({"op": "result", "id": call_id, "ok": False, "error": {
                 "type": "ReturnValueError", "mro": ["ReturnValueError"], "where": "",
                 "message": f"the returned value cannot be graded: {_safe_str(err)}"}})
-        codec.send(self.sock, payload)
+        self.transmit(payload)
 
     def call_many(self, msg: dict) -> None:
         call_id = msg.get("id")

@@ -781,3 +781,38 @@ def test_a_worker_that_exits_while_a_child_it_forked_holds_its_socket_is_a_crash
         assert time.monotonic() - started < 2.0
     finally:
         worker.close()
+
+
+FORKS = '''
+import os
+
+os.fork()                              # at import: the copy returns into the worker's loop too
+
+def pid():
+    return os.getpid()
+
+def forks_then_adds(x):
+    try:
+        os.fork()                      # in a call: both copies return the value
+    except OSError:                    # the worker's process limit may refuse it
+        pass
+    return x + 1
+'''
+
+
+def test_a_process_the_student_forked_never_answers_for_the_worker():
+    """A copy of the worker made by the student's fork left the worker's loop at once: before, both
+    copies sent 'ready' and read requests from one socket, and the score of a submission that forked
+    changed from run to run."""
+    worker = Worker(WorkerSpec(FORKS, "m", ("numpy", "os")))
+    try:
+        student = StudentModule(worker)
+        first = student.pid()
+        assert first == worker.process.pid
+        for k in range(5):
+            assert student.forks_then_adds(k) == k + 1
+            for _ in range(5):
+                assert student.pid() == first, "every answer comes from the worker itself"
+        assert worker.restarts == 0
+    finally:
+        worker.close()
