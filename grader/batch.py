@@ -28,7 +28,6 @@ import os
 import pickle
 import select
 import signal
-import stat
 import statistics
 import struct
 import sys
@@ -45,7 +44,7 @@ from grader.course import Course
 from grader.errors import UserError
 from grader.formats import spreadsheet_safe
 from grader.results import name_key, submission_name
-from grader.submission import nested_submission
+from grader.submission import SubmissionError, nested_submission, read_source
 
 JOURNAL_VERSION = 1
 
@@ -122,15 +121,13 @@ def check_class(directory: Path, ids: list[str], students: list[Path]) -> list[P
 
 
 def fingerprint(submission: Path, course: Course, ids: list[str]) -> str:
-    """A hash of the graded files (path, size and content), so edits trigger a regrade.
+    """A hash of the graded files as grading reads them, so edits trigger a regrade.
 
-    The files are the students': only a regular file inside the submission is read, and only its
-    first MiB (more than grading accepts), never blocking. A module that is a FIFO, or a link to
-    /dev/zero, /dev/stdin or a file outside the submission, is refused by grading
-    (:func:`grader.submission.read_source`); reading it here would hang or exhaust the memory of
-    the batch before anyone is graded."""
+    Each module goes through :func:`grader.submission.read_source`, the same checked read as
+    grading: a module that is a FIFO, a link to /dev/zero or outside the submission, or too big, is
+    never opened, and its refusal is hashed instead (a raw read hung or exhausted the memory of the
+    batch before anyone was graded)."""
     h = hashlib.sha256()
-    root = os.path.realpath(submission)
     for aid in ids:
         a = course.assignment(aid)
         path = Path(submission) / "assignments" / aid / f"{a.module}.py"
@@ -138,29 +135,12 @@ def fingerprint(submission: Path, course: Course, ids: list[str]) -> str:
         try:
             if path.is_symlink():
                 h.update(b"link:" + os.readlink(path).encode())
-            h.update(_head(root, path))
+            h.update(read_source(submission, aid, a.module).encode())
+        except SubmissionError as err:
+            h.update(f"<{err}>".encode())
         except OSError:
             h.update(b"<absent>")
     return h.hexdigest()
-
-
-def _head(root: str, path: Path, limit: int = 1 << 20) -> bytes:
-    """The first ``limit`` bytes of ``path`` when it is a regular file inside ``root``; a marker
-    otherwise. OSError when it cannot be opened."""
-    real = os.path.realpath(path)
-    if os.path.commonpath([root, real]) != root:
-        return b"<outside>"
-    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))  # a FIFO opens at once
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return b"<not a regular file>"
-        chunks, left = [], limit
-        while left and (chunk := os.read(fd, min(left, 1 << 16))):
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 GRADER_SOURCES = Path(__file__).resolve().parent  # the grader package whose code grades
