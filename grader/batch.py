@@ -713,6 +713,29 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
             lines += [f"  {name}: {why}" for name, why in broken[:names_shown]]
             if len(broken) > names_shown:
                 lines.append(f"  and {len(broken) - names_shown} more")
+    lines += _stopped_students(results, names_shown)
+    return lines
+
+
+def _stopped_students(results: dict[str, dict], names_shown: int) -> list[str]:
+    """Who had tests stopped at a time limit. One infinite loop costs the call's full limit once,
+    then the short leash on every later test that calls it (17 s of the example class's 18), so
+    these few students are where a slow batch's time went; an instructor also wants to look at them."""
+    stopped: dict[str, dict[str, int]] = {}
+    for name, r in results.items():
+        counts = {a["id"]: sum(t.get("status") == "timeout" for t in a.get("tests", [])) for a in r["assignments"]}
+        if any(counts.values()):
+            stopped[name] = {aid: n for aid, n in counts.items() if n}
+    if not stopped:
+        return []
+    order = sorted(stopped, key=lambda n: (-sum(stopped[n].values()), n))
+    lines = [f"tests stopped at a time limit (an infinite loop, or far too slow; each such test costs the batch "
+             f"up to its limit): {len(stopped)} student(s):"]
+    for name in order[:names_shown]:
+        detail = ", ".join(f"{aid} {n} test{'s' if n > 1 else ''}" for aid, n in stopped[name].items())
+        lines.append(f"  {submission_name(name)}: {detail}")
+    if len(order) > names_shown:
+        lines.append(f"  and {len(order) - names_shown} more")
     return lines
 
 

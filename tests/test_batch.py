@@ -229,6 +229,25 @@ def test_names_that_differ_only_in_unicode_normalization_are_named_in_the_summar
     assert any(line.startswith("the gradebook has 2 rows named 'Jos\u00e9'") for line in lines), lines
 
 
+def test_the_summary_names_students_whose_tests_hit_a_time_limit(course):
+    # One infinite loop made the example class take 18 s instead of 1: the summary says who.
+    def result(statuses: list[str]) -> dict:
+        tests = [{"name": f"t{i}", "function": "step", "score": 0.0, "max_score": 1.0, "status": s, "feedback": ""}
+                 for i, s in enumerate(statuses)]
+        return {"score": 0.0, "max_score": 20.0, "assignments": [
+            {"id": SMALL, "score": 0.0, "max_score": 20.0, "status": "graded", "message": "", "tests": tests}]}
+
+    results = {"ann": result(["passed", "timeout"]), "bob": result(["timeout", "timeout", "failed"]),
+               "cy": result(["passed", "failed"])}
+    lines = summary(results, course, [SMALL])
+    at = next(i for i, line in enumerate(lines) if line.startswith("tests stopped at a time limit"))
+    assert lines[at].endswith(": 2 student(s):")
+    assert lines[at + 1:] == [f"  bob: {SMALL} 2 tests", f"  ann: {SMALL} 1 test"]
+    assert not any("time limit" in line for line in summary({"cy": results["cy"]}, course, [SMALL]))
+    shown = summary({f"s{i}": results["ann"] for i in range(3)}, course, [SMALL], names_shown=2)
+    assert shown[-3:] == [f"  s0: {SMALL} 1 test", f"  s1: {SMALL} 1 test", "  and 1 more"]
+
+
 def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monkeypatch):
     import grader.cli as cli
 
