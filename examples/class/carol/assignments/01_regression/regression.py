@@ -92,8 +92,9 @@ def linear_regression_closed_form(X, y):
     """Least-squares linear regression with an intercept, solved in closed form.
 
     Solves min over (w, b) of ||X w + b - y||^2. When X is rank deficient (e.g. duplicated or
-    all-zero columns) there are many minimizers; return the one with the smallest norm ||w||
-    (np.linalg.lstsq and np.linalg.pinv both give it). Do not invert X^T X directly: it is
+    all-zero columns) there are many minimizers; return the one with the smallest norm of
+    theta = (w, b) together, the solution of A theta = y with A = [X, 1] (a column of ones) that
+    np.linalg.lstsq(A, y) and np.linalg.pinv(A) @ y give. Do not invert X^T X directly: it is
     singular in exactly that case.
 
     Inputs:
