@@ -79,8 +79,11 @@ def test_relu_forward_and_backward_by_hand():
     x = np.array([[-2.0, 0.0, 3.0]])
     out, cache = backprop.relu_forward(x)
     np.testing.assert_array_equal(out, [[0.0, 0.0, 3.0]])
-    dx = backprop.relu_backward(np.array([[5.0, 5.0, 5.0]]), cache)
+    dout = np.array([[5.0, 5.0, 5.0]])
+    dx = backprop.relu_backward(dout, cache)
     np.testing.assert_array_equal(dx, [[0.0, 0.0, 5.0]])  # gradient 0 at x = 0
+    np.testing.assert_array_equal(dout, [[5.0, 5.0, 5.0]],
+                                  err_msg="relu_backward changed its input dout: build a new array")
 
 
 # ---------------------------------------------------------------- gates
