@@ -113,7 +113,7 @@ class _Run:
                 if interrupts and time.monotonic() - interrupts[0] > self.INTERRUPT_GRACE_SECONDS:
                     self.proc.kill()
         more = f"(for the whole diff: python -m pytest -vv assignments/{self.folder.name})"  # check has no -v
-        out = [_USE_V.sub(lambda m: m[1] + more, line) for line in cap_captured(stdout.strip().splitlines())]
+        out = [_USE_V.sub(more, line) for line in cap_captured(stdout.strip().splitlines())]
         if interrupts:
             echo("\n".join("   " + line for line in out))
             return False
@@ -139,7 +139,9 @@ class _Run:
             self.proc.communicate()
 
 
-_USE_V = re.compile(r"^(E\s+)Use -v+ to get (?:more|the full) diff$")
+# pytest puts the advice on a line of its own, or inside one when an assertion chains `and`s
+# ("Use -v to get more diff and (1, 2) == (2,)", "Use -v to get more diff)")
+_USE_V = re.compile(r"Use -v+ to get (?:more|the full) diff")
 _CAPTURED = re.compile(r"^-+ Captured (?:stdout|stderr|log) (?:setup|call|teardown) -+$")
 _SECTION = re.compile(r"^(?:_{3,} .* _{3,}|={3,}.*|-{3,} .* -{3,})$")  # a test's, a summary's, a capture's heading
 

@@ -587,6 +587,24 @@ def test_check_does_not_advise_an_option_it_does_not_have(tmp_path, monkeypatch,
         assert advice in out and "Full diff:" not in out, out
 
 
+@pytest.mark.parametrize("assertion", [
+    "assert P.shape() == (2, 3) and P.fine() == 1",  # a chained `and`: the advice is inside a line
+    "assert P.shape() == (2, 3) and P.fine() == 1 and P.shape() == (1, 3)",
+])
+def test_check_does_not_advise_an_option_it_does_not_have_in_a_chained_assertion(tmp_path, monkeypatch, assertion):
+    # The public shape checks are written `assert dx.shape == ... and db.shape == (M,)`: a db of
+    # shape (1, M), the classic keepdims bug, got "Use -v to get more diff and (1, 2) == (2,)".
+    for name in ("CI", "BUILD_NUMBER"):
+        monkeypatch.delenv(name, raising=False)
+    root = _checkout_with(tmp_path, "def fine():\n    return 1\n\ndef shape():\n    return (1, 2, 3)\n", 60)
+    (root / "assignments" / "02_perceptron" / "test_perceptron.py").write_text(
+        f"import perceptron as P\n\ndef test_shapes():\n    {assertion}\n")
+    code, out = _check(root)
+    assert code == 1 and "1 failed" in out, out
+    assert "Use -v" not in out, out
+    assert "(for the whole diff: python -m pytest -vv assignments/02_perceptron)" in out, out
+
+
 def test_check_stops_a_call_that_never_returns_to_python(tmp_path):
     """With the alarm blocked (as inside one long NumPy call) the process is ended a little after
     the limit, and check names the frames it was stuck in."""
