@@ -47,7 +47,9 @@ def test_affine_backward_shapes_and_gradient_check():
     dout = rng.standard_normal((5, 2))
     _, cache = backprop.affine_forward(x, W, b)
     dx, dW, db = backprop.affine_backward(dout, cache)
-    assert dx.shape == (5, 3) and dW.shape == (3, 2) and db.shape == (2,)  # db is (M,), not (1, M)
+    assert dx.shape == (5, 3), "dx must have x's shape (N, D)"
+    assert dW.shape == (3, 2), "dW must have W's shape (D, M)"
+    assert db.shape == (2,), "db must have b's shape (M,), not (1, M): sum over axis 0 without keepdims"
     np.testing.assert_allclose(dx, num_grad(lambda v: np.sum(backprop.affine_forward(v, W, b)[0] * dout), x), rtol=1e-6)
     np.testing.assert_allclose(dW, num_grad(lambda v: np.sum(backprop.affine_forward(x, v, b)[0] * dout), W), rtol=1e-6)
     np.testing.assert_allclose(db, num_grad(lambda v: np.sum(backprop.affine_forward(x, W, v)[0] * dout), b), rtol=1e-6)
