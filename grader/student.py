@@ -35,7 +35,8 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
             check_source(read_source(root, a.id, a.module), f"assignments/{a.id}/{a.module}.py",
                          course.allowed_imports)
         except SubmissionError as err:
-            runs.append((f"cannot be graded: {err.message}", True))
+            hint = _missing_hint(root, a.id, a.module) if err.status == "missing" else ""
+            runs.append((f"cannot be graded: {err.message}{hint}", True))
             continue
         folder = root / "assignments" / a.id
         runs.append(_Run(folder, course.limits_for(a).test_seconds) if list(folder.glob("test_*.py"))
@@ -81,6 +82,17 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
     else:
         echo("all public tests pass (hidden tests grade more cases: test edge cases yourself)")
     return 1 if failed else 0
+
+
+def _missing_hint(root: Path, aid: str, module: str) -> str:
+    """What to do when the module is not where grading reads it: name the folder's other Python
+    files (a renamed or re-downloaded copy such as "regression (1).py") and how to get the stub back."""
+    rel = f"assignments/{aid}/{module}.py"
+    folder = root / "assignments" / aid
+    others = sorted(p.name for p in folder.glob("*.py") if not p.name.startswith("test_")) if folder.is_dir() else []
+    where = (f"; only this file name is graded (found {', '.join(repr(o) for o in others)}: rename yours to "
+             f"{module}.py)" if others else "")
+    return f"{where}; to start again from the stub: git checkout -- {rel}"
 
 
 class _Run:

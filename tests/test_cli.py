@@ -291,6 +291,23 @@ def test_check_runs_public_tests_on_a_student_checkout(course, tmp_path):
     assert bad.exit_code == 1 and "imports 'os'" in bad.output
 
 
+def test_check_says_what_to_do_about_a_missing_module(course, tmp_path):
+    # "regression.py not found" left a student who had renamed or lost the file with nothing to do.
+    shutil.copytree(ROOT / "assignments" / "01_regression", tmp_path / "assignments" / "01_regression")
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    folder = tmp_path / "assignments" / "01_regression"
+    (folder / "regression.py").rename(folder / "Regression (1).py")
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "check", "01_regression"])
+    assert result.exit_code == 1, result.output
+    assert "assignments/01_regression/regression.py not found" in result.output
+    assert "only this file name is graded" in result.output and "'Regression (1).py'" in result.output
+    assert "git checkout -- assignments/01_regression/regression.py" in result.output
+    (folder / "Regression (1).py").unlink()
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "check", "01_regression"])
+    assert "git checkout -- assignments/01_regression/regression.py" in result.output
+    assert "only this file name" not in result.output, result.output
+
+
 @pytest.mark.parametrize("argv, grading", [
     (["grade", "sub"], True), (["--course", "x", "grade-all", "d"], True), (["validate"], True),
     (["ci"], True), (["grade", "--help"], False), (["release"], False), (["--course", "grade"], False),
