@@ -29,8 +29,8 @@ def check_norm_backward(forward, backward, x, gamma, beta):
     dout = rng.normal(size=x.shape)
     _, cache = forward(x, gamma, beta)
     dx, dgamma, dbeta = backward(dout, cache)
-    assert dgamma.shape == gamma.shape, "dgamma must have gamma's shape (not (1, D): no keepdims)"
-    assert dbeta.shape == beta.shape, "dbeta must have beta's shape (not (1, D): no keepdims)"
+    assert dgamma.shape == gamma.shape, f"dgamma must have gamma's shape {gamma.shape} (summed with keepdims?)"
+    assert dbeta.shape == beta.shape, f"dbeta must have beta's shape {beta.shape} (summed with keepdims?)"
     np.testing.assert_allclose(dx, numerical_gradient(lambda z: forward(z, gamma, beta)[0], x, dout),
                                rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(dgamma, numerical_gradient(lambda g: forward(x, g, beta)[0], gamma, dout),
