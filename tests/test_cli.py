@@ -275,7 +275,15 @@ def test_check_runs_public_tests_on_a_student_checkout(course, tmp_path):
     shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
     shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
     stub = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
-    assert stub.exit_code == 1 and "public tests fail in: 03_backprop" in stub.output
+    # untouched: one line, not a NotImplementedError traceback per public test
+    assert stub.exit_code == 1 and "\nnot started: 03_backprop\n" in stub.output, stub.output
+    assert "NotImplementedError\n" not in stub.output and "public tests fail" not in stub.output
+    assert len(stub.output.splitlines()) == 4, stub.output
+    module = tmp_path / "assignments" / AID / "backprop.py"
+    module.write_text(module.read_text() + "\n\ndef relu_forward(x):\n    return np.maximum(x, 0), x\n")
+    begun = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])  # its tests run, and fail
+    assert begun.exit_code == 1 and "public tests fail in: 03_backprop" in begun.output, begun.output
+    assert "NotImplementedError" in begun.output and "not started" not in begun.output
     (tmp_path / "assignments" / AID / "backprop.py").write_text(reference_source(course, AID))
     done = CliRunner().invoke(main, ["--course", str(tmp_path), "check", AID])
     assert done.exit_code == 0 and "all public tests pass" in done.output
@@ -497,6 +505,22 @@ def _working_in(folder: Path) -> list[int]:
     return found
 
 
+@pytest.mark.parametrize("source, untouched", [
+    ('def f(x):\n    """Doc."""\n    raise NotImplementedError("f: replace this line")\n'
+     'def g():\n    raise NotImplementedError\n', True),
+    ('def f(x):\n    raise NotImplementedError\ndef g():\n    return 1\n', False),  # g begun
+    ('def f(x):\n    raise NotImplementedError\n', False),  # g missing: its tests say so
+    ('def f(x):\n    raise ValueError\ndef g():\n    raise NotImplementedError\n', False),
+    ('def f(x):\n    raise NotImplementedError\n    return x\ndef g():\n    raise NotImplementedError\n', False),
+    ('def f(x):\n    return x\ndef f(x):\n    raise NotImplementedError\ndef g():\n    raise NotImplementedError\n',
+     True),  # the last definition is the one that runs
+])
+def test_check_tells_an_untouched_module_from_a_begun_one(source, untouched):
+    from grader.student import _untouched
+
+    assert _untouched(source, ["f", "g"]) is untouched
+
+
 def test_check_reports_in_the_order_asked_while_running_ahead(course, tmp_path):
     """Public tests of several assignments run side by side, but each report comes whole and in
     the order asked, with a module that cannot be graded reported in its place."""
@@ -506,6 +530,10 @@ def test_check_reports_in_the_order_asked_while_running_ahead(course, tmp_path):
     shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
     (tmp_path / "assignments" / "07_optimizers" / "optimizers.py").write_text(reference_source(course, "07_optimizers"))
     (tmp_path / "assignments" / "03_backprop" / "backprop.py").write_text("def broken(:\n")
+    for aid, begun in (("01_regression", "linear_forward(X, w, b):\n    return X @ w + b"),
+                       ("02_perceptron", "xor(x1, x2):\n    return x1 ^ x2")):  # begun: their tests run
+        module = next((tmp_path / "assignments" / aid).glob("[!t]*.py"))
+        module.write_text(f"{module.read_text()}\n\ndef {begun}\n")
     result = CliRunner().invoke(main, ["--course", str(tmp_path), "check", "07_optimizers", "03_backprop",
                                        "01_regression", "02_perceptron"])
     assert result.exit_code == 1, result.output
