@@ -144,10 +144,14 @@ def check_source(text: str, filename: str, allowed: list[str]) -> tuple[str, ...
                      if isinstance(n, ast.Name) and n.id == "__import__"]
     if problems:
         line, _, bad = min(problems)
+        # `import scipy` where scipy.special is allowed: say how to import the allowed part
+        parts = [a for a in allowed if a.startswith(bad + ".")] if bad and not bad.startswith(".") else []
+        fix = (f"import only {' or '.join(parts)} (e.g. `from {parts[0].rpartition('.')[0]} import "
+               f"{parts[0].rpartition('.')[2]}`, or `import {parts[0]}`)" if parts else "remove the import")
         raise SubmissionError(
             "error",
             f"{filename}: line {line} imports {bad!r}, which this course does not allow "
-            f"(allowed: {', '.join(allowed)}); remove the import",
+            f"(allowed: {', '.join(allowed)}); {fix}",
         )
     return tuple(a for a in allowed if any(u == a or u.startswith(a + ".") for u in used))
 

@@ -90,6 +90,19 @@ def test_bad_sources_are_refused_with_a_line(source, message):
         check_source(source, "m.py", ALLOWED)
 
 
+@pytest.mark.parametrize("source, fix", [
+    ("import scipy\n", "import only scipy.special (e.g. `from scipy import special`, or `import scipy.special`)"),
+    ("from scipy import stats\n", "import only scipy.special"),
+    ("import os\n", "remove the import"),
+    ("import scipy.stats\n", "remove the import"),
+])
+def test_a_refused_import_says_how_to_import_what_is_allowed(source, fix):
+    # `import scipy` with scipy.special allowed was told only to remove the import
+    with pytest.raises(SubmissionError) as err:
+        check_source(source, "m.py", ALLOWED)
+    assert err.value.message.endswith(fix) or f"); {fix}" in err.value.message, err.value.message
+
+
 @pytest.mark.parametrize("source", ["import numpy as np\n", "from scipy.special import erf\n",
                                     "from scipy import special\n", "import math\nfrom numpy import random\n"])
 def test_allowed_imports_pass(source):
