@@ -84,7 +84,7 @@ def pyproject_text() -> str:
         'requires-python = ">=3.11"\n'
         f"dependencies = [\n{dep_lines}]\n\n"
         "[project.scripts]\n"
-        'grader = "grader.cli:main"\n\n'
+        'grader = "grader.entry:main"\n\n'
         "[project.entry-points.pytest11]\n"
         'dlcourse_grader = "grader.pytest_plugin"\n\n'
         "[tool.setuptools.packages.find]\n"

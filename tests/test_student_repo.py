@@ -117,7 +117,9 @@ def test_the_student_repository_installs_the_grader_command(toy, tmp_path):
         entry_points = next(zf.read(n).decode() for n in names if n.endswith("entry_points.txt"))
         blob = b"".join(zf.read(n) for n in names)
     assert {"grader/cli.py", "grader/templates/grade.yml", "grader/templates/student_README.md"} <= names
-    assert "grader = grader.cli:main" in entry_points
+    # the same console script as the kit's own (pyproject.toml): grader.entry handles SIGTERM (a
+    # cancelled CI job), so the unpacked bundle and the workers are cleaned up, and boots the zygote first
+    assert "grader = grader.entry:main" in entry_points
     assert not any(n.startswith(("assignments/", "solutions/")) for n in names)
     assert b"SECRET_FACTOR" not in blob
 
