@@ -31,6 +31,7 @@ import io
 import os
 import re
 import shutil
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -44,7 +45,7 @@ from grader.errors import UserError
 from grader.release import BEGIN, END
 
 HELPERS_ID = "reference_helpers"
-_INSTALL = "nbgrader is not installed; install the extra: pip install 'dlcourse-grader[nbgrader]'"
+_INSTALL = "nbgrader is not installed; install the extra"
 _DEFS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # builtins a module-level constant may call and still count as a constant (see module_source)
 _CONSTANT_NAMES = {"abs", "float", "int", "len", "max", "min", "range", "round", "sum", "tuple", "list", "dict",
@@ -70,7 +71,15 @@ def _require(module: str):
     try:
         return __import__(module, fromlist=["_"])
     except ImportError:
-        raise UserError(_INSTALL) from None
+        raise UserError(_install_hint()) from None
+
+
+def _install_hint() -> str:
+    """How to install the nbgrader extra into this very environment. The kit is installed from its
+    repository (README, docs/nbgrader.md), not from PyPI, so the command names the repository."""
+    repo = Path(__file__).resolve().parent.parent
+    where = str(repo) if (repo / "pyproject.toml").is_file() else "/path/to/the/course/repository"
+    return f"{_INSTALL}: {sys.executable} -m pip install -e '{where}[nbgrader]'"
 
 
 def _meta(grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:

@@ -769,3 +769,16 @@ def test_grade_all_progress_in_a_log_gives_counts_and_time_left():
     assert lines[0] == "grading: 2/20 student(s), about 18s left"
     assert lines[1] == "grading: 3/20 student(s), about 3m58s left"
     assert lines[-1] == "grading: 20/20 student(s) in 59s"
+
+
+def test_nbgrader_missing_says_how_to_install_the_extra_from_the_repository():
+    """The kit is installed from its repository (README, docs/nbgrader.md), not from PyPI: the
+    message names a pip command that installs the extra into the grader's own environment."""
+    from grader.errors import UserError
+    from grader.nbgrader_io import _require
+
+    with pytest.raises(UserError) as err:
+        _require("no_such_module_for_this_test")
+    message = str(err.value)
+    assert "pip install 'dlcourse-grader[nbgrader]'" not in message
+    assert sys.executable in message and f"{ROOT}[nbgrader]" in message
