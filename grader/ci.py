@@ -185,6 +185,8 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
     from grader.late import apply_late_penalties, resolve_times
     from grader.runner import grade_submission, hidden_test_files
 
+    # Outside Actions, with --submission given, the current directory is no checkout: a local try run
+    # from /tmp was refused because the bundle's temporary directory "lies inside /tmp".
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
     checkout = Path(options.submission or workspace).resolve()
     if not checkout.is_dir():
@@ -192,7 +194,8 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
     tmp = None
     try:
         if options.bundle:
-            tmp, root, course, available = unpack_outside(Path(options.bundle), [checkout, workspace],
+            protected = [checkout, *([workspace] if env.get("GITHUB_WORKSPACE") or not options.submission else [])]
+            tmp, root, course, available = unpack_outside(Path(options.bundle), protected,
                                                           options.key_env, env.get("RUNNER_TEMP") or None)
         else:
             root, course = course_root()
@@ -258,7 +261,7 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID",
               help="Grade only this assignment (repeatable; default: every assignment in the bundle).")
 @click.option("--results", type=OutputFile("results.json"), default="grader-results/results.json", show_default=True,
-              help="Where to write the JSON result (GRADER.md's format).")
+              help="Where to write the JSON result (that of `grader grade --format json`).")
 @click.option("--junit", type=OutputFile("junit.xml"), default="grader-results/junit.xml", show_default=True,
               help="Where to write the JUnit XML result.")
 @click.option("--fail-under", type=Percent(), default=None, metavar="PERCENT",

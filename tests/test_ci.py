@@ -154,6 +154,19 @@ def test_inside_checkout_temp_dir_is_refused(job):
     assert r.exit_code == 2 and "lies inside" in r.output
 
 
+def test_a_local_try_with_submission_may_run_from_a_parent_of_the_temp_dir(job, tmp_path):
+    # docs/ci.md's local try, run from /tmp: "the temporary directory /tmp/grader-bundle-... lies
+    # inside /tmp", though outside Actions the current directory is no checkout when --submission is given
+    outside_actions = {k: None for k in job["env"] if k.startswith("GITHUB_")}
+    r = ci(job, "--submission", str(job["checkout"]), env_update=outside_actions,
+           cwd=job["tmp"])  # RUNNER_TEMP is tmp/runner_temp: inside the current directory
+    assert r.exit_code == 0, r.output
+    assert json.loads((job["tmp"] / "out" / "results.json").read_text())["score"] == 2.0
+    assert list(job["runner_temp"].iterdir()) == []
+    without = ci(job, env_update=outside_actions, cwd=job["tmp"])
+    assert without.exit_code == 2 and "lies inside" in without.output  # no --submission: the cwd is the checkout
+
+
 def test_ci_without_a_bundle_grades_with_the_course_repository(job, tmp_path):
     r = CliRunner().invoke(main, ["--course", str(job["course"]), "ci", "--submission", str(job["checkout"]),
                                   "--results", str(tmp_path / "r.json"), "--junit", str(tmp_path / "j.xml")],
