@@ -151,6 +151,9 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
     chosen = list(dict.fromkeys(ids)) or [a.id for a in obj.course.assignments]
     if mistake := layout_mistake(Path(submission), chosen):
         raise UserError(mistake)
+    if not (Path(submission) / "assignments").is_dir():  # graded all the same: zero, every assignment missing
+        click.echo(f"note: {submission} has no assignments/ folder, so every assignment is graded as not "
+                   "submitted; is it the submission's folder?", err=True)
     # Before grading: a time that cannot be found is reported at once, not after the tests ran.
     times = resolve_times(Path(submission), obj.course, chosen, submitted_at, times_file)
     result = grade_submission(obj.root, obj.course, Path(submission), chosen)
@@ -185,7 +188,7 @@ def _duration(seconds: float) -> str:
 @click.option("-j", "--jobs", type=WholeNumber(1, 256), default=None, metavar="N",
               help="Parallel grader processes [default: number of cores].")
 @click.option("-o", "--output", "out", type=OutputFile("gradebook.csv"), default="gradebook.csv", show_default=True,
-              help="Gradebook CSV (one row per student, one column per assignment, a total).")
+              help="Gradebook CSV (one row per student, one column per assignment; see --gradebook-format).")
 @click.option("--json-dir", type=click.Path(file_okay=False), help="Also write one JSON result per student here.")
 @click.option("--journal", type=OutputFile("gradebook.csv.journal"),
               help="Progress journal for resuming [default: next to the gradebook, <output>.journal].")

@@ -209,7 +209,7 @@ def test_dash_output_is_stdout_for_grade_and_refused_by_grade_all(tmp_path, monk
     sub = tmp_path / "sub"
     sub.mkdir()
     result = run("grade", str(sub), "-a", "02_perceptron", "--format", "json", "-o", "-")
-    assert result.exit_code == 0 and json.loads(result.output)["assignments"][0]["id"] == "02_perceptron"
+    assert result.exit_code == 0 and json.loads(result.stdout)["assignments"][0]["id"] == "02_perceptron"
     result = run("grade-all", str(tmp_path), "-a", "02_perceptron", "-o", "-")
     assert result.exit_code == 2 and "give a file name" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"], "no file named '-' (nor its journal) is written"
@@ -233,8 +233,9 @@ def test_user_mistakes_give_one_line_messages_not_tracebacks(tmp_path):
 def test_grading_an_empty_directory_completes_with_missing_assignments(tmp_path):
     result = run("grade", str(tmp_path), "--format", "json")
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # the JSON alone: the note that the folder may be wrong is on stderr
     assert data["score"] == 0 and {a["status"] for a in data["assignments"]} == {"missing"}
+    assert "has no assignments/ folder" in result.stderr
 
 
 def test_release_check_passes_on_the_repository():

@@ -248,7 +248,7 @@ def test_grade_command_late_errors_are_clean(tmp_path):
     times.write_text("student,submitted_at\nbob,2026-10-20T00:00:00Z\n")
     (tmp_path / "dave").mkdir()
     r = invoke(course, "grade", str(tmp_path / "dave"), "--format", "json", "--times", str(times))
-    assert r.exit_code == 0 and json.loads(r.output)["assignments"][0]["status"] == "missing", r.output
+    assert r.exit_code == 0 and json.loads(r.stdout)["assignments"][0]["status"] == "missing", r.output
 
 
 def test_real_course_due_dates_have_offsets():

@@ -192,3 +192,11 @@ def test_grade_refuses_a_path_one_level_too_deep_or_a_whole_class(tmp_path, cour
         result = CliRunner().invoke(main, ["--course", str(ROOT), "grade", str(path), "--format", "json"])
         assert result.exit_code == 1 and message in " ".join(result.output.split()), result.output
     assert CliRunner().invoke(main, ["--course", str(ROOT), "grade", str(sub), "-a", "02_perceptron"]).exit_code == 0
+    # a folder with no assignments/ at all (a mistyped path, an empty upload): graded, as GRADER.md has it
+    # (exit 0, every assignment missing), with a note that the folder may be the wrong one
+    (tmp_path / "empty").mkdir()
+    empty = CliRunner().invoke(main, ["--course", str(ROOT), "grade", str(tmp_path / "empty"), "-a", "02_perceptron"])
+    assert empty.exit_code == 0 and "MISSING" in empty.output, empty.output
+    assert f"note: {tmp_path / 'empty'} has no assignments/ folder" in " ".join(empty.output.split())
+    assert "note:" not in CliRunner().invoke(main, ["--course", str(ROOT), "grade", str(sub), "-a",
+                                                    "02_perceptron"]).output
