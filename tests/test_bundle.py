@@ -5,6 +5,7 @@ format tests grade quickly, independent of the real assignments' state."""
 import hashlib
 import io
 import json
+import os
 import tarfile
 import zlib
 from pathlib import Path
@@ -156,6 +157,22 @@ def test_bundle_holds_course_reference_and_hidden_tests_with_checksums(toy, tmp_
     assert manifest["assignments"] == [AID] and manifest["course"] == "Toy course"
     for name, digest in manifest["files"].items():
         assert hashlib.sha256(members[name]).hexdigest() == digest
+
+
+@pytest.mark.parametrize("command, name", [(["bundle"], "b.tar.gz"), (["gradescope", "build"], "a.zip")])
+def test_an_output_in_a_directory_it_cannot_write_is_named_before_the_work(toy, tmp_path, monkeypatch, command, name):
+    # it was reported after the work as the hidden temporary file beside it: ".b.tar.gz.k3x9: Permission
+    # denied" (the tests run as root, who may write anywhere: the directory is made unwritable for os.access)
+    import grader.cli
+
+    out = tmp_path / "readonly" / name
+    out.parent.mkdir()
+    real = os.access
+    monkeypatch.setattr(grader.cli.os, "access", lambda p, mode, **kw: Path(p) != out.parent and real(p, mode, **kw))
+    result = invoke(toy, *command, "-o", str(out))
+    assert result.exit_code != 0 and f"cannot write {out}: directory {out.parent} is not writable" in result.output, \
+        result.output
+    assert not out.exists()
 
 
 def test_bundle_is_reproducible(toy, tmp_path):

@@ -59,3 +59,18 @@ def test_a_full_disk_error_names_the_file_and_leaves_nothing_behind(tmp_path, mo
     else:
         raise AssertionError("the write error was swallowed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_it_cannot_write_in_names_the_file_not_the_temporary_one(tmp_path, monkeypatch):
+    # `bundle -o` into a read-only directory said "/ro/.b.tgz.wwaklo3h: Permission denied"
+    import tempfile
+
+    import pytest
+
+    def denied(dir, prefix):
+        raise PermissionError(13, "Permission denied", os.path.join(dir, prefix + "wwaklo3h"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    with pytest.raises(PermissionError) as err:
+        write_atomic(tmp_path / "b.tgz", b"data")
+    assert err.value.filename == str(tmp_path / "b.tgz")
