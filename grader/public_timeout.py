@@ -14,6 +14,12 @@ enforces on a hidden test:
 
 It subclasses BaseException so that a student's ``except Exception`` inside the loop cannot
 swallow it.
+
+A signal (this alarm, or Ctrl-C) can land on an instruction that has no line number: on CPython
+3.11 the back edge of a ``for`` loop whose body ends in an ``if``, as in most training loops. Its
+traceback entry then has ``tb_lineno = None``, on which pytest's report crashes (INTERNALERROR,
+a hundred lines of pytest's own frames and none of the student's); such entries get the line of
+the nearest instruction before them that has one.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import faulthandler
 import os
 import signal
+import types
 
 import pytest
 
@@ -56,11 +63,48 @@ def _alarm(seconds: float):
     return handler
 
 
+def _line_before(code: types.CodeType, lasti: int) -> int:
+    """The line of the last instruction at or before offset ``lasti`` that has one."""
+    line = code.co_firstlineno
+    for start, _end, number in code.co_lines():
+        if start > lasti:
+            break
+        if number is not None:
+            line = number
+    return line
+
+
+def with_line_numbers(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """``tb`` rebuilt with a line number in every entry, or None when it already has them all."""
+    entries = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    if all(entry.tb_lineno is not None for entry in entries):
+        return None
+    rebuilt = None
+    for entry in reversed(entries):
+        line = entry.tb_lineno
+        if line is None:
+            line = _line_before(entry.tb_frame.f_code, entry.tb_lasti)
+        rebuilt = types.TracebackType(rebuilt, entry.tb_frame, entry.tb_lasti, line)
+    return rebuilt
+
+
+def repair(outcome) -> None:
+    """Give the test's exception a traceback that pytest can report (see the module's docstring)."""
+    exc = outcome.excinfo and outcome.excinfo[1]
+    if isinstance(exc, (TestTimeLimit, KeyboardInterrupt)):
+        tb = with_line_numbers(exc.__traceback__)
+        if tb is not None:
+            outcome.force_exception(exc.with_traceback(tb))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     seconds = _seconds()
     if seconds is None or not hasattr(signal, "setitimer"):
-        yield
+        repair((yield))
         return
     previous = signal.signal(signal.SIGALRM, _alarm(seconds))
     faulthandler.dump_traceback_later(seconds + min(HARD_EXTRA_SECONDS, seconds), exit=True, file=_STDERR)
@@ -71,6 +115,7 @@ def pytest_runtest_call(item):
         signal.setitimer(signal.ITIMER_REAL, 0)
         faulthandler.cancel_dump_traceback_later()
         signal.signal(signal.SIGALRM, previous)
+    repair(outcome)
     if isinstance(outcome.excinfo and outcome.excinfo[1], TestTimeLimit):
         # the loop is most likely in a function the next tests call too: each would wait as long
         item.session.shouldstop = (f"{item.name} ran out of time; fix the loop and run again "

@@ -611,6 +611,22 @@ def test_check_stops_a_public_test_that_loops_forever(tmp_path):
     assert "1 failed, 1 passed in" in out  # test_after did not run
 
 
+def test_check_stops_a_training_loop_with_a_readable_traceback(tmp_path):
+    """A perceptron_train written `while True:` around `for ...: if wrong: ...` never ends on XOR.
+    On CPython 3.11 the alarm lands on the inner loop's back edge, an instruction with no line
+    number: pytest's report crashed on it (INTERNALERROR, 120 lines of pytest's frames, none of
+    the student's). The inner loop is long so that the alarm all but always lands there. (3.12 and
+    later give that instruction a line: there this passes regardless.)"""
+    module = ("def fine():\n    return 1\n\ndef spin():\n    while True:\n        count = 0\n"
+              "        for i in range(1000):\n            if i % 2:\n                count += 1\n")
+    code, out = _check(_checkout_with(tmp_path, module, 1))
+    assert code == 1, out
+    assert "INTERNALERROR" not in out, out
+    assert "ran for more than 1 s, the grader's limit per test" in out
+    assert re.search(r"perceptron\.py:[5-9]: in spin", out), out  # a line of the loop
+    assert "test_the_loop ran out of time" in out and "1 failed, 1 passed in" in out
+
+
 @pytest.mark.parametrize("on_ci", [False, True], ids=["terminal", "CI"])
 def test_check_does_not_advise_an_option_it_does_not_have(tmp_path, monkeypatch, on_ci):
     # pytest's "Use -v to get more diff" sent students to `grader check -v`: "No such option".
@@ -671,6 +687,40 @@ def test_ctrl_c_in_check_shows_where_the_tests_were(tmp_path):
     assert code == 130, out
     assert "perceptron.py:8: KeyboardInterrupt" in out and out.rstrip().endswith("interrupted")
     assert "Traceback" not in out and "Aborted" not in out
+
+
+TRAINING_LOOP = ("    while True:\n        count = 0\n        for i in range(1000):\n            if i % 2:\n"
+                 "                count += 1\n")
+
+
+def test_ctrl_c_in_a_training_loop_shows_where_it_was(tmp_path):
+    """Ctrl-C in a loop whose back edge has no line number (CPython 3.11; see
+    test_check_stops_a_training_loop_with_a_readable_traceback): check, and plain pytest as the
+    README suggests, name the student's line instead of crashing in pytest's report."""
+    started = tmp_path / "started"
+    module = (f"import signal\n\ndef fine():\n    return 1\n\ndef spin():\n    open({str(started)!r}, 'w').close()\n"
+              + TRAINING_LOOP)
+    root = _checkout_with(tmp_path, module, 60)
+    code, out = _check(root, interrupt_once=started)
+    assert code == 130 and "INTERNALERROR" not in out, out
+    assert re.search(r"perceptron\.py:(8|9|10|11|12): KeyboardInterrupt", out), out
+    started.unlink()
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
+                            cwd=root / "assignments" / "02_perceptron", stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        time.sleep(0.3)  # into the loop
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert "INTERNALERROR" not in out, out
+    assert re.search(r"perceptron\.py:(8|9|10|11|12): KeyboardInterrupt", out), out
 
 
 def test_check_cuts_what_a_failing_test_printed_to_its_first_and_last_lines(tmp_path):
