@@ -34,7 +34,9 @@ def test_gate_params_reproduce_truth_tables():
 
 
 def test_xor_truth_table():
-    np.testing.assert_array_equal(P.xor(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])), [0, 1, 1, 0])
+    out = P.xor(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]))
+    np.testing.assert_array_equal(out, [0, 1, 1, 0])
+    assert np.asarray(out).dtype.kind in "iu", "xor returns integers, like step (not bool: no np.logical_and)"
 
 
 def test_xor_mlp_params_compute_xor():
