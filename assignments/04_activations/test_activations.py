@@ -67,11 +67,12 @@ def test_forward_does_not_modify_input(name, kw):
 
 
 def test_tanh_known_values():
-    out, cache = activations.tanh_forward(np.array([0.0, 1.0, -30.0]))
-    np.testing.assert_allclose(out, [0.0, math.tanh(1.0), -1.0])
+    # |x| = 800: exp(800) overflows, so (exp(x) - exp(-x)) / (exp(x) + exp(-x)) is inf / inf = NaN there
+    out, cache = activations.tanh_forward(np.array([0.0, 1.0, -30.0, -800.0, 800.0]))
+    np.testing.assert_allclose(out, [0.0, math.tanh(1.0), -1.0, -1.0, 1.0])
     # derivative 1 - tanh^2: 1 at 0, 0 when saturated
-    np.testing.assert_allclose(activations.tanh_backward(np.ones(3), cache), [1.0, 1 - math.tanh(1.0) ** 2, 0.0],
-                               atol=1e-15)
+    np.testing.assert_allclose(activations.tanh_backward(np.ones(5), cache),
+                               [1.0, 1 - math.tanh(1.0) ** 2, 0.0, 0.0, 0.0], atol=1e-15)
 
 
 def test_leaky_relu_small_example():
@@ -116,12 +117,13 @@ def test_prelu_dalpha_matches_numerical_gradient():
 
 
 def test_elu_and_selu_limits():
-    x = np.array([-50.0, 0.0, 2.0])
+    # x = 800: a mask-multiply form, (x <= 0) * alpha * (exp(x) - 1), gives 0 * inf = NaN there
+    x = np.array([-800.0, -50.0, 0.0, 2.0, 800.0])
     out, _ = activations.elu_forward(x, alpha=0.7)
-    np.testing.assert_allclose(out, [-0.7, 0.0, 2.0])
+    np.testing.assert_allclose(out, [-0.7, -0.7, 0.0, 2.0, 800.0])
     out, _ = activations.selu_forward(x)
     s, a = activations.SELU_SCALE, activations.SELU_ALPHA
-    np.testing.assert_allclose(out, [-s * a, 0.0, 2.0 * s])
+    np.testing.assert_allclose(out, [-s * a, -s * a, 0.0, 2.0 * s, 800.0 * s])
 
 
 def test_elu_derivative_is_one_for_positive_inputs():
@@ -160,6 +162,9 @@ def test_glu_with_identity_weights():
     eye, zero_w, zero_b = np.eye(2), np.zeros((2, 2)), np.zeros(2)
     out, _ = activations.glu_forward(x, eye, zero_b, zero_w, zero_b)  # gate sigmoid(0) = 1/2
     np.testing.assert_allclose(out, 0.5 * x)
+    # a saturated gate, x V + c = (800, -800): sigmoid is 1 and 0 (exp(z) / (exp(z) + 1) is inf / inf there)
+    out, _ = activations.glu_forward(np.array([[1.0, -1.0]]), eye, zero_b, 800.0 * eye, zero_b)
+    np.testing.assert_allclose(out, [[1.0, 0.0]])
 
 
 @pytest.mark.parametrize("name", ["glu", "swiglu", "geglu"])
@@ -175,12 +180,14 @@ def test_gated_layer_gradients(name):
     dout = rng.normal(size=(N, M))
     grads = backward(dout, cache)
     assert len(grads) == 5
+    names = ["dx", "dW", "db", "dV", "dc"] if name == "glu" else ["dx", "dW1", "db1", "dW2", "db2"]
     for i, (p, g) in enumerate(zip(params, grads)):
-        assert g.shape == p.shape, f"gradient {i} has shape {g.shape}, expected {p.shape}"
+        assert g.shape == p.shape, f"{names[i]} (gradient {i}) has shape {g.shape}, expected {p.shape}"
 
         def f(v, i=i):
             args = list(params)
             args[i] = v
             return forward(*args)[0]
 
-        np.testing.assert_allclose(g, numerical_gradient(f, p, dout), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(g, numerical_gradient(f, p, dout), rtol=1e-5, atol=1e-7,
+                                   err_msg=f"{name}_backward: {names[i]} differs from the numerical gradient")
