@@ -70,10 +70,23 @@ def test_uniform_schemes_bound(shape):
         check_std(W, shape, a / math.sqrt(3))
 
 
+def global_random_state():
+    """numpy's global random state (what np.random.seed and np.random.randn change), comparable with ==."""
+    _, key, pos, has_gauss, gauss = np.random.get_state()
+    return key.tobytes(), pos, has_gauss, gauss
+
+
 def test_initializers_use_only_rng():
     a = init.he_normal((10, 20), np.random.default_rng(5))
     b = init.he_normal((10, 20), np.random.default_rng(5))
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, b, err_msg="the same rng gave other weights: draw only from the rng argument")
+    c = init.he_normal((10, 20), np.random.default_rng(6))
+    assert not np.array_equal(a, c), "another rng gave the same weights: draw from the rng argument"
+    np.random.seed(12345)  # a global state that no earlier call has left behind
+    before = global_random_state()
+    init.he_normal((10, 20), np.random.default_rng(5))
+    assert global_random_state() == before, \
+        "he_normal used numpy's global random state (np.random.seed / randn / rand): draw from the rng argument"
 
 
 def test_layer_activation_stats_draw_order():
