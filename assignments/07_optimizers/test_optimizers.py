@@ -67,11 +67,12 @@ def test_optimizers_do_not_modify_inputs(name):
         w_copy, dw_copy = w.copy(), dw.copy()
         state_copy = {k: np.copy(v) for k, v in state.items()}
         w_next, state_next = getattr(optimizers, name)(w, dw, state, lr=0.01)
-        np.testing.assert_array_equal(w, w_copy)
-        np.testing.assert_array_equal(dw, dw_copy)
-        assert state.keys() == state_copy.keys()
+        np.testing.assert_array_equal(w, w_copy, err_msg=f"{name} changed its input w (w -= ...): build a new array")
+        np.testing.assert_array_equal(dw, dw_copy, err_msg=f"{name} changed its input dw: build a new array")
+        assert state.keys() == state_copy.keys(), f"{name} added keys to the state it was given: return a new dict"
         for k in state:
-            np.testing.assert_array_equal(state[k], state_copy[k])
+            np.testing.assert_array_equal(state[k], state_copy[k], err_msg=(
+                f"{name} changed state[{k!r}] in place (G += ... on the array in state): build a new array"))
         assert w_next.shape == w.shape and isinstance(state_next, dict)
         w, state = w_next, state_next
 
