@@ -93,6 +93,27 @@ def test_public_tests_pass_on_reference_and_fail_on_stub(course, tmp_path, aid):
     assert bad.returncode == 1 and "NotImplementedError" in bad.stdout
 
 
+@pytest.mark.parametrize("aid", IDS)
+def test_public_tests_pass_on_every_correct_alternative(course, tmp_path, aid):
+    """A public test must never fail a correct implementation written differently: the student would
+    chase a bug that is not there. The public tests grew stricter (|x| = 800, integer xor, rng-only
+    draws, inputs left alone); every alternative of the corpus, which grading gives full marks, must
+    pass them too. Two at a time: each is a pytest process of its own, as in `grader check`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    module = course.assignment(aid).module
+    alternatives = corpus(aid).ALTERNATIVES
+    assert alternatives, f"{aid} has no alternatives in its corpus"
+
+    def run(name: str):
+        return name, _run_public(tmp_path / name / aid, reference_source(course, aid) + "\n\n" + alternatives[name],
+                                 module)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        failed = [(name, r.stdout[-1500:]) for name, r in pool.map(run, alternatives) if r.returncode != 0]
+    assert not failed, failed
+
+
 def test_an_infinite_backward_loses_points_after_a_wrong_forward_too(course, tmp_path):
     """06 accepts, after a wrong forward, a backward consistent with either forward; inf <= inf once
     let a backward of infinities through that door (the corpus's mutants change one function each)."""
