@@ -63,9 +63,10 @@ class BoundaryError(Exception):
 class SubmissionError(Exception):
     """A submission file that cannot be graded at all (missing, syntax error, forbidden import...)."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: str, message: str, *, found: tuple[str, ...] = ()):
         self.status = status  # "missing" or "error", as in the JSON result
         self.message = message
+        self.found = found  # the module is missing, but these files sit in its place (a renamed copy, a notebook)
         super().__init__(message)
 
 

@@ -37,8 +37,10 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
             source = read_source(root, a.id, a.module)
             check_source(source, f"assignments/{a.id}/{a.module}.py", course.allowed_imports)
         except SubmissionError as err:
-            hint = _missing_hint(root, a.id, a.module) if err.status == "missing" else ""
-            runs.append((f"cannot be graded: {err.message}{hint}", True))
+            missing = err.status == "missing" or err.found  # found: other files where the module should be
+            message = f"assignments/{a.id}/{a.module}.py not found" if missing else err.message
+            hint = _missing_hint(root, a.id, a.module) if missing else ""
+            runs.append((f"cannot be graded: {message}{hint}", True))
             continue
         folder = root / "assignments" / a.id
         if not list(folder.glob("test_*.py")):

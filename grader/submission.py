@@ -66,6 +66,17 @@ def layout_mistake(path: Path, ids: list[str]) -> str | None:
     return None
 
 
+def other_modules(folder: Path) -> list[str]:
+    """Python files and notebooks in an assignment's ``folder`` other than its public tests: what a
+    student submitted when the module itself is missing. The notebook the course ships beside each
+    module counts too, since the module is what is missing."""
+    try:
+        return sorted(p.name for p in Path(folder).iterdir() if p.suffix.lower() in (".py", ".ipynb")
+                      and not p.name.startswith(("test_", ".")))
+    except OSError:
+        return []
+
+
 def read_source(submission: Path, assignment_id: str, module: str) -> str:
     """The checked source text of one assignment's module, or SubmissionError."""
     root = Path(submission)
@@ -82,6 +93,13 @@ def _read_checked(root: Path, path: Path, rel: Path) -> str:
         folder = path.parent
         if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):  # it hides the file as if missing
             raise SubmissionError("error", f"{rel.parent} cannot be read (permission denied); make it readable")
+        if others := other_modules(path.parent):
+            # Handed in under another name (an LMS renames a resubmission "regression-1.py") or as a
+            # notebook: not "not submitted", which the gradebook would leave blank without a word.
+            shown = ", ".join(repr(o) for o in others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise SubmissionError("error", f"{rel} not found, but {rel.parent} holds {shown}: only {path.name} is "
+                                           f"graded (rename a renamed copy back; save a notebook's code as {path.name})",
+                                  found=tuple(others))
         raise SubmissionError("missing", f"{rel} not found")
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)

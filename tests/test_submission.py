@@ -18,6 +18,21 @@ def test_missing_module_is_missing(tmp_path):
     assert err.value.status == "missing"
 
 
+@pytest.mark.parametrize("other", ["backprop-1.py", "Backprop.py", "03_backprop.ipynb"])
+def test_a_module_handed_in_under_another_name_is_named_not_called_missing(tmp_path, other):
+    """An LMS renames a resubmitted file (backprop-1.py); some students hand in the notebook. Reported as
+    "not found", status missing, the student showed as "not submitted" in grade-all's summary and got a
+    blank (no submission) in a Canvas or Moodle gradebook, and nothing said what they had sent."""
+    folder = tmp_path / "assignments" / "03_backprop"
+    folder.mkdir(parents=True)
+    (folder / other).write_text("x = 1\n")
+    (folder / "test_backprop.py").write_text("x = 1\n")  # the public tests are not a submission
+    with pytest.raises(SubmissionError) as err:
+        read_source(tmp_path, "03_backprop", "backprop")
+    assert err.value.status == "error"
+    assert f"holds {other!r}: only backprop.py is graded" in str(err.value) and "test_backprop" not in str(err.value)
+
+
 def test_a_module_or_folder_that_cannot_be_read_is_an_error_for_that_assignment(tmp_path, monkeypatch):
     """A file unpacked with mode 000 by another user raised PermissionError through `grade` (a traceback) and
     stopped `grade-all` for the whole class; an unsearchable folder passed for a missing file. (Root reads
