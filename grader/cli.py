@@ -282,7 +282,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
     except KeyboardInterrupt as err:
         from grader.batch import Journal
 
-        kept = len(Journal(journal_path).read())
+        kept = sum(tuple(chosen) in graded for graded in Journal(journal_path).read().values())
         click.echo(f"\n{stop_word(err)}: {kept} graded student(s) are kept in the journal {journal_path}; "
                    "run the same command again to grade the rest"
                    + (" (without --force, or they are graded again)" if force else ""), err=True)

@@ -139,6 +139,22 @@ def test_changed_submission_and_force_are_regraded(klass, tmp_path, course):
     assert forced.graded == 3
 
 
+def test_grading_one_assignment_keeps_the_whole_course_entries_of_the_journal(small_class, tmp_path, course):
+    """The week's assignment graded alone (-a) with the class's journal superseded every student's
+    whole-course line: the next whole-course batch said "reused 0 from the journal", with no reason,
+    and graded the whole class again."""
+    journal = tmp_path / "journal"
+    everything = [a.id for a in course.assignments]
+    first = grade_all(ROOT, course, small_class, ids=everything, jobs=1, journal_path=journal)
+    one = grade_all(ROOT, course, small_class, ids=[SMALL], jobs=1, journal_path=journal)
+    assert (one.graded, one.reused) == (2, 0)
+    again = grade_all(ROOT, course, small_class, ids=everything, jobs=1, journal_path=journal)
+    assert (again.graded, again.reused) == (0, 2)
+    assert json.dumps(again.results, sort_keys=True) == json.dumps(first.results, sort_keys=True)
+    assert (grade_all(ROOT, course, small_class, ids=[SMALL], jobs=1, journal_path=journal).reused) == 2
+    assert sorted(Journal(journal).read()) == ["alice", "carol"]
+
+
 def test_bad_directory_is_a_clean_error(tmp_path):
     result = run("grade-all", str(tmp_path / "none"))
     assert result.exit_code != 0 and "Traceback" not in (result.output or "")
