@@ -307,10 +307,11 @@ class _Forks:
     ~0.5 s each and started a zygote each. A fork that dies (killed, out of memory) is replaced
     and its student graded again, once; a student that kills two processes stops the batch."""
 
-    def __init__(self, jobs: int, grade: Callable[[int], dict]):
+    def __init__(self, jobs: int, grade: Callable[[int], dict], name: Callable[[int], str] | None = None):
         from grader import zygote
 
         self.jobs, self.grade = jobs, grade
+        self.name = name or (lambda i: f"student number {i + 1}")  # how messages name the student of index i
         self.owner = os.getpid()  # only this process may kill and reap the forks
         self.procs: list[_GradingProcess] = []
         self.forked = 0
@@ -391,9 +392,10 @@ class _Forks:
                         status = self._end(proc)
                         if lost is not None:
                             if lost in retried:
-                                raise UserError(f"grading student number {lost + 1} killed the grading process twice "
+                                raise UserError(f"grading {self.name(lost)} killed the grading process twice "
                                                 f"({_describe(status)}); the students graded so far are in the "
-                                                "journal: rerun to resume")
+                                                "journal: rerun to resume (if it happens again, move that folder "
+                                                "out of the class folder to grade the others)")
                             retried.add(lost)
                             todo.append(lost)
                         if todo and (new := self._fork()) is not None:
@@ -506,7 +508,7 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
         def grade(i: int) -> dict:
             return grade_submission(course_root, course, todo[i][1], ids, jobs=1).to_dict()
 
-        finished = _Forks(jobs, grade).run(len(todo))
+        finished = _Forks(jobs, grade, name=lambda i: repr(submission_name(todo[i][0].name))).run(len(todo))
         try:
             for i, result in (progress(finished, len(todo)) if progress else finished):
                 student, _, fp = todo[i]

@@ -532,6 +532,24 @@ def test_a_student_that_kills_two_grading_processes_stops_the_batch_cleanly():
     assert _children() <= before
 
 
+def test_a_student_that_kills_two_grading_processes_is_named_by_its_folder(klass, tmp_path, course, monkeypatch):
+    """The batch stopped with "grading student number 2 killed the grading process twice": a number
+    counted among the students left to grade after the journal's, which no listing of the class shows."""
+    from grader import runner
+
+    real = runner.grade_submission
+
+    def killer(course_root, course, submission, *args, **kwargs):
+        if Path(submission).name == "bob":
+            os._exit(9)  # as the kernel's OOM killer would end the process
+        return real(course_root, course, submission, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "grade_submission", killer)
+    with pytest.raises(UserError, match="grading 'bob' killed the grading process twice") as err:
+        grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=tmp_path / "journal")
+    assert "move that folder out of the class folder" in str(err.value)
+
+
 def test_a_grader_bug_in_a_fork_is_raised_here():
     def grade(i):
         if i == 2:
