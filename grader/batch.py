@@ -99,6 +99,25 @@ def some_files(names: list[str], shown: int = 3) -> str:
     return f"{', '.join(submission_name(n) for n in names[:shown])}{more} ({len(names)} file(s))"
 
 
+def files_instead(students: list[Path], shown: int = 8) -> list[str]:
+    """Summary lines for students whose folder has no assignments/ (nor one a folder down) but holds
+    files that look like a submission: an LMS download where the student uploaded an archive, or the
+    modules themselves (Canvas and Moodle keep uploads as they are). Each is graded as not
+    submitted, with a blank in an LMS gradebook, though they sent work."""
+    held = []
+    for student in students:
+        if (student / "assignments").is_dir() or nested_submission(student) is not None:
+            continue
+        if files := stray_files(student):
+            held.append(f"{submission_name(student.name)}: {some_files(files)}")
+    if not held:
+        return []
+    return [f"no assignments/ folder, but files that look like a submission: {len(held)} student(s), graded as not "
+            "submitted: unpack the archive, or move each module to assignments/<id>/<module>.py, in their folder "
+            "and run the same command again:", *(f"  {line}" for line in held[:shown]),
+            *([f"  and {len(held) - shown} more"] if len(held) > shown else [])]
+
+
 def check_class(directory: Path, ids: list[str], students: list[Path]) -> list[Path]:
     """``students`` (from :func:`list_students`), or a UserError when ``directory`` is plainly not
     a folder of submissions: one submission, its assignments folder, or no folders at all (an LMS

@@ -318,6 +318,9 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
         down = [f"{name}/{inner}" for name, inner in sorted(outcome.nested.items())]
         notes.append(f"graded one folder down (a repository downloaded as a zip): {len(down)} student(s): "
                        + ", ".join(submission_name(d) for d in down[:8]) + (" ..." if len(down) > 8 else ""))
+    from grader.batch import files_instead
+
+    notes += files_instead(students)
     if roster:
         from grader.batch import roster_mismatches
 

@@ -646,6 +646,22 @@ def test_archives_beside_the_students_folders_are_named_as_not_graded(klass, tmp
     assert "gradebook-notes" not in result.output
 
 
+def test_a_student_folder_holding_an_archive_or_bare_modules_is_named(klass, tmp_path):
+    """A Moodle or Canvas download keeps each upload as it is: a student who uploaded a zip, or only
+    the .py files, got a folder without assignments/. grade-all listed them with those who sent
+    nothing ("not submitted", a blank in the LMS gradebook) and nothing said they had sent work."""
+    (klass / "erin").mkdir()
+    (klass / "erin" / "dlcourse-student-main.zip").write_text("x")
+    (klass / "frank").mkdir()
+    (klass / "frank" / "backprop.py").write_text("x = 1\n")
+    (klass / "gina").mkdir()  # nothing at all: not submitted, and nothing more to say
+    result = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(tmp_path / "gb.csv"))
+    assert result.exit_code == 0, result.output
+    assert "no assignments/ folder, but files that look like a submission: 2 student(s)" in result.output
+    assert "  erin: dlcourse-student-main.zip (1 file(s))\n  frank: backprop.py (1 file(s))\n" in result.output
+    assert "gina:" not in result.output and "alice:" not in result.output
+
+
 def _row(score: float, status: str = "graded") -> dict:
     return {"id": AID, "score": score, "max_score": 32.0, "status": status, "message": "", "tests": []}
 
