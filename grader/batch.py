@@ -681,7 +681,9 @@ def gradebook_csv(results: dict[str, dict], course: Course, ids: list[str], fmt:
             blank = fmt != "plain" and (a is None or a.get("status") == "missing")
             cells.append("" if blank else _points(a["score"] if a else 0.0))
         # the roster is the instructor's, copied as is; a folder's name is the student's, kept from being a formula
-        student = known.get("Student") or spreadsheet_safe(submission_name(name))
+        # NFC, as the LMS writes names: a folder from a macOS zip is NFD ('Zoe' + U+0308), which looks the
+        # same but matches no LMS name in a spreadsheet lookup or an import that matches by name
+        student = known.get("Student") or spreadsheet_safe(name_key(name))
         writer.writerow([student, *(known.get(c, "") for c in identity), *cells,
                          *([_points(result["score"])] if total else [])])
     return buf.getvalue()

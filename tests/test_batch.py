@@ -615,6 +615,16 @@ def test_gradebook_names_are_text_not_formulas_or_escapes(course):
     assert not any("\x1b" in line or "\x07" in line for line in summary(results, course, [SMALL]))
 
 
+@pytest.mark.parametrize("fmt", ["plain", "canvas", "moodle"])
+def test_a_decomposed_folder_name_is_written_composed_as_the_lms_has_it(course, fmt):
+    """A zip made on macOS stores 'Zoë' decomposed (NFD): the gradebook wrote it so, and it looked
+    like the LMS's 'Zoë' but matched nothing by name."""
+    result = {"score": 1.0, "max_score": 1.0, "assignments": [
+        {"id": SMALL, "score": 1.0, "max_score": 1.0, "status": "graded", "message": "", "tests": []}]}
+    rows = list(csv.reader(gradebook_csv({"Zoe\u0308 Mu\u0308ller": result}, course, [SMALL], fmt).splitlines()))
+    assert rows[-1][0] == "Zo\u00eb M\u00fcller"
+
+
 def test_folders_that_are_not_a_class_are_refused_with_what_to_pass(tmp_path, course):
     # An LMS download left as archives, an empty folder, and one submission's assignments folder:
     # each graded "successfully" into an empty gradebook, or a row of zeros per assignment folder.

@@ -326,4 +326,4 @@ def test_grade_all_times_match_folders_as_they_show_and_one_folder_down(tmp_path
     times.write_text(times.read_text() + "dora,2026-10-13T12:00:00+09:00\n")
     r = invoke(course, "grade-all", str(klass), "-j", "1", "-o", str(out), "--times", str(times))
     assert r.exit_code == 0, r.output
-    assert sorted(out.read_text().splitlines()[2:]) == ["Jose\u0301,5,5", "Kim Minjun,4,4", "dora,4.5,4.5"]
+    assert sorted(out.read_text().splitlines()[2:]) == ["Jos\u00e9,5,5", "Kim Minjun,4,4", "dora,4.5,4.5"]
