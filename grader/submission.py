@@ -96,9 +96,10 @@ def _read_checked(root: Path, path: Path, rel: Path) -> str:
         if others := other_modules(path.parent):
             # Handed in under another name (an LMS renames a resubmission "regression-1.py") or as a
             # notebook: not "not submitted", which the gradebook would leave blank without a word.
-            shown = ", ".join(repr(o) for o in others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            raise SubmissionError("error", f"{rel} not found, but {rel.parent} holds {shown}: only {path.name} is "
-                                           f"graded (rename a renamed copy back; save a notebook's code as {path.name})",
+            more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+            shown = ", ".join(repr(o) for o in others[:3]) + more
+            raise SubmissionError("error", f"{rel} not found, but {rel.parent} holds {shown}: only {path.name} "
+                                  f"is graded (rename a renamed copy back; save a notebook's code as {path.name})",
                                   found=tuple(others))
         raise SubmissionError("missing", f"{rel} not found")
     real_root = os.path.realpath(root)
