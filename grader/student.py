@@ -39,7 +39,7 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
         except SubmissionError as err:
             missing = err.status == "missing" or err.found  # found: other files where the module should be
             message = f"assignments/{a.id}/{a.module}.py not found" if missing else err.message
-            hint = _missing_hint(root, a.id, a.module) if missing else ""
+            hint = _missing_hint(a.id, a.module, err.found) if missing else ""
             runs.append((f"cannot be graded: {message}{hint}", True))
             continue
         folder = root / "assignments" / a.id
@@ -124,12 +124,12 @@ def _untouched(source: str, functions: list[str]) -> bool:
     return True
 
 
-def _missing_hint(root: Path, aid: str, module: str) -> str:
+def _missing_hint(aid: str, module: str, found: tuple[str, ...]) -> str:
     """What to do when the module is not where grading reads it: name the folder's other Python
-    files (a renamed or re-downloaded copy such as "regression (1).py") and how to get the stub back."""
+    files (``found`` by read_source: a renamed or re-downloaded copy such as "regression (1).py";
+    not the notebook the course ships beside every module) and how to get the stub back."""
     rel = f"assignments/{aid}/{module}.py"
-    folder = root / "assignments" / aid
-    others = sorted(p.name for p in folder.glob("*.py") if not p.name.startswith("test_")) if folder.is_dir() else []
+    others = [name for name in found if Path(name).suffix.lower() == ".py"]
     where = (f"; only this file name is graded (found {', '.join(repr(o) for o in others)}: rename yours to "
              f"{module}.py)" if others else "")
     return f"{where}; to start again from the stub: git checkout -- {rel}"
