@@ -628,6 +628,27 @@ def test_removing_a_scratch_tree_never_changes_its_parent(tmp_path):
     assert parent.stat().st_mode & 0o7777 == 0o1777
 
 
+def test_removing_a_scratch_tree_that_someone_else_removes_meanwhile(tmp_path, monkeypatch):
+    """The zygote and the grader may remove the same scratch at once. When a subfolder vanished
+    between rmtree's listing and its os.open, the retry called os.open(path) without flags: a
+    TypeError that killed the zygote ("open() missing required argument 'flags'")."""
+    top = tmp_path / "scratch"
+    (top / "sub" / "deeper").mkdir(parents=True)
+    (top / "sub" / "deeper" / "f").write_text("x")
+    (top / "g").write_text("y")
+    real_open = os.open
+
+    def open_after_the_other_remover(name, *args, **kwargs):
+        if name == "sub" and kwargs.get("dir_fd") is not None:
+            shutil.rmtree(top / "sub")  # the other remover wins the race
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_after_the_other_remover)
+    sandbox.remove_tree(top)
+    monkeypatch.undo()
+    assert not top.exists()
+
+
 def test_cpu_time_is_limited_per_call_from_the_grader_side():
     """The budget is read from the kernel's accounting of the worker, not set inside it."""
     from grader import codec
