@@ -58,6 +58,19 @@ def test_adam_first_steps_are_about_lr():
     np.testing.assert_allclose(path[1], [-0.2, 0.2], rtol=1e-6)  # constant gradient: m_hat/sqrt(v_hat) = 1
 
 
+@pytest.mark.parametrize("name, eps, expected", [
+    ("adagrad", 1e-2, 1 / 11),  # sqrt(G) = 0.001
+    ("rmsprop", 1e-3, 1 / 1.1),  # sqrt(s) = sqrt(0.01 * 1e-6) = 1e-4
+    ("adam", 1e-2, 1 / 11),  # bias-corrected: sqrt(v_hat) = 0.001
+], ids=["adagrad", "rmsprop", "adam"])
+def test_eps_is_added_after_the_square_root(name, eps, expected):
+    # First step with dw = 0.001: w1 = -lr * dw / (sqrt(...) + eps). With eps inside the root the
+    # step would be about ten times smaller.
+    path = run(name, [[1e-3]], [0.0], lr=0.5, eps=eps)
+    np.testing.assert_allclose(path[0], [-0.5 * expected], rtol=1e-6,
+                               err_msg=f"{name}: add eps after the square root, dw / (sqrt(...) + eps)")
+
+
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_optimizers_do_not_modify_inputs(name):
     rng = np.random.default_rng(0)
