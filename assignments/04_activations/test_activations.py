@@ -95,6 +95,18 @@ def test_prelu_per_feature_alpha():
     np.testing.assert_allclose(dalpha, [-4.0, -3.0])
 
 
+def test_prelu_does_not_modify_its_inputs():
+    x = np.array([[1.0, -2.0], [-3.0, 4.0]])
+    alpha = np.array([0.1, 0.5])
+    dout = np.array([[0.5, -1.0], [2.0, 1.5]])
+    x_copy, alpha_copy, dout_copy = x.copy(), alpha.copy(), dout.copy()
+    _, cache = activations.prelu_forward(x, alpha)
+    activations.prelu_backward(dout, cache)
+    np.testing.assert_array_equal(x, x_copy, err_msg="prelu changed x: compute into a new array")
+    np.testing.assert_array_equal(alpha, alpha_copy, err_msg="prelu changed alpha")
+    np.testing.assert_array_equal(dout, dout_copy, err_msg="prelu_backward changed dout: compute into a new array")
+
+
 def test_prelu_scalar_alpha_gives_scalar_dalpha():
     x = np.array([[1.0, -2.0], [-3.0, 4.0]])
     out, cache = activations.prelu_forward(x, 0.2)
