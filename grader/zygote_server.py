@@ -121,12 +121,32 @@ class _Server:
                         os.close(fd)
                     if conn is self.ctrl:
                         return self.shutdown()
-                    self.detach(conn)
+                    self._survive(self.detach, conn)
                     continue
-                self.handle(json.loads(data), fds, conn)
+                self._survive(self.handle, data, fds, conn)
             if self.live and time.monotonic() - last_sweep > 1.0:
-                self.sweep()
+                self._survive(self.sweep)
                 last_sweep = time.monotonic()
+
+    def _survive(self, step, *args) -> None:
+        """Run one request (or sweep); a bug in it fails that request, not the zygote: a dead zygote
+        leaves every later worker of the batch to a cold spawn. The traceback goes to our stderr."""
+        try:
+            step(*args)
+        except Exception as err:  # noqa: BLE001
+            import traceback
+
+            traceback.print_exc()
+            if step == self.handle:
+                data, fds, conn = args
+                self.close_fds(fds)
+                try:
+                    msg = json.loads(data)
+                except ValueError:
+                    return
+                if isinstance(msg, dict) and msg.get("op") == "spawn":
+                    self.answer({"op": "spawn_failed", "id": msg.get("id"),
+                                 "reason": f"the zygote failed: {type(err).__name__}: {err}"}, conn)
 
     def reap(self) -> None:
         while True:
@@ -141,7 +161,8 @@ class _Server:
                 for conn in [self.ctrl, *self.extra]:
                     self.send({"op": "exited", "pid": pid, "status": status}, conn)
 
-    def handle(self, msg: dict, fds: list[int], conn: socket.socket) -> None:
+    def handle(self, data: bytes, fds: list[int], conn: socket.socket) -> None:
+        msg = json.loads(data)
         op = msg.get("op")
         if op == "spawn":
             if self.spawn(msg, fds, conn):

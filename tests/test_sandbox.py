@@ -382,6 +382,25 @@ def test_the_zygote_preloads_allowed_modules_a_submission_imports():
         worker.close()
 
 
+def test_a_request_the_zygote_fails_on_does_not_end_the_zygote():
+    """A bug in one request (here a kill whose pid is a list) fails that request; the zygote keeps
+    serving, instead of leaving the rest of the batch to cold spawns."""
+    z = zygote.Zygote()
+    try:
+        if not z.wait_booted():
+            pytest.skip(f"no zygote here: {z.failure}")
+        z._send({"op": "kill", "id": 1, "pid": [1]}, [], None)
+        later = zygote.ZygoteLaunch(z, 2)
+        z._launches[2] = later
+        z._send({"op": "kill", "id": 2, "pid": 2 ** 22 + 1}, [], None)  # no such worker: answered at once
+        assert later.killed.wait(10.0), z.failure
+        assert z.failure is None and z.proc.poll() is None
+        z._stderr.seek(0)
+        assert "TypeError" in z._stderr.read().decode(), "the failed request's traceback is on the zygote's stderr"
+    finally:
+        z.close()
+
+
 def test_exit_status_comes_back_through_the_zygote(toy):
     student, worker = toy
     with pytest.raises(StudentCrash, match="exit code 3"):
