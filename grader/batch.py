@@ -746,21 +746,26 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
 
 
 def _stopped_students(results: dict[str, dict], names_shown: int) -> list[str]:
-    """Who had tests stopped at a time limit. One infinite loop costs the call's full limit once,
-    then the short leash on every later test that calls it (17 s of the example class's 18), so
-    these few students are where a slow batch's time went; an instructor also wants to look at them."""
-    stopped: dict[str, dict[str, int]] = {}
+    """Who had tests (or an import) stopped at a time limit. One infinite loop costs the call's
+    full limit once, then the short leash on every later test that calls it (17 s of the example
+    class's 18); an import that never finishes costs 30 s. So these few students are where a slow
+    batch's time went; an instructor also wants to look at them."""
+    from grader.proxy import IMPORT_TIMEOUT, STARTUP_SECONDS
+
+    stopped: dict[str, dict[str, int]] = {}  # name -> {assignment: stopped tests, 0 for its import}
     for name, r in results.items():
-        counts = {a["id"]: sum(t.get("status") == "timeout" for t in a.get("tests", [])) for a in r["assignments"]}
-        if any(counts.values()):
-            stopped[name] = {aid: n for aid, n in counts.items() if n}
+        for a in r["assignments"]:
+            n = sum(t.get("status") == "timeout" for t in a.get("tests", []))
+            if n or (a.get("status") == "error" and IMPORT_TIMEOUT in (a.get("message") or "")):
+                stopped.setdefault(name, {})[a["id"]] = n
     if not stopped:
         return []
-    order = sorted(stopped, key=lambda n: (-sum(stopped[n].values()), n))
-    lines = [f"tests stopped at a time limit (an infinite loop, or far too slow; each such test costs the batch "
+    order = sorted(stopped, key=lambda n: (-sum(stopped[n].values()) - len(stopped[n]), n))
+    lines = [f"tests or imports stopped at a time limit (an infinite loop, or far too slow; each costs the batch "
              f"up to its limit): {len(stopped)} student(s):"]
     for name in order[:names_shown]:
-        detail = ", ".join(f"{aid} {n} test{'s' if n > 1 else ''}" for aid, n in stopped[name].items())
+        detail = ", ".join(f"{aid} {n} test{'s' if n > 1 else ''}" if n else
+                           f"{aid} import (stopped after {STARTUP_SECONDS:.0f} s)" for aid, n in stopped[name].items())
         lines.append(f"  {submission_name(name)}: {detail}")
     if len(order) > names_shown:
         lines.append(f"  and {len(order) - names_shown} more")

@@ -23,6 +23,7 @@ from grader.loading import REF_PREFIX, parameter_names
 from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 
 STARTUP_SECONDS = 30.0
+IMPORT_TIMEOUT = "importing your module took longer than"  # (the batch summary looks for it)
 HUNG_RETRY_SECONDS = 1.0
 # The grader's own limit on a call to a function that already hung sits this far beyond the
 # worker's leash (grader.worker._Leash), so the leash ends such a call first, and always the same
@@ -107,7 +108,7 @@ class Worker:
         try:
             msg = self._receive(time.monotonic() + STARTUP_SECONDS, "importing your module")
         except StudentTimeout:
-            raise StudentTimeout(f"importing your module took longer than {STARTUP_SECONDS:.0f} s") from None
+            raise StudentTimeout(f"{IMPORT_TIMEOUT} {STARTUP_SECONDS:.0f} s") from None
         if msg.get("op") != "ready":
             self._discard()
             raise StudentCrash("the worker did not start properly")

@@ -256,12 +256,26 @@ def test_the_summary_names_students_whose_tests_hit_a_time_limit(course):
     results = {"ann": result(["passed", "timeout"]), "bob": result(["timeout", "timeout", "failed"]),
                "cy": result(["passed", "failed"])}
     lines = summary(results, course, [SMALL])
-    at = next(i for i, line in enumerate(lines) if line.startswith("tests stopped at a time limit"))
+    at = next(i for i, line in enumerate(lines) if line.startswith("tests or imports stopped at a time limit"))
     assert lines[at].endswith(": 2 student(s):")
     assert lines[at + 1:] == [f"  bob: {SMALL} 2 tests", f"  ann: {SMALL} 1 test"]
     assert not any("time limit" in line for line in summary({"cy": results["cy"]}, course, [SMALL]))
     shown = summary({f"s{i}": results["ann"] for i in range(3)}, course, [SMALL], names_shown=2)
     assert shown[-3:] == [f"  s0: {SMALL} 1 test", f"  s1: {SMALL} 1 test", "  and 1 more"]
+
+
+def test_the_summary_names_students_whose_import_was_stopped(course, tmp_path, monkeypatch):
+    """An import that never finishes costs 30 s of the batch per assignment: named like a loop."""
+    monkeypatch.setattr("grader.proxy.STARTUP_SECONDS", 1.0)
+    base = tmp_path / "hang"
+    make_submission(base / "eve", course, {SMALL: "while True:\n    pass\n"})
+    make_submission(base / "fay", course, {SMALL: "def step(:\n"})  # an error, but not a time limit
+    result = run("grade-all", str(base), "-a", SMALL, "-j", "1", "-o", str(tmp_path / "gb.csv"))
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("tests or imports stopped at a time limit"))
+    assert lines[at].endswith(": 1 student(s):")
+    assert lines[at + 1] == f"  eve: {SMALL} import (stopped after 1 s)"
+    assert not any("fay:" in line for line in lines[at:])
 
 
 def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monkeypatch):
