@@ -173,8 +173,8 @@ def synth_class(base: Path, course, n: int, ids: list[str]) -> None:
         for j, aid in enumerate(ids):
             a = course.assignment(aid)
             src = (ROOT / "solutions" / aid / f"{a.module}.py").read_text()
-            if aid == "03_backprop" and i % 25 == 7:
-                src += patho[(i // 25) % len(patho)][1]
+            if aid == "03_backprop" and i % 20 == 7:  # hang, crash, hog, ... : all three in the smallest class
+                src += patho[(i // 20) % len(patho)][1]
             elif (i + j) % 3:
                 muts = corpora[aid]
                 src += "\n\n" + muts[(i * 7 + j) % len(muts)][1]
@@ -234,6 +234,10 @@ def part_c(course, sizes: list[int], jobs: list[int], ids: list[str]) -> None:
                 if proc.returncode != 0:
                     raise SystemExit(f"grade-all failed with status {proc.returncode}")
                 print(f"    {n:>8} {j:>3} {wall:8.1f} {n / wall:11.2f} {peak[0] / 2**20:13.0f}")
+    cap = course.limits_for(course.assignment("03_backprop")).memory_mb
+    print(f"    (each class has all three pathological students, one in 20; peak RSS is the whole process tree's,\n"
+          f"    pages shared between processes counted in each, the memory hog's worker included: its address\n"
+          f"    space is capped at course.yaml's memory_mb, {cap} MiB)")
 
 
 def main() -> None:
