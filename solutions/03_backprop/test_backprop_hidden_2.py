@@ -868,7 +868,7 @@ def test_train_two_layer_mini_batches(student, ref):
     calls += [((np.zeros((m, 1)), np.arange(m)), dict(hidden_dim=1, lr=small_lr, epochs=1, batch_size=small_batch,
                                                       reg=0.0, rng=np.random.default_rng(seed))) for seed in (803, 805)]
     results = call_each(student.train_two_layer, calls)
-    overlapping, same = [], []
+    overlapping, same, decoded = [], [], []
     for result, ((X_small, _), _) in zip(results[2:], calls[2:]):
         counts = _two_batches(_trained(result, X_small, 1, classes=m)[0]["b2"], small_lr, small_batch)
         assert counts is not None, (
@@ -878,6 +878,13 @@ def test_train_two_layer_mini_batches(student, ref):
         first, second = counts
         overlapping.append(first.max() <= 1 and second.max() <= 1 and np.sum(first * second) == small_batch - 1)
         same.append(np.array_equal(first, second))
+        decoded.append(counts)
+    # Two runs from differently seeded rngs take the same two mini-batches with probability 1 / C(32, 16) =
+    # 1.7e-9 (disjoint halves; drawn with replacement at most 16! / 32**16 = 1.7e-11): an order drawn from a
+    # generator of the loop's own with a fixed seed (np.random.default_rng(epoch)) takes them in every run.
+    assert not all(np.array_equal(a, b) for a, b in zip(*decoded)), (
+        "train_two_layer: two differently seeded rngs gave the same mini-batches: each epoch's order must be drawn "
+        "from rng, not from a generator with a fixed seed of its own")
     assert not all(same), (
         "train_two_layer: the epoch's two mini-batches were the same examples: every step must take the next "
         "batch_size examples of the epoch's shuffled order (order[i * batch_size:(i + 1) * batch_size] for step i), "

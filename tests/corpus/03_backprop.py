@@ -819,6 +819,92 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
     return params, history
 '''),
+    # ------------------------------------------------------------------ from the fifth audit
+    "train_fixed_order_seed_per_epoch": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for epoch in range(epochs):
+        order = np.random.default_rng(epoch).permutation(n)    # "reproducible" shuffles, not from rng
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_X_and_y_shuffled_separately": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for epoch in range(epochs):
+        Xs, ys = X.copy(), y.copy()
+        rng.shuffle(Xs); rng.shuffle(ys)
+        for start in range(0, n, batch_size):
+            _, grads = two_layer_loss(Xs[start:start + batch_size], ys[start:start + batch_size], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "train_lr_decay": ("train_two_layer", '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    history = {"loss": [], "train_acc": []}
+    for epoch in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            _, grads = two_layer_loss(X[batch], y[batch], params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * 0.95 ** epoch * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+'''),
+    "mse_sigmoid_mean_over_all": ("two_layer_loss", '''
+_tl_ref = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    if loss != "mse_sigmoid":
+        return _tl_ref(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=reg)
+    scores, cache = two_layer_forward(X, params, hidden_activation)
+    o = _sigmoid(scores)
+    data = 0.5 * np.mean((o - y) ** 2)
+    ds = (o - y) * o * (1 - o) / o.size
+    g = two_layer_backward(ds, cache)
+    g["W1"] = g["W1"] + reg * params["W1"]; g["W2"] = g["W2"] + reg * params["W2"]
+    return float(data + 0.5 * reg * (np.sum(params["W1"]**2) + np.sum(params["W2"]**2))), g
+'''),
+    "loss_l2_grad_2reg": ("two_layer_loss", '''
+_tl_ref2 = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    v, g = _tl_ref2(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=reg)
+    g["W1"] = g["W1"] + reg * params["W1"]; g["W2"] = g["W2"] + reg * params["W2"]
+    return v, g
+'''),
+    "relative_error_max_not_sum": ("relative_error", '''
+def relative_error(a, b):
+    a = np.asarray(a, float); b = np.asarray(b, float)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))))
+'''),
+    "relu_backward_out_ge_0": ("relu_backward", '''
+def relu_forward(x):
+    out = np.maximum(x, 0.0)
+    return out, out
+
+def relu_backward(dout, cache):
+    return dout * (cache >= 0)
+'''),
+    "max_gate_ties_to_nobody": ("max_gate_backward", '''
+def max_gate_backward(x, y, dout):
+    return dout * (np.asarray(x) > y), dout * (np.asarray(y) > x)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -1486,5 +1572,135 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         history["loss"].append(loss)
         history["train_acc"].append((predict(X, params, hidden_activation) == y).astype(np.float32).mean())
     return params, history
+''',
+    # ------------------------------------------------------------------ from the fifth audit
+    "loss_probs_onehot_log_take_along_axis": '''
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    scores, cache = two_layer_forward(X, params, hidden_activation=hidden_activation)
+    N = scores.shape[0]
+    if loss == "softmax":
+        e = np.exp(scores - np.max(scores, axis=1)[:, None])
+        probs = e / np.sum(e, axis=1)[:, None]
+        correct = np.take_along_axis(probs, np.asarray(y).reshape(-1, 1), axis=1)
+        data = -np.sum(np.log(correct)) / N
+        onehot = np.zeros_like(probs); onehot[np.arange(N), y] = 1
+        ds = (probs - onehot) / N
+    elif loss == "mse_sigmoid":
+        o = 1.0 / (1.0 + np.exp(-scores))
+        data = np.sum(0.5 * (y - o) ** 2) / N
+        ds = -(y - o) * o * (1 - o) / N
+    grads = two_layer_backward(ds, cache)
+    data += 0.5 * reg * (np.tensordot(params["W1"], params["W1"], axes=2) + np.vdot(params["W2"], params["W2"]))
+    out = {"W1": grads["W1"] + reg * params["W1"], "b1": grads["b1"], "W2": grads["W2"] + reg * params["W2"], "b2": grads["b2"]}
+    return data, out
+''',
+    "network_backward_recomputes_from_inputs": '''
+def two_layer_forward(X, params, hidden_activation="relu"):
+    act = {"relu": lambda a: np.maximum(a, 0), "sigmoid": lambda a: 0.5 + 0.5 * np.tanh(0.5 * a)}[hidden_activation]
+    a = X @ params["W1"] + params["b1"]
+    return act(a) @ params["W2"] + params["b2"], (X, {k: v.copy() for k, v in params.items()}, hidden_activation)
+
+def two_layer_backward(dscores, cache):
+    X, p, act = cache
+    a = X @ p["W1"] + p["b1"]
+    if act == "relu":
+        h = np.maximum(a, 0); da_dh = (a > 0).astype(float)
+    else:
+        h = 0.5 + 0.5 * np.tanh(0.5 * a); da_dh = h * (1 - h)
+    dh = dscores @ p["W2"].T
+    da = dh * da_dh
+    return {"W2": np.einsum("nh,nc->hc", h, dscores), "b2": dscores.sum(0), "W1": np.einsum("nd,nh->dh", X, da), "b1": da.sum(0)}
+''',
+    "sigmoid_backward_expit_pair": '''
+from scipy.special import expit
+def sigmoid_forward(x):
+    return expit(x), ("x", np.array(x, copy=True))
+
+def sigmoid_backward(dout, cache):
+    _, x = cache
+    return dout * expit(x) * expit(-x)
+''',
+    "train_stacked_rows_shuffle": '''
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    n, d = X.shape
+    params = two_layer_init(d, hidden_dim, int(np.max(y)) + 1, rng)
+    data = np.column_stack([X, y])
+    history = {"loss": [], "train_acc": []}
+    for _ in range(epochs):
+        rng.shuffle(data)
+        for start in range(0, n, batch_size):
+            chunk = data[start:start + batch_size]
+            xb, yb = chunk[:, :d], chunk[:, d].astype(int)
+            _, grads = two_layer_loss(xb, yb, params, hidden_activation=hidden_activation, reg=reg)
+            params = {k: params[k] - lr * grads[k] for k in params}
+        loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
+        history["loss"].append(loss)
+        history["train_acc"].append(float(np.mean(predict(X, params, hidden_activation) == y)))
+    return params, history
+''',
+    "train_generator_batches_permuted": '''
+def _batches(n, batch_size, rng):
+    order = rng.permuted(np.arange(n))
+    i = 0
+    while i < n:
+        yield order[i:i + batch_size]
+        i += batch_size
+
+def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidden_activation="relu"):
+    N, D = X.shape
+    params = two_layer_init(D, hidden_dim, y.max() + 1, rng, weight_scale=0.01)
+    losses, accs = np.empty(epochs), np.empty(epochs)
+    for e in range(epochs):
+        for idx in _batches(N, batch_size, rng):
+            _, g = two_layer_loss(X[idx], y[idx], params, reg=reg, hidden_activation=hidden_activation)
+            for k in params:
+                params[k] = params[k] - lr * g[k]
+        losses[e] = two_layer_loss(X, y, params, reg=reg, hidden_activation=hidden_activation)[0]
+        accs[e] = np.count_nonzero(predict(X, params, hidden_activation) == y) / N
+    return params, {"loss": list(losses), "train_acc": list(accs)}
+''',
+    "gates_numpy_ufuncs_and_sign": '''
+def add_gate_backward(dout):
+    return np.ones_like(dout) * dout, np.ones_like(dout) * dout
+
+def mul_gate_backward(x, y, dout):
+    return np.asarray(y) * dout, np.asarray(x) * dout
+
+def max_gate_backward(x, y, dout):
+    wx = (np.sign(np.subtract(x, y)) >= 0)
+    return dout * wx, dout * np.logical_not(wx)
+
+def copy_gate_backward(dout1, dout2):
+    return np.sum(np.stack([np.asarray(dout1, float), np.asarray(dout2, float)]), axis=0)
+''',
+    "numgrad_unravel_and_relerr_divide_where": '''
+def numerical_gradient(f, x, h=1e-5):
+    base = np.copy(x).astype(float)
+    grad = np.zeros(base.shape)
+    for flat in range(base.size):
+        idx = np.unravel_index(flat, base.shape)
+        plus = base.copy(); plus[idx] += h
+        minus = base.copy(); minus[idx] -= h
+        grad[idx] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+def relative_error(a, b):
+    a = np.asarray(a, float); b = np.asarray(b, float)
+    den = np.clip(np.abs(a) + np.abs(b), 1e-8, None)
+    return np.divide(np.abs(a - b), den).max().item()
+''',
+    "relu_sign_mask_affine_tensordot": '''
+def relu_forward(x):
+    return np.where(x > 0, x, np.zeros_like(x)), np.sign(x)
+
+def relu_backward(dout, cache):
+    return dout * (cache == 1)
+
+def affine_forward(x, W, b):
+    return np.tensordot(x, W, axes=([1], [0])) + b, (x, W)
+
+def affine_backward(dout, cache):
+    x, W = cache
+    return np.tensordot(dout, W, axes=([1], [1])), np.tensordot(x, dout, axes=([0], [0])), dout.sum(axis=0)
 ''',
 }
