@@ -46,10 +46,19 @@ def _points(rng, shape, scale=2.0):
 SMOOTH_AT_0 = ("tanh", "gelu", "swish")
 
 
-def _zeros_if_smooth(name, x):
-    """x with two entries set to exactly 0 when the activation is smooth at 0 (a fixed pattern that
-    leaves _wide's saturated rows alone); x itself otherwise. Draws nothing from any generator."""
-    if name not in SMOOTH_AT_0:
+# x = 0 is where the ReLU family has its kink, and the module docstring fixes the derivative there: the
+# x <= 0 branch's (alpha for leaky ReLU, alpha * exp(0) = alpha for ELU, SCALE * ALPHA for SELU). The
+# backward tests against the reference put the same exact zeros among their points for these too (the
+# numerical-gradient tests cannot: a centred difference across a kink averages the two branches); a
+# backward written with x >= 0 (the x > 0 branch at the kink) lost no point before.
+KINK_AT_0 = ("leaky_relu", "elu", "selu")
+
+
+def _zeros_if_smooth(name, x, kinks=False):
+    """x with two entries set to exactly 0 when the activation is smooth at 0 (or, with kinks, has its
+    kink there: see KINK_AT_0) (a fixed pattern that leaves _wide's saturated rows alone); x itself
+    otherwise. Draws nothing from any generator."""
+    if name not in SMOOTH_AT_0 and not (kinks and name in KINK_AT_0):
         return x
     x = x.copy()
     x.flat[[x.size // 3, 2 * x.size // 3]] = 0.0
@@ -200,7 +209,8 @@ def _backward_matches(student, ref, name, kwargs_list):
     per_seed = []
     for seed in SEEDS:
         rng = np.random.default_rng(200 + seed)
-        per_seed.append([a for x in _wide(rng) for a in (_zeros_if_smooth(name, x), rng.standard_normal(x.shape))])
+        per_seed.append([a for x in _wide(rng) for a in (_zeros_if_smooth(name, x, kinks=True),
+                                                         rng.standard_normal(x.shape))])
     x2, dout2, x3, dout3 = _stacked(per_seed)
     cases = [(x, dout, kw) for x, dout in ((x2, dout2), (x3, dout3)) for kw in kwargs_list]
     fwds = call_each(getattr(student, fwd), [((x.copy(),), kw) for x, _, kw in cases])
@@ -208,9 +218,29 @@ def _backward_matches(student, ref, name, kwargs_list):
     dxs = call_each(getattr(student, bwd), [((dout.copy(), cache), {}) for (_, dout, _), cache in zip(cases, caches)])
     for (x, dout, kw), dx in zip(cases, dxs):
         dx_ref = getattr(ref, bwd)(dout, getattr(ref, fwd)(x, **kw)[1])
+        if name in KINK_AT_0:
+            _check_kink(name, _label("dx", kw), dx, x, dx_ref)
         _check_at_zero(name, assert_close, _label("dx", kw), dx, x, dx_ref, rtol=RTOL)
         _full_precision(_label("dx", kw), dx)  # a float32 dx passes RTOL as a float32 out does
         _double_precision(_label("dx", kw), dx, dx_ref)
+
+
+def _check_kink(name, label, dx, x, dx_ref):
+    """A dx right everywhere but at x = 0 fails with the kink rule named (any other error is left to
+    the full comparison that follows)."""
+    if not isinstance(dx, np.ndarray) or dx.shape != x.shape or dx.dtype.kind not in "iuf":
+        return
+    at_zero = x == 0
+    elsewhere = np.where(at_zero, dx_ref, dx)
+    try:
+        assert_close(label, elsewhere, dx_ref, rtol=RTOL)
+    except AssertionError:
+        return
+    try:
+        assert_close(f"{label} where x = 0", dx[at_zero], dx_ref[at_zero], rtol=RTOL)
+    except AssertionError as err:
+        raise AssertionError(f"{err}: {name}_backward at the kink x = 0 must use the derivative of the x <= 0 "
+                             "branch (see the module docstring)") from None
 
 
 def _backward_unchanged(student, ref, name, kwargs_list):

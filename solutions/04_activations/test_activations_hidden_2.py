@@ -181,6 +181,7 @@ def test_prelu_backward_matches_reference(student, ref):
         rng = np.random.default_rng(200 + seed)
         n = 1 if k == 2 else N  # a batch of one: no axis may be squeezed away
         x = _points(rng, (n, D), scale=3.0)
+        x[0, 0] = x[-1, 2] = 0.0  # the kink, where the docstring asks for the x <= 0 branch: dx = alpha * dout
         dout = rng.standard_normal((n, D))
         cases += [(x, dout, label, alpha) for label, alpha in _alphas(rng, k)]
     fwds = [unpack(result, 2, "prelu_forward")
@@ -190,6 +191,12 @@ def test_prelu_backward_matches_reference(student, ref):
         dx, dalpha = unpack(result, 2, "prelu_backward")
         out_ref, cache_ref = ref.prelu_forward(x, alpha)
         dx_ref, dalpha_ref = ref.prelu_backward(dout, cache_ref)
+        if isinstance(dx, np.ndarray) and dx.shape == x.shape and dx.dtype.kind in "iuf" and \
+                np.allclose(np.where(x == 0, dx_ref, dx), dx_ref, rtol=RTOL, atol=1e-12) and \
+                not np.allclose(dx[x == 0], dx_ref[x == 0], rtol=RTOL, atol=1e-12):
+            raise AssertionError(f"dx ({label}, N = {len(x)}) is wrong where x = 0 only: at the kink x = 0, "
+                                 "prelu_backward must use the derivative of the x <= 0 branch (see the module "
+                                 "docstring)")
         assert_close(f"dx ({label}, N = {len(x)})", dx, dx_ref, rtol=RTOL)
         assert_close(f"dalpha ({label}, N = {len(x)}; summed over the batch, alpha's shape)", dalpha, dalpha_ref,
                      rtol=RTOL)

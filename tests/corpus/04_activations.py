@@ -426,6 +426,64 @@ def tanh_backward(dout, cache):
     np.clip(x, -300.0, 300.0, out=x)
     return dout / np.cosh(x) ** 2
 '''),
+    # ------------------------------------------------------------------ from the fifth audit
+    "leaky_relu_backward_kink_gets_1": ("leaky_relu_backward", '''
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    return dout * np.where(x >= 0, 1.0, alpha)
+'''),
+    "prelu_backward_kink_gets_1": ("prelu_backward", '''
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    dx = dout * np.where(x >= 0, 1.0, alpha)
+    g = dout * np.where(x > 0, 0.0, x)
+    dalpha = g.sum() if np.ndim(alpha) == 0 else g.sum(axis=0)
+    return dx, dalpha
+'''),
+    "selu_backward_kink_gets_scale": ("selu_backward", '''
+def selu_backward(dout, cache):
+    x = cache
+    return dout * SELU_SCALE * np.where(x >= 0, 1.0, SELU_ALPHA * np.exp(np.minimum(x, 0.0)))
+'''),
+    "elu_backward_kink_gets_1": ("elu_backward", '''
+def elu_backward(dout, cache):
+    x, alpha = cache
+    return dout * np.where(x >= 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+'''),
+    "prelu_dalpha_includes_positive_x": ("prelu_backward", '''
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    dx = dout * np.where(x > 0, 1.0, alpha)
+    g = dout * x
+    return dx, (g.sum() if np.ndim(alpha) == 0 else g.sum(axis=0))
+'''),
+    "gelu_tanh_backward_missing_3": ("gelu_backward", '''
+_gb_ref = gelu_backward
+def gelu_backward(dout, cache):
+    x, approximate = cache
+    if approximate == "none":
+        return _gb_ref(dout, cache)
+    t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_C * x ** 3))
+    return dout * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t ** 2) * _SQRT_2_OVER_PI * (1.0 + _GELU_C * x ** 2))
+'''),
+    "elu_forward_exp_minus_one_precedence": ("elu_forward", '''
+def elu_forward(x, alpha=1.0):
+    out = np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0.0)) - 1)
+    return out, (x, alpha)
+'''),
+    "glu_backward_dx_only_linear_path": ("glu_backward", '''
+def glu_backward(dout, cache):
+    x, W, V, a, g = cache
+    da = dout * g
+    dz = dout * a * g * (1.0 - g)
+    return da @ W.T + dz @ W.T, x.T @ da, da.sum(axis=0), x.T @ dz, dz.sum(axis=0)
+'''),
+    "swish_backward_uses_sigmoid_x_not_beta_x": ("swish_backward", '''
+def swish_backward(dout, cache):
+    x, s, beta = cache
+    s1 = _sigmoid(x)
+    return dout * (s + beta * x * s1 * (1.0 - s1))
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -752,5 +810,148 @@ def gelu_backward(dout, cache):
         cdf = np.divide(out, x, out=np.full(x.shape, 0.5), where=x != 0)
         return dout * (cdf + x * np.exp(-0.5 * x ** 2) / np.sqrt(2.0 * np.pi))
     return _gelu_backward_ref(dout, (x, approximate))
+''',
+    # ------------------------------------------------------------------ from the fifth audit
+    "tanh_naive_cosh_backward": '''
+def tanh_forward(x):
+    return np.tanh(x), np.array(x)
+
+def tanh_backward(dout, cache):
+    with np.errstate(over="ignore"):
+        return dout / np.cosh(cache) ** 2
+''',
+    "leaky_piecewise_sum_and_prelu_asarray_broadcast": '''
+def leaky_relu_forward(x, alpha=0.01):
+    pos = (x > 0).astype(x.dtype)
+    return x * pos + alpha * x * (1 - pos), (pos, alpha)
+
+def leaky_relu_backward(dout, cache):
+    pos, alpha = cache
+    return dout * (pos + alpha * (1 - pos))
+
+def prelu_forward(x, alpha):
+    a = np.asarray(alpha, dtype=float)
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    return np.where(x <= 0, a2 * x, x), (x, a)
+
+def prelu_backward(dout, cache):
+    x, a = cache
+    neg = x <= 0
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    dx = np.where(neg, a2 * dout, dout)
+    contrib = (dout * x) * neg
+    dalpha = contrib.sum(axis=0) if a.ndim == 1 else float(contrib.sum())
+    return dx, dalpha
+''',
+    "elu_selu_from_out_cache": '''
+def elu_forward(x, alpha=1.0):
+    neg = np.minimum(x, 0.0)
+    out = np.maximum(x, 0.0) + alpha * np.expm1(neg)
+    return out, (x > 0, out, alpha)
+
+def elu_backward(dout, cache):
+    pos, out, alpha = cache
+    return dout * np.where(pos, 1.0, out + alpha)
+
+def selu_forward(x):
+    out = np.where(x > 0, SELU_SCALE * x, SELU_SCALE * SELU_ALPHA * np.expm1(np.minimum(x, 0.0)))
+    return out, (x, out)
+
+def selu_backward(dout, cache):
+    x, out = cache
+    return np.where(x > 0, SELU_SCALE * dout, (out + SELU_SCALE * SELU_ALPHA) * dout)
+''',
+    "gelu_exact_pdf_via_exp_log": '''
+import scipy.special as sps
+def gelu_forward(x, approximate="none"):
+    if approximate == "none":
+        Phi = sps.ndtr(x)
+        return x * Phi, ("none", x, Phi)
+    k = np.sqrt(2.0 / np.pi)
+    inner = k * x * (1.0 + 0.044715 * x * x)
+    th = np.tanh(inner)
+    return 0.5 * x * (1.0 + th), ("tanh", x, th)
+
+def gelu_backward(dout, cache):
+    kind, x, v = cache
+    if kind == "none":
+        pdf = np.exp(-0.5 * x * x - 0.5 * np.log(2.0 * np.pi))
+        return dout * (v + x * pdf)
+    k = np.sqrt(2.0 / np.pi)
+    dinner = k * (1.0 + 3.0 * 0.044715 * x * x)
+    return dout * (0.5 * (1.0 + v) + 0.5 * x * (1.0 - v * v) * dinner)
+''',
+    "swish_backward_from_out": '''
+import scipy.special as sps
+def swish_forward(x, beta=1.0):
+    s = sps.expit(beta * x)
+    out = x * s
+    return out, (out, s, beta)
+
+def swish_backward(dout, cache):
+    out, s, beta = cache
+    return dout * (beta * out + s * (1.0 - beta * out))
+''',
+    "glu_concatenated_weights": '''
+def glu_forward(x, W, b, V, c):
+    M = W.shape[1]
+    z = x @ np.concatenate([W, V], axis=1) + np.concatenate([b, c])
+    a, g = z[:, :M], 0.5 * (1.0 + np.tanh(0.5 * z[:, M:]))
+    return a * g, (x, np.concatenate([W, V], axis=1), a, g)
+
+def glu_backward(dout, cache):
+    x, WV, a, g = cache
+    M = a.shape[1]
+    dz = np.concatenate([dout * g, dout * a * g * (1.0 - g)], axis=1)
+    dWV = x.T @ dz
+    dbc = dz.sum(axis=0)
+    return dz @ WV.T, dWV[:, :M], dbc[:M], dWV[:, M:], dbc[M:]
+''',
+    "swiglu_geglu_loops_over_batch": '''
+import scipy.special as sps
+def swiglu_forward(x, W1, b1, W2, b2):
+    out = np.empty((x.shape[0], W1.shape[1]))
+    for n in range(x.shape[0]):
+        a = x[n] @ W1 + b1
+        out[n] = a * sps.expit(a) * (x[n] @ W2 + b2)
+    return out, (x, W1, b1, W2, b2)
+
+def swiglu_backward(dout, cache):
+    x, W1, b1, W2, b2 = cache
+    dx = np.zeros_like(x); dW1 = np.zeros_like(W1); db1 = np.zeros_like(b1); dW2 = np.zeros_like(W2); db2 = np.zeros_like(b2)
+    for n in range(x.shape[0]):
+        a = x[n] @ W1 + b1; v = x[n] @ W2 + b2; s = sps.expit(a)
+        da = dout[n] * v * (s + a * s * (1 - s)); dv = dout[n] * a * s
+        dx[n] = W1 @ da + W2 @ dv
+        dW1 += np.outer(x[n], da); db1 += da; dW2 += np.outer(x[n], dv); db2 += dv
+    return dx, dW1, db1, dW2, db2
+
+def geglu_forward(x, W1, b1, W2, b2):
+    a = x @ W1 + b1
+    v = x @ W2 + b2
+    return a * sps.ndtr(a) * v, (x, W1, W2, a, v)
+
+def geglu_backward(dout, cache):
+    x, W1, W2, a, v = cache
+    cdf = sps.ndtr(a)
+    pdf = np.exp(-a * a / 2) / np.sqrt(2 * np.pi)
+    da = dout * v * (cdf + a * pdf)
+    dv = dout * a * cdf
+    return np.einsum("nm,dm->nd", da, W1) + np.einsum("nm,dm->nd", dv, W2), np.einsum("nd,nm->dm", x, da), da.sum(0), np.einsum("nd,nm->dm", x, dv), dv.sum(0)
+''',
+    "prelu_scalar_as_0d_array_input_kw": '''
+def prelu_forward(x, alpha):
+    alpha = np.array(alpha, dtype=np.float64)
+    out = x.copy()
+    neg = out <= 0
+    out[neg] = (np.broadcast_to(alpha, x.shape) * x)[neg]
+    return out, (x.copy(), alpha.copy())
+
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    neg = x <= 0
+    dx = dout * np.where(neg, np.broadcast_to(alpha, x.shape), 1.0)
+    per = np.where(neg, x * dout, 0.0)
+    return dx, per.sum(axis=0) if alpha.ndim else per.sum()
 ''',
 }
