@@ -296,8 +296,11 @@ def test_dropout_forward_zero_prob_and_invalid(student):
     x = _no_zero_input(np.random.default_rng(5), (40, 30))
     out, _ = unpack(student.dropout_forward(x, 0.0, True, np.random.default_rng(5)), 2, "dropout_forward")
     assert_equal("out (drop_prob=0 must be the identity)", out, x)
-    for bad in (-0.1, 1.0):
-        expect_raises("ValueError", student.dropout_forward, x, bad, True, np.random.default_rng(5))
+    for bad, which in ((-0.1, "a negative drop_prob"), (1.0, "drop_prob = 1 (the range [0, 1) excludes it)")):
+        try:
+            expect_raises("ValueError", student.dropout_forward, x, bad, True, np.random.default_rng(5))
+        except AssertionError as err:
+            raise AssertionError(f"{err} ({which}: a drop_prob outside [0, 1) raises ValueError)") from None
     # "anything else raises ValueError" whatever the mode: validating only in training is not enough
     try:
         expect_raises("ValueError", student.dropout_forward, x, 1.5, False, np.random.default_rng(5))

@@ -690,6 +690,117 @@ def dropout_backward(dout, cache):
     keep, p = cache
     return dout * keep / (1.0 - p)
 '''),
+    # ------------------------------------------------------------------ from the fifth audit
+    "dropout_accepts_drop_prob_1": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not 0.0 <= drop_prob <= 1.0:
+        raise ValueError("drop_prob")
+    if not train:
+        return x.copy(), None
+    keep = 1.0 - drop_prob
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mask = (rng.random(x.shape) < keep) / keep
+    return x * mask, mask
+'''),
+    "dropout_accepts_negative": ("dropout_forward", '''
+def dropout_forward(x, drop_prob, train, rng):
+    if drop_prob >= 1.0:
+        raise ValueError("drop_prob")
+    if not train:
+        return x.copy(), None
+    keep = 1.0 - drop_prob
+    mask = (rng.random(x.shape) < keep) / keep
+    return x * mask, mask
+'''),
+    "bn_test_uses_batch_stats": ("batchnorm_forward", '''
+_bn_ref = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    if train:
+        return _bn_ref(x, gamma, beta, state, train=True, momentum=momentum, eps=eps)
+    xhat = (x - x.mean(0)) / np.sqrt(x.var(0) + eps)
+    return gamma * xhat + beta, dict(state), None
+'''),
+    "bn_eps_outside_sqrt": ("batchnorm_forward", '''
+_bn_ref2 = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    out, st, cache = _bn_ref2(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+    if not train:
+        D = x.shape[1]
+        rm = state.get("running_mean", np.zeros(D)); rv = state.get("running_var", np.ones(D))
+        return gamma * (x - rm) / (np.sqrt(rv) + eps) + beta, st, cache
+    xhat = (x - x.mean(0)) / (x.std(0) + eps)
+    return gamma * xhat + beta, st, cache
+'''),
+    "ln_no_eps": ("layernorm_forward", '''
+_ln_ref = layernorm_forward
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    return _ln_ref(x, gamma, beta, eps=0.0)
+'''),
+    "bn_backward_no_eps": ("batchnorm_backward", '''
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    D = x.shape[1]
+    running_mean = state.get("running_mean", np.zeros(D))
+    running_var = state.get("running_var", np.ones(D))
+    if not train:
+        xhat = (x - running_mean) / np.sqrt(running_var + eps)
+        return gamma * xhat + beta, dict(state), None
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    xhat = (x - mu) / np.sqrt(var + eps)
+    new_state = {"running_mean": momentum * running_mean + (1 - momentum) * mu,
+                 "running_var": momentum * running_var + (1 - momentum) * var}
+    return gamma * xhat + beta, new_state, (x, xhat, gamma, var)
+
+def batchnorm_backward(dout, cache):
+    x, xhat, gamma, var = cache
+    inv_std = 1.0 / np.sqrt(var)
+    xh = (x - x.mean(0)) * inv_std
+    dxhat = dout * gamma
+    dx = inv_std * (dxhat - dxhat.mean(axis=0) - xh * (dxhat * xh).mean(axis=0))
+    return dx, (dout * xhat).sum(0), dout.sum(0)
+'''),
+    "flip_ignores_p": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = rng.random(images.shape[0]) < 0.5
+    out = images.copy()
+    out[flip] = images[flip, ..., ::-1]
+    return out
+'''),
+    "mixup_labels_lam_swapped": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = rng.beta(alpha, alpha)
+    perm = rng.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], (1 - lam) * y_onehot + lam * y_onehot[perm]
+'''),
+    "bn_default_momentum_099": ("batchnorm_forward", '''
+_bn_ref3 = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.99, eps=1e-5):
+    return _bn_ref3(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+'''),
+    "l1_grad_sign_without_reg": ("l1_penalty", '''
+def l1_penalty(weights, reg):
+    return reg * sum(float(np.sum(np.abs(w))) for w in weights), [np.sign(w) for w in weights]
+'''),
+    "gn_default_eps_1e_6": ("groupnorm_forward", '''
+_gn_ref = groupnorm_forward
+def groupnorm_forward(x, gamma, beta, groups, *, eps=1e-6):
+    return _gn_ref(x, gamma, beta, groups, eps=eps)
+'''),
+    "dropout_backward_test_mode_returns_zeros": ("dropout_backward", '''
+def dropout_backward(dout, cache):
+    if cache is None:
+        return np.zeros_like(dout)
+    return dout * cache
+'''),
+    "bn_running_var_of_xhat": ("batchnorm_forward", '''
+_bn_ref4 = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    out, st, cache = _bn_ref4(x, gamma, beta, state, train=train, momentum=momentum, eps=eps)
+    if train:
+        D = x.shape[1]
+        rv = state.get("running_var", np.ones(D))
+        st = dict(st, running_var=momentum * rv + (1 - momentum) * x.std(0))
+    return out, st, cache
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -1105,5 +1216,136 @@ def layernorm_backward(dout, cache):
     bn_cache, xhat, gamma = cache
     dx_t, _, _ = batchnorm_backward((dout * gamma).T, bn_cache)
     return dx_t.T, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+''',
+    # ------------------------------------------------------------------ from the fifth audit
+    "penalties_norm_and_nested_where": '''
+def l2_penalty(weights, reg):
+    loss = 0.0
+    grads = []
+    for w in weights:
+        loss += np.linalg.norm(np.ravel(w)) ** 2
+        grads.append(np.multiply(w, reg))
+    return 0.5 * reg * loss, grads
+
+def l1_penalty(weights, reg):
+    return reg * float(sum(np.abs(w).sum() for w in weights)), [np.where(w > 0, reg, np.where(w < 0, -reg, 0.0)) for w in weights]
+''',
+    "dropout_bool_mask_test_mode_returns_x_itself": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if drop_prob < 0 or drop_prob >= 1:
+        raise ValueError("drop_prob")
+    if not train:
+        return x, ("test",)
+    keep = 1 - drop_prob
+    mask = rng.random(size=x.shape) < keep
+    return np.where(mask, x / keep, 0.0), ("train", mask, keep)
+
+def dropout_backward(dout, cache):
+    if cache[0] == "test":
+        return dout
+    _, mask, keep = cache
+    return np.where(mask, dout / keep, 0.0)
+''',
+    "batchnorm_std_and_compact_backward_returns_state_itself": '''
+def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
+    D = x.shape[1]
+    rm = state["running_mean"] if "running_mean" in state else np.zeros(D)
+    rv = state["running_var"] if "running_var" in state else np.ones(D)
+    if not train:
+        return gamma * (x - rm) / np.sqrt(rv + eps) + beta, state, None
+    mu = np.mean(x, axis=0)
+    sd2 = np.std(x, axis=0) ** 2
+    inv = (sd2 + eps) ** -0.5
+    xhat = (x - mu) * inv
+    return xhat * gamma + beta, {"running_var": momentum * rv + (1 - momentum) * sd2,
+                                 "running_mean": momentum * rm + (1 - momentum) * mu}, (xhat, gamma, inv, x.shape[0])
+
+def batchnorm_backward(dout, cache):
+    xhat, gamma, inv, N = cache
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    dx = (1.0 / N) * gamma * inv * (N * dout - dbeta - xhat * dgamma)
+    return dx, dgamma, dbeta
+''',
+    "layernorm_compact_sum_form": '''
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    mu = np.mean(x, axis=1, keepdims=True)
+    xc = x - mu
+    var = np.mean(xc * xc, axis=1, keepdims=True)
+    inv = 1 / np.sqrt(var + eps)
+    xhat = xc * inv
+    return xhat * gamma[np.newaxis, :] + beta[np.newaxis, :], {"xhat": xhat, "inv": inv, "gamma": gamma}
+
+def layernorm_backward(dout, cache):
+    xhat, inv, gamma = cache["xhat"], cache["inv"], cache["gamma"]
+    D = xhat.shape[1]
+    g = dout * gamma
+    dx = inv / D * (D * g - g.sum(axis=1, keepdims=True) - xhat * (g * xhat).sum(axis=1, keepdims=True))
+    return dx, np.einsum("nd,nd->d", dout, xhat), dout.sum(axis=0)
+''',
+    "groupnorm_5d_reshape": '''
+def groupnorm_forward(x, gamma, beta, groups, *, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % groups:
+        raise ValueError("C must be divisible by groups")
+    x5 = x.reshape(N, groups, C // groups, H, W)
+    mu = x5.mean(axis=(2, 3, 4), keepdims=True)
+    var = ((x5 - mu) ** 2).mean(axis=(2, 3, 4), keepdims=True)
+    xhat = ((x5 - mu) / np.sqrt(var + eps)).reshape(N, C, H, W)
+    return xhat * gamma[None, :, None, None] + beta[None, :, None, None], (xhat, gamma, var, eps, groups)
+
+def groupnorm_backward(dout, cache):
+    xhat, gamma, var, eps, G = cache
+    N, C, H, W = dout.shape
+    dgamma = np.einsum("nchw,nchw->c", dout, xhat)
+    dbeta = np.einsum("nchw->c", dout)
+    g5 = (dout * gamma[None, :, None, None]).reshape(N, G, C // G, H, W)
+    x5 = xhat.reshape(N, G, C // G, H, W)
+    m = (C // G) * H * W
+    dx = (m * g5 - g5.sum(axis=(2, 3, 4), keepdims=True) - x5 * (g5 * x5).sum(axis=(2, 3, 4), keepdims=True)) / (m * np.sqrt(var + eps))
+    return dx.reshape(N, C, H, W), dgamma, dbeta
+
+def instancenorm_forward(x, gamma, beta, *, eps=1e-5):
+    mu = x.mean(axis=(2, 3), keepdims=True)
+    var = x.var(axis=(2, 3), keepdims=True)
+    xhat = (x - mu) / np.sqrt(var + eps)
+    return gamma.reshape(1, -1, 1, 1) * xhat + beta.reshape(1, -1, 1, 1), (xhat, gamma, var + eps)
+
+def instancenorm_backward(dout, cache):
+    xhat, gamma, ve = cache
+    m = xhat.shape[2] * xhat.shape[3]
+    g = dout * gamma.reshape(1, -1, 1, 1)
+    dx = (g - g.mean(axis=(2, 3), keepdims=True) - xhat * (g * xhat).mean(axis=(2, 3), keepdims=True)) / np.sqrt(ve)
+    return dx, (dout * xhat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+''',
+    "flip_ge_threshold_np_flip": '''
+def random_horizontal_flip(images, rng, p=0.5):
+    do = rng.random(len(images)) >= 1.0 - p
+    out = np.array(images, copy=True)
+    out[do] = np.flip(images[do], axis=3)
+    return out
+''',
+    "mixup_difference_form": '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = float(rng.beta(a=alpha, b=alpha))
+    perm = rng.permutation(len(x))
+    return x + (1.0 - lam) * (x[perm] - x), y_onehot + (1.0 - lam) * (y_onehot[perm] - y_onehot)
+''',
+    "dropout_per_row_draws_cache_tuple": '''
+def dropout_forward(x, drop_prob, train, rng):
+    if not (0 <= drop_prob < 1):
+        raise ValueError(drop_prob)
+    if not train:
+        return np.array(x), (None, 1.0)
+    flat = x.reshape(x.shape[0], -1) if x.ndim > 1 else x.reshape(1, -1)
+    keep_mask = np.stack([rng.random(flat.shape[1]) >= drop_prob for _ in range(flat.shape[0])]).reshape(x.shape)
+    scale = 1.0 / (1.0 - drop_prob)
+    return x * keep_mask * scale, (keep_mask, scale)
+
+def dropout_backward(dout, cache):
+    mask, scale = cache
+    if mask is None:
+        return np.array(dout)
+    return dout * mask * scale
 ''',
 }
