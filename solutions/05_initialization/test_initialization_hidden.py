@@ -266,7 +266,7 @@ def test_calculate_gain_values(student, ref):
 
 @graded("calculate_gain", weight=1)
 def test_calculate_gain_param_is_leaky_relus_slope_only(student, ref):
-    # PyTorch ignores param for every other nonlinearity: ReLU written as leaky ReLU with slope 0 must not take
+    # param=None is the default slope, and PyTorch ignores param for every other nonlinearity: ReLU written as leaky ReLU with slope 0 must not take
     # a param given with "relu" as its slope. A test of its own, so that this costs 1/7 of the function's points.
     why = "param is leaky_relu's slope only: every other nonlinearity ignores it, as in PyTorch"
     for name, expected in (("relu", math.sqrt(2.0)), ("tanh", 5.0 / 3)):
@@ -279,6 +279,19 @@ def test_calculate_gain_param_is_leaky_relus_slope_only(student, ref):
         except ValueError:  # plain pytest
             raise AssertionError(f"calculate_gain({name!r}, 0.2) raised ValueError: {why}") from None
         assert_close(f"gain for {name} with param set ({why})", gain, expected, rtol=1e-12)
+    # param=None given explicitly (by keyword, as callers pass it on) means the default slope 0.01: a signature
+    # with param=0.01 as its default passes every call that leaves param out, and fails here.
+    default = "param=None means the default slope 0.01 (the signature is calculate_gain(nonlinearity, param=None))"
+    try:
+        gain = student.calculate_gain("leaky_relu", param=None)
+    except StudentError as err:  # under the grader
+        if isinstance(err, GlobalRandomUsed):
+            raise
+        raise AssertionError(f"calculate_gain('leaky_relu', param=None): {err}; {default}") from None
+    except (TypeError, ValueError) as err:  # plain pytest
+        raise AssertionError(f"calculate_gain('leaky_relu', param=None) raised {type(err).__name__}; {default}") from None
+    assert_close(f"gain for leaky_relu with param=None ({default})", gain, math.sqrt(2.0 / (1 + 0.01 ** 2)),
+                 rtol=1e-12)
 
 
 @graded("calculate_gain", weight=1)

@@ -420,6 +420,22 @@ def normal_init(shape, std, rng):
     half = std * rng.standard_normal((n + 1) // 2)
     return np.concatenate([half, -half])[:n].reshape(shape)
 '''),
+    # ---- found by the tenth audit
+    # the default slope moved into the signature: every call leaving param out still passes, but
+    # param=None (the documented default, passed on explicitly by callers) fails
+    "gain_param_default_in_signature": ("calculate_gain", '''
+def calculate_gain(nonlinearity, param=0.01):
+    table = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 0.75}
+    for c in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+        table[c] = 1.0
+    if nonlinearity == "leaky_relu":
+        if isinstance(param, bool) or not isinstance(param, (int, float)):
+            raise ValueError("negative_slope must be a number")
+        return math.sqrt(2.0 / (1 + param ** 2))
+    if nonlinearity not in table:
+        raise ValueError(nonlinearity)
+    return table[nonlinearity]
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -628,5 +644,69 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity not in table:
         raise ValueError(f"unsupported nonlinearity {nonlinearity}")
     return table[nonlinearity](param)
+''',
+    # ---- the tenth audit's
+    # normals by the inverse normal CDF of uniforms (scipy.special.ndtri, erfinv): any valid use of rng
+    "normals_by_inverse_cdf_ndtri_erfinv": '''
+import scipy.special
+
+def normal_init(shape, std, rng):
+    u = rng.random(shape)
+    u = np.where(u == 0.0, np.nextafter(0.0, 1.0), u)
+    return std * scipy.special.ndtri(u)
+
+def he_normal(shape, rng):
+    fan_in, _ = compute_fans(shape)
+    return normal_init(shape, np.sqrt(2.0) / np.sqrt(fan_in), rng)
+
+def xavier_normal(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    std = gain * np.sqrt(2.0) / np.sqrt(fan_in + fan_out)
+    return std * np.sqrt(2.0) * scipy.special.erfinv(rng.uniform(-1.0, 1.0, size=shape))
+''',
+    # uniform bounds as sqrt(3) * std, an affine map of rng.random; a lower-cased gain table
+    "uniform_from_std_and_gain_dict_lower": '''
+def xavier_uniform(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return a * (2.0 * rng.random(shape) - 1.0)
+
+def he_uniform(shape, rng):
+    fan_in, fan_out = compute_fans(shape)
+    # He uniform is Xavier uniform with gain sqrt((fan_in + fan_out) / fan_in)
+    return xavier_uniform(shape, rng, gain=math.sqrt((fan_in + fan_out) / fan_in))
+
+def calculate_gain(nonlinearity, param=None):
+    name = nonlinearity.lower()
+    fixed = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": 2 ** 0.5, "selu": 0.75}
+    for c in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+        fixed[c] = 1.0
+    if name in fixed:
+        return fixed[name]
+    if name == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if type(slope) not in (int, float):
+            raise ValueError("slope must be a number")
+        return (2.0 / (1.0 + slope * slope)) ** 0.5
+    raise ValueError("unknown nonlinearity: " + name)
+''',
+    # units as rows (W.T @ h.T), ReLU by np.where, sigmoid as exp(-logaddexp(0, -z)); init gets a list shape
+    "stats_transposed_matmul_list_shape": '''
+def layer_activation_stats(init, activation, *, depth, width, batch_size, rng):
+    ht = rng.standard_normal((batch_size, width)).T
+    stats = np.zeros((depth, 2))
+    for l in range(depth):
+        zt = init([width, width], rng).T @ ht
+        if activation == "relu":
+            ht = np.where(zt > 0, zt, 0.0)
+        elif activation == "sigmoid":
+            ht = np.exp(-np.logaddexp(0.0, -zt))
+        elif activation == "tanh":
+            ht = np.tanh(zt)
+        else:
+            ht = zt
+        stats[l, 0] = np.mean(ht)
+        stats[l, 1] = np.std(ht, ddof=0)
+    return stats
 ''',
 }
