@@ -468,3 +468,52 @@ def test_a_perceptron_train_that_stops_right_is_not_told_to_fix_its_stopping(cou
     [a] = grade(course, sub, [aid]).assignments
     [t] = [t for t in a.tests if t.name == "test_perceptron_train_matches_reference_on_separable_data"]
     assert t.status == "failed" and told in t.feedback, t.feedback
+
+
+@pytest.mark.parametrize("extra, test, told, not_told", [
+    ('''
+def standardize_apply(X, mean, std):
+    return (X - mean) / (std + 1e-8)          # the training statistics, with an eps added
+''', "test_standardize_apply_uses_training_statistics", "exactly (X - mean) / std", "not those of X"),
+    ('''
+def standardize_apply(X, mean, std):
+    m, s = standardize_fit(X)                 # the statistics of X itself
+    return (X - m) / s
+''', "test_standardize_apply_uses_training_statistics", "not those of X", "exactly (X - mean) / std"),
+    ('''
+_ce_ref = softmax_cross_entropy
+def softmax_cross_entropy(Z, y):
+    shifted = Z - np.max(Z, axis=1, keepdims=True)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return float(-np.mean(log_p[:, y])), _ce_ref(Z, y)[1]     # log-sum-exp, but an (N, N) block of labels
+''', "test_softmax_cross_entropy_large_logits", "wrong at moderate logits too", "log-sum-exp"),
+    ('''
+def softmax_cross_entropy(Z, y):
+    N = Z.shape[0]
+    P = softmax(Z)
+    loss = -np.mean(np.log(np.maximum(P[np.arange(N), y], 1e-300)))    # log of a clipped softmax
+    dZ = P.copy()
+    dZ[np.arange(N), y] -= 1.0
+    return float(loss), dZ / N
+''', "test_softmax_cross_entropy_large_logits", "log-sum-exp", "moderate logits"),
+    ('''
+def bce_with_logits(z, y):
+    loss = np.mean(np.maximum(z, 0) + z * y + np.log1p(np.exp(-np.abs(z))))    # the sign of z * y flipped
+    return float(loss), (sigmoid(z) - y) / z.size
+''', "test_bce_with_logits_large_logits_stay_finite", "wrong at moderate logits too", "log(sigmoid(z))"),
+    ('''
+def bce_with_logits(z, y):
+    s = sigmoid(z)
+    loss = -np.mean(y * np.log(s + 1e-12) + (1 - y) * np.log(1 - s + 1e-12))
+    return float(loss), (s - y) / z.size
+''', "test_bce_with_logits_large_logits_stay_finite", "log(sigmoid(z))", "moderate logits"),
+], ids=["apply-eps", "apply-own-statistics", "ce-label-block", "ce-clipped-log", "bce-sign", "bce-eps-log"])
+def test_regression_hints_name_the_mistake_the_result_shows(course, tmp_path, extra, test, told, not_told):
+    """01's hints were fixed per test: an eps added to std was told not to use the statistics of X, and a loss
+    with a wrong formula but computed stably was told, at large logits, to use log-sum-exp. The hint now follows
+    what the result shows (the statistics of X; the same loss right at moderate logits)."""
+    aid = "01_regression"
+    sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
+    [a] = grade(course, sub, [aid]).assignments
+    [t] = [t for t in a.tests if t.name == test]
+    assert t.status == "failed" and told in t.feedback and not_told not in t.feedback, t.feedback
