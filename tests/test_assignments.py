@@ -507,11 +507,21 @@ def bce_with_logits(z, y):
     loss = -np.mean(y * np.log(s + 1e-12) + (1 - y) * np.log(1 - s + 1e-12))
     return float(loss), (s - y) / z.size
 ''', "test_bce_with_logits_large_logits_stay_finite", "log(sigmoid(z))", "moderate logits"),
-], ids=["apply-eps", "apply-own-statistics", "ce-label-block", "ce-clipped-log", "bce-sign", "bce-eps-log"])
+    ('''
+def entropy(p):
+    return -np.sum(p * np.log(p + 1e-8), axis=-1)      # an eps inside the log
+''', "test_entropy_matches_reference_batched", "p_k log p_k", "last axis only"),
+    ('''
+def entropy(p):
+    return -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0))    # over every axis
+''', "test_entropy_matches_reference_batched", "last axis only", "p_k log p_k"),
+], ids=["apply-eps", "apply-own-statistics", "ce-label-block", "ce-clipped-log", "bce-sign", "bce-eps-log",
+        "entropy-eps", "entropy-all-axes"])
 def test_regression_hints_name_the_mistake_the_result_shows(course, tmp_path, extra, test, told, not_told):
     """01's hints were fixed per test: an eps added to std was told not to use the statistics of X, and a loss
-    with a wrong formula but computed stably was told, at large logits, to use log-sum-exp. The hint now follows
-    what the result shows (the statistics of X; the same loss right at moderate logits)."""
+    with a wrong formula but computed stably was told, at large logits, to use log-sum-exp, and an entropy with an
+    eps in its log to sum over the last axis only. The hint now follows what the result shows (the statistics of
+    X; the same loss right at moderate logits; the shape of H)."""
     aid = "01_regression"
     sub = make_submission(tmp_path, course, {aid: reference_source(course, aid) + "\n\n" + extra})
     [a] = grade(course, sub, [aid]).assignments
