@@ -266,8 +266,9 @@ def test_calculate_gain_values(student, ref):
 
 @graded("calculate_gain", weight=1)
 def test_calculate_gain_param_is_leaky_relus_slope_only(student, ref):
-    # param=None is the default slope, and PyTorch ignores param for every other nonlinearity: ReLU written as leaky ReLU with slope 0 must not take
-    # a param given with "relu" as its slope. A test of its own, so that this costs 1/7 of the function's points.
+    # param=None is the default slope, and PyTorch ignores param for every other nonlinearity: ReLU written as
+    # leaky ReLU with slope 0 must not take a param given with "relu" as its slope. A test of its own, so that
+    # this costs 1/7 of the function's points.
     why = "param is leaky_relu's slope only: every other nonlinearity ignores it, as in PyTorch"
     for name, expected in (("relu", math.sqrt(2.0)), ("tanh", 5.0 / 3)):
         try:
@@ -289,7 +290,8 @@ def test_calculate_gain_param_is_leaky_relus_slope_only(student, ref):
             raise
         raise AssertionError(f"calculate_gain('leaky_relu', param=None): {err}; {default}") from None
     except (TypeError, ValueError) as err:  # plain pytest
-        raise AssertionError(f"calculate_gain('leaky_relu', param=None) raised {type(err).__name__}; {default}") from None
+        raise AssertionError(f"calculate_gain('leaky_relu', param=None) raised {type(err).__name__}; "
+                             f"{default}") from None
     assert_close(f"gain for leaky_relu with param=None ({default})", gain, math.sqrt(2.0 / (1 + 0.01 ** 2)),
                  rtol=1e-12)
 

@@ -845,7 +845,8 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
         Xs, ys = X.copy(), y.copy()
         rng.shuffle(Xs); rng.shuffle(ys)
         for start in range(0, n, batch_size):
-            _, grads = two_layer_loss(Xs[start:start + batch_size], ys[start:start + batch_size], params, hidden_activation=hidden_activation, reg=reg)
+            _, grads = two_layer_loss(Xs[start:start + batch_size], ys[start:start + batch_size], params,
+                                      hidden_activation=hidden_activation, reg=reg)
             params = {k: params[k] - lr * grads[k] for k in params}
         loss, _ = two_layer_loss(X, y, params, hidden_activation=hidden_activation, reg=reg)
         history["loss"].append(loss)
@@ -1591,7 +1592,8 @@ def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", re
         ds = -(y - o) * o * (1 - o) / N
     grads = two_layer_backward(ds, cache)
     data += 0.5 * reg * (np.tensordot(params["W1"], params["W1"], axes=2) + np.vdot(params["W2"], params["W2"]))
-    out = {"W1": grads["W1"] + reg * params["W1"], "b1": grads["b1"], "W2": grads["W2"] + reg * params["W2"], "b2": grads["b2"]}
+    out = {"W1": grads["W1"] + reg * params["W1"], "b1": grads["b1"],
+           "W2": grads["W2"] + reg * params["W2"], "b2": grads["b2"]}
     return data, out
 ''',
     "network_backward_recomputes_from_inputs": '''
@@ -1609,7 +1611,8 @@ def two_layer_backward(dscores, cache):
         h = 0.5 + 0.5 * np.tanh(0.5 * a); da_dh = h * (1 - h)
     dh = dscores @ p["W2"].T
     da = dh * da_dh
-    return {"W2": np.einsum("nh,nc->hc", h, dscores), "b2": dscores.sum(0), "W1": np.einsum("nd,nh->dh", X, da), "b1": da.sum(0)}
+    return {"W2": np.einsum("nh,nc->hc", h, dscores), "b2": dscores.sum(0),
+            "W1": np.einsum("nd,nh->dh", X, da), "b1": da.sum(0)}
 ''',
     "sigmoid_backward_expit_pair": '''
 from scipy.special import expit

@@ -918,7 +918,8 @@ def swiglu_forward(x, W1, b1, W2, b2):
 
 def swiglu_backward(dout, cache):
     x, W1, b1, W2, b2 = cache
-    dx = np.zeros_like(x); dW1 = np.zeros_like(W1); db1 = np.zeros_like(b1); dW2 = np.zeros_like(W2); db2 = np.zeros_like(b2)
+    dx, dW1, db1 = np.zeros_like(x), np.zeros_like(W1), np.zeros_like(b1)
+    dW2, db2 = np.zeros_like(W2), np.zeros_like(b2)
     for n in range(x.shape[0]):
         a = x[n] @ W1 + b1; v = x[n] @ W2 + b2; s = sps.expit(a)
         da = dout[n] * v * (s + a * s * (1 - s)); dv = dout[n] * a * s
@@ -937,7 +938,8 @@ def geglu_backward(dout, cache):
     pdf = np.exp(-a * a / 2) / np.sqrt(2 * np.pi)
     da = dout * v * (cdf + a * pdf)
     dv = dout * a * cdf
-    return np.einsum("nm,dm->nd", da, W1) + np.einsum("nm,dm->nd", dv, W2), np.einsum("nd,nm->dm", x, da), da.sum(0), np.einsum("nd,nm->dm", x, dv), dv.sum(0)
+    return (np.einsum("nm,dm->nd", da, W1) + np.einsum("nm,dm->nd", dv, W2), np.einsum("nd,nm->dm", x, da),
+            da.sum(0), np.einsum("nd,nm->dm", x, dv), dv.sum(0))
 ''',
     "prelu_scalar_as_0d_array_input_kw": '''
 def prelu_forward(x, alpha):

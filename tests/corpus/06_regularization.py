@@ -1228,7 +1228,8 @@ def l2_penalty(weights, reg):
     return 0.5 * reg * loss, grads
 
 def l1_penalty(weights, reg):
-    return reg * float(sum(np.abs(w).sum() for w in weights)), [np.where(w > 0, reg, np.where(w < 0, -reg, 0.0)) for w in weights]
+    return (reg * float(sum(np.abs(w).sum() for w in weights)),
+            [np.where(w > 0, reg, np.where(w < 0, -reg, 0.0)) for w in weights])
 ''',
     "dropout_bool_mask_test_mode_returns_x_itself": '''
 def dropout_forward(x, drop_prob, train, rng):
@@ -1302,7 +1303,8 @@ def groupnorm_backward(dout, cache):
     g5 = (dout * gamma[None, :, None, None]).reshape(N, G, C // G, H, W)
     x5 = xhat.reshape(N, G, C // G, H, W)
     m = (C // G) * H * W
-    dx = (m * g5 - g5.sum(axis=(2, 3, 4), keepdims=True) - x5 * (g5 * x5).sum(axis=(2, 3, 4), keepdims=True)) / (m * np.sqrt(var + eps))
+    dx = ((m * g5 - g5.sum(axis=(2, 3, 4), keepdims=True) - x5 * (g5 * x5).sum(axis=(2, 3, 4), keepdims=True))
+          / (m * np.sqrt(var + eps)))
     return dx.reshape(N, C, H, W), dgamma, dbeta
 
 def instancenorm_forward(x, gamma, beta, *, eps=1e-5):
