@@ -484,6 +484,27 @@ def swish_backward(dout, cache):
     s1 = _sigmoid(x)
     return dout * (s + beta * x * s1 * (1.0 - s1))
 '''),
+    # A wrong default in a forward whose cache carries the parameter: only the forward loses points; the
+    # (correct) backward, which uses what the cache holds, is checked against that forward's own gradient.
+    "leaky_default_alpha_0_1": ("leaky_relu_forward", '''
+def leaky_relu_forward(x, alpha=0.1):
+    return np.where(x > 0, x, alpha * x), (x, alpha)
+'''),
+    "elu_default_alpha_0_5": ("elu_forward", '''
+_elu_forward_ref = elu_forward
+def elu_forward(x, alpha=0.5):
+    return _elu_forward_ref(x, alpha)
+'''),
+    "gelu_default_tanh": ("gelu_forward", '''
+_gelu_forward_ref = gelu_forward
+def gelu_forward(x, approximate="tanh"):
+    return _gelu_forward_ref(x, approximate)
+'''),
+    "swish_default_beta_2": ("swish_forward", '''
+_swish_forward_ref = swish_forward
+def swish_forward(x, beta=2.0):
+    return _swish_forward_ref(x, beta)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
