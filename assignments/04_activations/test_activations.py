@@ -66,6 +66,19 @@ def test_forward_does_not_modify_input(name, kw):
     np.testing.assert_array_equal(x, x_copy)
 
 
+@pytest.mark.parametrize("name, kw, slope", [
+    ("leaky_relu", {"alpha": 0.1}, 0.1),
+    ("elu", {"alpha": 0.5}, 0.5),  # alpha * exp(0)
+    ("selu", {}, activations.SELU_SCALE * activations.SELU_ALPHA),
+], ids=["leaky_relu", "elu", "selu"])
+def test_backward_at_the_kink_uses_the_x_le_0_branch(name, kw, slope):
+    # The module docstring: at a kink (x = 0) use the derivative of the x <= 0 branch.
+    _, cache = getattr(activations, name + "_forward")(np.zeros(3), **kw)
+    dx = getattr(activations, name + "_backward")(np.ones(3), cache)
+    np.testing.assert_allclose(dx, np.full(3, slope), rtol=1e-12,
+                               err_msg=f"{name}_backward at x = 0: use the derivative of the x <= 0 branch")
+
+
 def test_tanh_known_values():
     # |x| = 800: exp(800) overflows, so (exp(x) - exp(-x)) / (exp(x) + exp(-x)) is inf / inf = NaN there
     out, cache = activations.tanh_forward(np.array([0.0, 1.0, -30.0, -800.0, 800.0]))
@@ -93,6 +106,13 @@ def test_prelu_per_feature_alpha():
     np.testing.assert_allclose(dx, [[1.0, 0.5], [0.1, 1.0], [0.1, 0.5]])
     assert dalpha.shape == (2,)  # one slope per feature, summed over the batch
     np.testing.assert_allclose(dalpha, [-4.0, -3.0])
+
+
+def test_prelu_backward_at_the_kink_uses_the_x_le_0_branch():
+    _, cache = activations.prelu_forward(np.zeros((2, 2)), np.array([0.1, 0.5]))
+    dx, _ = activations.prelu_backward(np.ones((2, 2)), cache)
+    np.testing.assert_allclose(dx, [[0.1, 0.5], [0.1, 0.5]],
+                               err_msg="prelu_backward at x = 0: use the derivative of the x <= 0 branch (alpha)")
 
 
 def test_prelu_does_not_modify_its_inputs():
