@@ -102,13 +102,15 @@ def annotations(result: SubmissionResult, course: Course, checkout: Path, worksp
         except ValueError:
             rel = path.relative_to(checkout).as_posix()
         if a.status == "missing":
-            out.append(f"::error title={escape_property(f'{a.id}: not graded')}::{command_message(a.message)}")
+            out.append(f"::error title={escape_property(f'{a.id}: not graded')}::"
+                       f"{command_message(formats.clip(a.message))}")
             continue
         if a.status != "graded":
             m = re.search(r"\bline (\d+)", a.message)
             line = int(m.group(1)) if m else 1
             out.append(f"::error file={escape_property(rel)},line={line},"
-                       f"title={escape_property(f'{a.id}: cannot be graded')}::{command_message(a.message)}")
+                       f"title={escape_property(f'{a.id}: cannot be graded')}::"
+                       f"{command_message(formats.clip(a.message))}")
             continue
         try:
             lines = definition_lines(read_source(checkout, a.id, spec.module))
@@ -121,7 +123,8 @@ def annotations(result: SubmissionResult, course: Course, checkout: Path, worksp
             got = sum(t.score for t in tests)
             top = sum(t.max_score for t in tests)
             title = f"{fn}: {got:g} / {top:g} points"
-            message = f"{len(tests) - len(bad)}/{len(tests)} tests passed; {bad[0].status}: {bad[0].feedback}"
+            message = formats.clip(f"{len(tests) - len(bad)}/{len(tests)} tests passed; "
+                                   f"{bad[0].status}: {bad[0].feedback}")
             group = stubs if all("NotImplementedError" in t.feedback for t in bad) else started
             group.append(f"::error file={escape_property(rel)},line={lines.get(fn, 1)},"
                          f"title={escape_property(title)}::{command_message(message)}")

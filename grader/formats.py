@@ -144,6 +144,19 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
 _AUTOLINK = re.compile(r"(?i)\bwww\.|\b(?:https?|ftp|mailto|xmpp):|@")
 
 
+# A cell quotes at most this many characters of a message: a student's import of a 500 KB name, quoted in
+# the "not allowed" message, would otherwise make a job summary that GitHub refuses whole (over 1 MiB).
+MAX_CELL_CHARS = 1000
+
+
+def clip(text: str, limit: int = MAX_CELL_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, with a note of how much was left out."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"… ({len(text) - limit} more characters)"
+
+
 def md_escape(text: str) -> str:
     """``text`` as inert Markdown table-cell content: no HTML, links, images, emphasis or new rows."""
     text = " ".join(str(text).split())
@@ -159,7 +172,7 @@ def to_markdown(result: SubmissionResult, *, heading: str | None = None) -> str:
     lines = [f"### {title}: {result.score:.2f} / {result.max_score:.2f}", "",
              "| assignment | score | status |", "|---|---:|---|"]
     for a in result.assignments:
-        status = a.status if not a.message else f"{a.status}: {md_escape(a.message)}"
+        status = a.status if not a.message else f"{a.status}: {md_escape(clip(a.message))}"
         lines.append(f"| {a.id} | {a.score:.2f} / {a.max_score:.2f} | {status} |")
     for a in result.assignments:
         if not a.tests:
@@ -170,7 +183,7 @@ def to_markdown(result: SubmissionResult, *, heading: str | None = None) -> str:
             top = sum(t.max_score for t in tests)
             bad = [t for t in tests if t.status != "passed"]
             mark = "✅" if not bad else "❌"
-            feedback = md_escape(f"{bad[0].status}: {bad[0].feedback}") if bad else ""
+            feedback = md_escape(clip(f"{bad[0].status}: {bad[0].feedback}")) if bad else ""
             lines.append(f"| {mark} | `{fn}` | {got:.2f} / {top:.2f} | {len(tests) - len(bad)}/{len(tests)} | {feedback} |")
     return "\n".join(lines) + "\n"
 

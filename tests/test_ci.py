@@ -325,3 +325,17 @@ def test_annotations_fit_githubs_ten_errors_per_step_most_useful_first(tmp_path)
     assert "03_broken%3A cannot be graded" in errors[0] and "title=g%3A" in errors[1]
     assert all("NotImplementedError" in c for c in errors[2:])
     assert out[-1].startswith("::notice title=more failing functions::5 more failing function(s)")
+
+
+def test_a_huge_quoted_name_keeps_the_summary_and_annotations_small(job):
+    # A module may be 512 KB, all of it one name in an import that the "not allowed" message quotes.
+    # Unclipped, three such assignments make a job summary over GitHub's 1 MiB, which GitHub then
+    # refuses whole ("$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k").
+    module = job["checkout"] / "assignments" / AID / "toy.py"
+    module.write_text("import " + "a" * 400_000 + "\n" + module.read_text())
+    r = ci(job)
+    assert r.exit_code == 0, r.output
+    summary = Path(job["env"]["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "not allow" in summary and len(summary.encode()) < 10_000
+    [error] = [c for c in commands(r.output) if c.startswith("::error")]
+    assert "cannot be graded" in error and "does not allow" in error and len(error) < 2_000

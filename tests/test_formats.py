@@ -167,3 +167,17 @@ def test_gradebook_student_names_are_never_formulas(tmp_path, name):
     results = {n: {"score": 0.0, "assignments": []} for n in (name, "alice")}
     rows = list(csv.reader(io.StringIO(gradebook_csv(results, course, [AID]))))
     assert [row[0] for row in rows[2:]] == ["'" + name, "alice"]
+
+
+def test_markdown_cells_quote_at_most_a_bounded_message():
+    # One row per function and one per assignment: with each cell bounded, a summary of the whole
+    # course stays far below GitHub's 1 MiB for a job summary and 64 KiB for a comment.
+    from grader.results import AssignmentResult, SubmissionResult, TestResult
+
+    long = "x" * 300_000
+    result = SubmissionResult("s", 0.0, 2.0, [
+        AssignmentResult("01_a", 0.0, 1.0, "error", f"line 1 imports {long!r}, which this course does not allow"),
+        AssignmentResult("02_b", 0.0, 1.0, "graded", "", [TestResult("test_f", "f", 0.0, 1.0, "failed", long)]),
+    ])
+    text = to_markdown(result)
+    assert len(text) < 5_000 and text.count("more characters") == 2
