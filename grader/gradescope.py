@@ -126,6 +126,9 @@ def run_in_gradescope(submission: Path, bundle: Path, results: Path, visibility:
     data = formats.gradescope_dict(result, visibility=visibility, stdout_visibility=stdout_visibility)
     if notes:
         data["output"] = "\n".join(notes) + "\n\n" + data["output"]
+    # Which protections were active in Gradescope's container (a Docker container may refuse namespaces
+    # or Landlock): kept in results.json's extra_data, and run_command prints it in the instructor's log.
+    data["extra_data"] = {"isolation": result.isolation}
     results = Path(results)
     results.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(results, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -180,3 +183,7 @@ def run_command(submission, bundle, results, visibility, stdout_visibility) -> N
     """Grade a submission inside Gradescope's container (what run_autograder calls)."""
     data = run_in_gradescope(Path(submission), Path(bundle), Path(results), visibility, stdout_visibility)
     click.echo(f"score {data['score']:g}; wrote {results}")
+    iso = data["extra_data"]["isolation"] or {}
+    click.echo(f"Isolation: {len(iso.get('active', []))} protections active ({', '.join(iso.get('active', []))})")
+    for item in iso.get("unavailable", []):
+        click.echo(f"  NOT ACTIVE: {item.get('name')}: {item.get('reason')} (see `grader doctor`)")

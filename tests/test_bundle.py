@@ -384,3 +384,29 @@ def test_course_and_hidden_tests_that_disagree_are_located_by_file_and_line(toy)
     assert f"({yaml_path}:{points_line})" in str(err.value)
     result = invoke(toy, "validate")
     assert result.exit_code == 1 and f"{hidden}:{test_line}" in result.output and "Traceback" not in result.output
+
+
+def test_gradescope_run_reports_the_isolation_in_the_instructors_log(toy, tmp_path, monkeypatch):
+    # Gradescope's container may refuse a protection (namespaces, Landlock): the grader must say so
+    # in the log the instructor sees (/autograder/results/stdout), never degrade silently.
+    import grader.runner
+
+    real = grader.runner.grade_submission
+
+    def degraded(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.isolation = {"active": ["separate-process"],
+                            "unavailable": [{"name": "landlock-filesystem", "reason": "not supported"}]}
+        return result
+
+    monkeypatch.setattr(grader.runner, "grade_submission", degraded)
+    build_bundle(toy, load_course(toy / "course.yaml"), tmp_path / "autograder.tar.gz")
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "toy.py").write_text(TOY_REFERENCE)
+    results = tmp_path / "results.json"
+    r = CliRunner().invoke(main, ["gradescope", "run", "--submission", str(tmp_path / "submission"), "--bundle",
+                                  str(tmp_path / "autograder.tar.gz"), "--results", str(results)])
+    assert r.exit_code == 0, r.output
+    assert "NOT ACTIVE: landlock-filesystem: not supported" in r.output
+    data = json.loads(results.read_text())
+    assert data["extra_data"]["isolation"]["unavailable"][0]["name"] == "landlock-filesystem"
