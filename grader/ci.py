@@ -62,8 +62,11 @@ def command_message(text: str) -> str:
 
 
 def neutralize(text: str) -> str:
-    """Untrusted text made safe to print in a job log: one line, no '::' command, no legacy '##['."""
-    return escape_data(text).replace("::", ":%3A").replace("##[", "##%5B")
+    """Untrusted text made safe to print in a job log: one line, no '::' command, no legacy '##['. A
+    plain log line is shown as printed, so '%' stays '%' ("51% of the spiral", not "51%25"): only a
+    workflow command's message is decoded."""
+    text = str(text).replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace("::", ":%3A").replace("##[", "##%5B")
 
 
 # -- locating student functions --------------------------------------------------------------------

@@ -225,6 +225,7 @@ def test_escaping_follows_the_runner():
     assert escape_data("50% a\r\nb") == "50%25 a%0D%0Ab"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
     assert neutralize("x ::add-mask:: ##[error] y") == "x :%3Aadd-mask:%3A ##%5Berror] y"
+    assert neutralize("51% of\nthe spiral\r") == "51% of%0Athe spiral%0D"  # a plain log line: % as it is
 
 
 def test_definition_lines_parse_without_running():
