@@ -104,9 +104,10 @@ def annotations(result: SubmissionResult, course: Course, checkout: Path, worksp
             rel = path.resolve().relative_to(workspace.resolve()).as_posix()
         except ValueError:
             rel = path.relative_to(checkout).as_posix()
-        if a.status == "missing":
-            out.append(f"::error title={escape_property(f'{a.id}: not graded')}::"
-                       f"{command_message(formats.clip(a.message))}")
+        if a.status == "missing" or (a.status != "graded" and not path.is_file()):
+            # no file to point at (an annotation on a file the checkout lacks lands nowhere useful)
+            title = f"{a.id}: not graded" if a.status == "missing" else f"{a.id}: cannot be graded"
+            out.append(f"::error title={escape_property(title)}::{command_message(formats.clip(a.message))}")
             continue
         if a.status != "graded":
             m = re.search(r"\bline (\d+)", a.message)

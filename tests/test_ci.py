@@ -328,6 +328,19 @@ def test_annotations_fit_githubs_ten_errors_per_step_most_useful_first(tmp_path)
     assert out[-1].startswith("::notice title=more failing functions::5 more failing function(s)")
 
 
+def test_an_ungradable_module_that_is_not_there_gets_no_file_annotation(job):
+    # A notebook handed in instead of the module: the assignment cannot be graded, and an annotation
+    # at the missing .py would name a file the checkout lacks. A syntax error keeps its file and line.
+    folder = job["checkout"] / "assignments" / AID
+    (folder / "toy.py").rename(folder / "toy.ipynb")
+    [error] = [c for c in commands(ci(job).output) if c.startswith("::error")]
+    assert "cannot be graded" in error and "file=" not in error
+    (folder / "toy.ipynb").rename(folder / "toy.py")
+    (folder / "toy.py").write_text("\n\ndef scale(:\n")
+    [error] = [c for c in commands(ci(job).output) if c.startswith("::error")]
+    assert f"file=assignments/{AID}/toy.py,line=3," in error
+
+
 def test_a_huge_quoted_name_keeps_the_summary_and_annotations_small(job):
     # A module may be 512 KB, all of it one name in an import that the "not allowed" message quotes.
     # Unclipped, three such assignments make a job summary over GitHub's 1 MiB, which GitHub then
