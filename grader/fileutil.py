@@ -20,16 +20,26 @@ _UMASK = _process_umask()
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path`` (over a
+    symlink's target; a device or FIFO is written to directly).
 
     The file gets the mode a plain ``open(path, "w")`` would give it: the existing file's mode when
     it replaces one, else 0666 less the umask (mkstemp alone would make every gradebook 0600).
     """
     path = Path(path)
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        st = path.stat()
     except OSError:
-        mode = 0o666 & ~_UMASK
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        # /dev/null, a FIFO or /dev/fd/N: renamed over, the device itself would be replaced by a
+        # regular file (as root, for every program on the machine); such a file is written to.
+        with open(path, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        return
+    # A symlink is replaced at its target, as a plain write would: the link stays where it was.
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_UMASK
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as err:  # name the output asked for, not the hidden temporary file beside it

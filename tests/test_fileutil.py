@@ -74,3 +74,31 @@ def test_a_directory_it_cannot_write_in_names_the_file_not_the_temporary_one(tmp
     with pytest.raises(PermissionError) as err:
         write_atomic(tmp_path / "b.tgz", b"data")
     assert err.value.filename == str(tmp_path / "b.tgz")
+
+
+def test_a_device_or_pipe_is_written_to_not_replaced(tmp_path):
+    """`-o /dev/null` run as root (as in a Gradescope container) must not turn /dev/null into a
+    regular file; a FIFO (`-o >(...)`) must get the data, not be swapped for a file."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    import threading
+
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    write_atomic(fifo, "through the pipe\n")
+    reader.join(5)
+    assert got == [b"through the pipe\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO is still a FIFO"
+    assert [p.name for p in tmp_path.iterdir()] == ["fifo"], "no temporary file is left behind"
+
+
+def test_a_symlink_is_followed_not_replaced(tmp_path):
+    """A gradebook symlinked into a shared folder gets the new grades at its target; the link stays."""
+    (tmp_path / "shared").mkdir()
+    target = tmp_path / "shared" / "gradebook.csv"
+    target.write_text("old")
+    link = tmp_path / "gradebook.csv"
+    link.symlink_to(target)
+    write_atomic(link, "new")
+    assert link.is_symlink() and target.read_text() == "new"
