@@ -262,9 +262,10 @@ def bundle_command(obj, ids: tuple[str, ...], out: str | None, encrypt: bool, ke
     if out.lower().endswith(".zip"):
         raise UserError(f"a bundle is a gzip-compressed tar, not a zip: name it e.g. autograder.tar.gz (got {out}); "
                         "for Gradescope's autograder zip, use `grader gradescope build`")
-    from grader.cli import check_writable
+    from grader.cli import check_not_source, check_writable
 
     check_writable(Path(out))  # before the work, naming the file asked for
+    check_not_source(Path(out), obj.root)
     manifest = build_bundle(obj.root, obj.course, Path(out), list(ids) or None, encrypt, key_env)
     digest = hashlib.sha256(Path(out).read_bytes()).hexdigest()
     click.echo(f"wrote {out}: {len(manifest['assignments'])} assignment(s), {len(manifest['files'])} files"

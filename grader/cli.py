@@ -65,6 +65,22 @@ def check_writable(path: Path) -> None:
         raise UserError(f"cannot write {path}: directory {parent} is not writable")
 
 
+def check_not_source(path: Path, root: Path, submission: Path | None = None) -> None:
+    """Refuse an output that would replace an existing file of the course (course.yaml, a reference,
+    a hidden test, a stub) or of the submission's assignments/: the work would be lost to a result."""
+    target = Path(path).resolve()
+    if not target.is_file():
+        return
+    places = [(root / "course.yaml", "the course"), (root / "solutions", "the course"),
+              (root / "assignments", "the course")]
+    if submission is not None:
+        places.append((Path(submission) / "assignments", "the submission"))
+    for place, whose in places:
+        if target == place.resolve() or target.is_relative_to(place.resolve()):
+            raise UserError(f"{path} is a file of {whose} ({place}): writing the result there would replace it; "
+                            "give -o another file, such as result.json")
+
+
 def colour_wanted(stream) -> bool:
     """Colour only on a terminal, and not when the user said no (https://no-color.org: NO_COLOR set
     and not empty) or the terminal cannot show it (TERM=dumb)."""
@@ -148,6 +164,7 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
         out = None
     if out:
         check_writable(Path(out))  # before grading, not after
+        check_not_source(Path(out), obj.root, Path(submission))
     chosen = list(dict.fromkeys(ids)) or [a.id for a in obj.course.assignments]
     if mistake := layout_mistake(Path(submission), chosen):
         raise UserError(mistake)
@@ -238,6 +255,7 @@ def grade_all(obj: Context, directory: str, ids: tuple[str, ...], jobs: int | No
         seen[path.resolve()] = option
     for path in (out_path, journal_path):
         check_writable(path)
+        check_not_source(path, obj.root)
     if plot:
         from grader.plots import check_plot_path
 

@@ -161,9 +161,10 @@ def build_command(obj, ids, out, visibility, stdout_visibility) -> None:
     if out.lower().endswith((".tar", ".gz", ".tgz", ".bz2", ".xz")):
         raise UserError(f"Gradescope takes the autograder as a .zip: name it e.g. autograder.zip (got {out}); "
                         "for the tar.gz bundle that CI uses, use `grader bundle`")
-    from grader.cli import check_writable
+    from grader.cli import check_not_source, check_writable
 
     check_writable(Path(out))  # before the work, naming the file asked for
+    check_not_source(Path(out), obj.root)
     members = build_autograder_zip(obj.root, obj.course, Path(out), list(ids) or None, visibility, stdout_visibility)
     click.echo(f"wrote {out} ({len(members)} files); upload it as the assignment's autograder (Ubuntu base image)")
 

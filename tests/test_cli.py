@@ -833,3 +833,30 @@ def test_nbgrader_missing_says_how_to_install_the_extra_from_the_repository():
     message = str(err.value)
     assert "pip install 'dlcourse-grader[nbgrader]'" not in message
     assert sys.executable in message and f"{ROOT}[nbgrader]" in message
+
+
+def test_an_output_over_the_submissions_module_or_the_course_is_refused(course, tmp_path):
+    """`-o` naming the student's own module (or course.yaml, a reference, a stub) would replace
+    that work with the result, silently: refused, before grading, and the file is left as it was."""
+    source = reference_source(course, "02_perceptron")
+    sub = make_submission(tmp_path / "alice", course, {"02_perceptron": source})
+    module = sub / "assignments" / "02_perceptron" / "perceptron.py"
+    result = run("grade", str(sub), "-a", "02_perceptron", "--format", "json", "-o", str(module))
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "perceptron.py" in result.output and "submission" in result.output
+    assert module.read_text(encoding="utf-8") == source
+    copy = tmp_path / "course"
+    copy.mkdir()
+    for name in ("solutions", "assignments"):
+        shutil.copytree(ROOT / name, copy / name)
+    shutil.copy(ROOT / "course.yaml", copy / "course.yaml")
+    (tmp_path / "class").mkdir()
+    shutil.move(sub, tmp_path / "class" / "alice")
+    sub = tmp_path / "class" / "alice"
+    for target in (copy / "course.yaml", copy / "solutions" / "02_perceptron" / "perceptron.py"):
+        before = target.read_bytes()
+        for command in (["grade", str(sub), "-a", "02_perceptron"],
+                        ["grade-all", str(sub.parent), "-a", "02_perceptron"], ["bundle"], ["gradescope", "build"]):
+            result = CliRunner().invoke(main, ["--course", str(copy), *command, "-o", str(target)])
+            assert result.exit_code == 1 and "course" in result.output, (command, result.output)
+            assert target.read_bytes() == before, command
