@@ -84,7 +84,7 @@ def check_not_source(path: Path, root: Path, submission: Path | None = None) -> 
 def colour_wanted(stream) -> bool:
     """Colour only on a terminal, and not when the user said no (https://no-color.org: NO_COLOR set
     and not empty) or the terminal cannot show it (TERM=dumb)."""
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return stream is not None and stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def write_output(text: str, out: str | None) -> None:
@@ -162,6 +162,8 @@ def grade(obj: Context, submission: str, ids: tuple[str, ...], fmt: str, out: st
 
     if out == "-":  # the usual spelling of standard output
         out = None
+    if not out and sys.stdout is None:  # started with stdout closed (`>&-`): click would drop the result
+        raise UserError("standard output is closed, so the result has nowhere to go: give -o FILE")
     if out:
         check_writable(Path(out))  # before grading, not after
         check_not_source(Path(out), obj.root, Path(submission))

@@ -113,7 +113,8 @@ def _exit(code) -> None:
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
-                stream.flush()
+                if stream is not None:  # None when started with that descriptor closed (`>&-`)
+                    stream.flush()
             except (OSError, ValueError):
                 pass
         os._exit(status & 0xFF if status >= 0 else 1)

@@ -860,3 +860,18 @@ def test_an_output_over_the_submissions_module_or_the_course_is_refused(course, 
             result = CliRunner().invoke(main, ["--course", str(copy), *command, "-o", str(target)])
             assert result.exit_code == 1 and "course" in result.output, (command, result.output)
             assert target.read_bytes() == before, command
+
+
+def test_a_closed_standard_output_is_no_traceback(course, tmp_path):
+    """Run from cron or a service with stdout closed (`>&-`): Python's sys.stdout is None then. The
+    command still does its work and keeps its exit code; a grade says where its result can go."""
+    sub = make_submission(tmp_path / "alice", course, {"02_perceptron": reference_source(course, "02_perceptron")})
+    base = [sys.executable, "-m", "grader", "--course", str(ROOT)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    check = subprocess.run([*base, "release", "--check"], stderr=subprocess.PIPE, text=True, env=env,
+                           preexec_fn=lambda: os.close(1), timeout=120)
+    assert check.returncode == 0 and "Traceback" not in check.stderr, check.stderr
+    graded = subprocess.run([*base, "grade", str(sub), "-a", "02_perceptron"], stderr=subprocess.PIPE, text=True,
+                            env=env, preexec_fn=lambda: os.close(1), timeout=120)
+    assert graded.returncode == 1 and "Traceback" not in graded.stderr, graded.stderr
+    assert "-o" in graded.stderr
