@@ -73,6 +73,17 @@ class Pair:
     stub: Path
 
 
+def read_source(path: Path) -> str:
+    """A course file's text; one saved in another encoding (Latin-1, CP949) is a UserError naming
+    the file and line, not a UnicodeDecodeError."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise UserError(f"{path}:{line}: not valid UTF-8; save the file as UTF-8") from None
+
+
 def pairs(course_root: Path, course: Course) -> list[Pair]:
     root = Path(course_root)
     return [Pair(a.id, root / "solutions" / a.id / f"{a.module}.py", root / "assignments" / a.id / f"{a.module}.py")
@@ -92,11 +103,11 @@ def release(course_root: Path, course: Course) -> list[Path]:
                                   "course.yaml)" for p in missing))
     # Every stub is made before any is written: a broken marker in one reference must not leave the
     # stubs half released (the earlier ones rewritten, without a word, the later ones not).
-    stubs = [(p, make_stub(p.reference.read_text(encoding="utf-8"), str(p.reference)))
+    stubs = [(p, make_stub(read_source(p.reference), str(p.reference)))
              for p in pairs(course_root, course)]
     changed = []
     for p, stub in stubs:
-        if not p.stub.is_file() or p.stub.read_text(encoding="utf-8") != stub:
+        if not p.stub.is_file() or read_source(p.stub) != stub:
             p.stub.parent.mkdir(parents=True, exist_ok=True)
             p.stub.write_text(stub, encoding="utf-8")
             changed.append(p.stub)
@@ -111,13 +122,14 @@ def check_release(course_root: Path, course: Course) -> list[str]:
             problems.append(f"{p.assignment_id}: reference {p.reference} is missing")
             continue
         try:
-            stub = make_stub(p.reference.read_text(encoding="utf-8"), str(p.reference))
-        except MarkerError as err:
+            stub = make_stub(read_source(p.reference), str(p.reference))
+            current = read_source(p.stub) if p.stub.is_file() else None
+        except UserError as err:  # a broken marker, or a file not in UTF-8
             problems.append(str(err))
             continue
-        if not p.stub.is_file():
+        if current is None:
             problems.append(f"{p.assignment_id}: stub {p.stub} is missing; run `grader release`")
-        elif p.stub.read_text(encoding="utf-8") != stub:
+        elif current != stub:
             problems.append(f"{p.assignment_id}: {p.stub} differs from what its reference generates; "
                             "run `grader release` (edit the reference, never the stub)")
     return problems

@@ -10,12 +10,15 @@ from typing import Callable
 
 from grader.course import Course
 from grader.errors import UserError
-from grader.release import check_release
+from grader.release import check_release, read_source
 from grader.runner import grade_submission, load_suite
 
 
 def _signatures(path: Path) -> dict[str, str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    try:
+        tree = ast.parse(read_source(path))
+    except SyntaxError as err:
+        raise UserError(f"{path}:{err.lineno}: {err.msg}") from None
     return {n.name: ast.unparse(n.args) for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
@@ -30,8 +33,12 @@ def consistency_problems(root: Path, course: Course, ids: list[str]) -> list[str
             continue
         ref = root / "solutions" / a.id / f"{a.module}.py"
         stub = root / "assignments" / a.id / f"{a.module}.py"
-        ref_sigs = _signatures(ref)
-        stub_sigs = _signatures(stub) if stub.is_file() else {}
+        try:
+            ref_sigs = _signatures(ref)
+            stub_sigs = _signatures(stub) if stub.is_file() else {}
+        except UserError as err:  # not UTF-8, or a syntax error: said, rather than a traceback
+            problems.append(str(err))
+            continue
         for fn in a.points:
             if fn not in ref_sigs:
                 problems.append(f"{a.id}: course.yaml gives points to {fn}, which the reference does not define")

@@ -101,3 +101,30 @@ def test_a_broken_marker_writes_no_stub_at_all(tmp_path):
     result = CliRunner().invoke(main, ["--course", str(tmp_path), "release"])
     assert result.exit_code == 1 and "backprop.py" in result.output and "Traceback" not in result.output, result.output
     assert {p: p.read_bytes() for p in (tmp_path / "assignments").rglob("*.py")} == before
+
+
+@pytest.mark.parametrize("which", ["solutions", "assignments"])
+def test_a_course_file_not_in_utf8_is_a_message_naming_it(tmp_path, which):
+    """A reference or stub saved as Latin-1 or CP949 by an editor: release, release --check and
+    validate name the file and the line, and say what to do, instead of a UnicodeDecodeError."""
+    for name in ("solutions", "assignments"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    bad = tmp_path / which / "02_perceptron" / "perceptron.py"
+    bad.write_bytes(bad.read_bytes() + "# 퍼셉트론\n".encode("cp949"))
+    for command in (["release"], ["release", "--check"], ["validate", "-a", "02_perceptron"]):
+        result = CliRunner().invoke(main, ["--course", str(tmp_path), *command])
+        assert result.exit_code == 1 and not isinstance(result.exception, UnicodeDecodeError), (command, result.output)
+        assert f"{bad}:" in result.output and "UTF-8" in result.output, (command, result.output)
+
+
+def test_validate_names_a_stub_with_a_syntax_error(tmp_path):
+    """A stub edited by hand into a syntax error: validate reports it as a problem, no SyntaxError traceback."""
+    for name in ("solutions", "assignments"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    stub = tmp_path / "assignments" / "02_perceptron" / "perceptron.py"
+    stub.write_text(stub.read_text(encoding="utf-8") + "def (:\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "-a", "02_perceptron"])
+    assert result.exit_code == 1 and not isinstance(result.exception, SyntaxError), result.output
+    assert f"{stub}:" in result.output and "invalid syntax" in result.output
