@@ -104,15 +104,20 @@ def test_a_broken_marker_writes_no_stub_at_all(tmp_path):
 
 
 @pytest.mark.parametrize("which", ["solutions", "assignments"])
-def test_a_course_file_not_in_utf8_is_a_message_naming_it(tmp_path, which):
+def test_a_course_file_not_in_utf8_is_a_message_naming_it(tmp_path_factory, which):
     """A reference or stub saved as Latin-1 or CP949 by an editor: release, release --check and
     validate name the file and the line, and say what to do, instead of a UnicodeDecodeError."""
+    tmp_path, outside = tmp_path_factory.mktemp("course"), tmp_path_factory.mktemp("out")
     for name in ("solutions", "assignments"):
         shutil.copytree(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
     bad = tmp_path / which / "02_perceptron" / "perceptron.py"
     bad.write_bytes(bad.read_bytes() + "# 퍼셉트론\n".encode("cp949"))
-    for command in (["release"], ["release", "--check"], ["validate", "-a", "02_perceptron"]):
+    commands = [["release"], ["release", "--check"], ["validate", "-a", "02_perceptron"]]
+    if which == "solutions":  # what reads the references themselves
+        commands += [["release", "--out", str(outside / "student")]]
+        commands += [["nbgrader", "export", str(outside / "nb"), "-a", "02_perceptron"]]
+    for command in commands:
         result = CliRunner().invoke(main, ["--course", str(tmp_path), *command])
         assert result.exit_code == 1 and not isinstance(result.exception, UnicodeDecodeError), (command, result.output)
         assert f"{bad}:" in result.output and "UTF-8" in result.output, (command, result.output)
