@@ -584,7 +584,11 @@ def read_roster(path: Path) -> Roster:
         text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's export may start with a BOM
     except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"cannot read the roster {path}: {getattr(err, 'strerror', None) or err}") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    first = text.split("\n", 1)[0]
+    # Excel writes ';' where the decimal mark is a comma, and offers tab-separated text: the header
+    # line, which has no comma then, tells which.
+    delimiter = next((d for d in ",;\t" if d in first), ",")
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [(name or "").strip() for name in (reader.fieldnames or [])]
     folder = next((name for name in header if name.lower() == "folder"), None)
     if folder is None:

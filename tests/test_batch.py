@@ -742,6 +742,18 @@ def test_a_roster_puts_the_lms_identifiers_in_the_gradebook(course, tmp_path):
         "no folder: 1 roster student(s) have no folder in the class directory, so no gradebook row: zed"]
 
 
+@pytest.mark.parametrize("text", ["folder;SIS Login ID\r\nann;ann01\r\n", "folder\tSIS Login ID\nann\tann01\n"])
+def test_a_roster_saved_with_semicolons_or_tabs_is_read(tmp_path, text):
+    """Excel saves "CSV" with semicolons where the decimal mark is a comma, and offers tab-separated
+    text: such a roster does name a folder column, and was refused as if it had none."""
+    from grader.batch import read_roster
+
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text(text, encoding="utf-8")
+    roster = read_roster(roster_file)
+    assert roster.columns == ("SIS Login ID",) and roster.row("ann") == {"SIS Login ID": "ann01"}
+
+
 @pytest.mark.parametrize("text, message", [
     ("name,email\nann,a@x\n", r"roster.csv:1: the roster's header must name a 'folder' column"),
     ("folder,email,email\nann,a,b\n", r"roster.csv:1: the roster's header has an empty or repeated column"),
