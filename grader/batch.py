@@ -20,6 +20,7 @@ The parent keeps only the journal lines, so memory stays flat as the class grows
 from __future__ import annotations
 
 import csv
+import fcntl
 import functools
 import hashlib
 import io
@@ -225,6 +226,23 @@ class Journal:
         except OSError as err:
             raise self._unusable(err, "read") from None
         return entries
+
+    def lock(self) -> int:
+        """Take the journal for this batch (an flock, released when the process and its forks end
+        or the returned descriptor is closed): a second grade-all into the same journal would grade
+        every student again beside the first. Refused at once, with what to do, rather than waited for."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as err:
+            raise self._unusable(err, "write") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise JournalError(f"another grade-all is grading into the journal {self.path} right now: let it "
+                               "finish, then run this command again (it reuses what the other graded), or give "
+                               "this one another -o (or --journal)") from None
+        return fd
 
     def check(self) -> None:
         """Create the journal if need be, before anyone is graded: a directory that passes
@@ -497,6 +515,16 @@ def grade_all(course_root: Path, course: Course, directory: Path, *, ids: list[s
         load_suite(Path(course_root), course.assignment(aid))
     students = check_class(directory, ids, list_students(directory, [journal_path, *outputs]))
     journal = Journal(journal_path)
+    held = journal.lock()  # before reading: a batch running meanwhile would not be in what is read
+    try:
+        return _grade_class(course_root, course, ids, students, journal, jobs, force, progress)
+    finally:
+        os.close(held)
+
+
+def _grade_class(course_root: Path, course: Course, ids: list[str], students: list[Path], journal: Journal,
+                 jobs: int | None, force: bool, progress: Callable[[Iterator, int], Iterator] | None) -> BatchOutcome:
+    """grade_all's work, with the journal held."""
     done = {} if force else journal.read()
     course_fp = course_fingerprint(course_root, course, ids)  # once per batch, not per student
     todo = []

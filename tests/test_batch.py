@@ -853,3 +853,22 @@ def test_a_module_that_is_a_fifo_or_a_link_to_a_device_does_not_stop_the_class(k
     rows = {r["Student"]: r for r in csv.DictReader(book.open())}
     assert float(rows["alice"][AID]) == course.assignment(AID).max_score
     assert float(rows["mallory"][AID]) == 0 and float(rows["trent"][AID]) == 0
+
+
+def test_a_second_batch_into_the_same_journal_is_refused_while_the_first_runs(klass, tmp_path):
+    """Two grade-all runs into one gradebook (a second terminal, a cron job overlapping a manual
+    run) each graded the whole class, the journal holding every student twice: the second is refused
+    at once with what to do, and grades no one."""
+    import fcntl
+
+    journal = tmp_path / "gb.csv.journal"
+    with open(journal, "a") as held:  # what the first batch holds while it runs
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(tmp_path / "gb.csv"))
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert "another grade-all" in result.output and "-o" in result.output
+        assert journal.read_text() == "" and not (tmp_path / "gb.csv").exists()
+    result = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(tmp_path / "gb.csv"))
+    assert result.exit_code == 0, result.output
+    with open(journal, "a") as after:  # released when the batch is over
+        fcntl.flock(after, fcntl.LOCK_EX | fcntl.LOCK_NB)
