@@ -84,7 +84,8 @@ def check_not_source(path: Path, root: Path, submission: Path | None = None) -> 
 def colour_wanted(stream) -> bool:
     """Colour only on a terminal, and not when the user said no (https://no-color.org: NO_COLOR set
     and not empty) or the terminal cannot show it (TERM=dumb)."""
-    return stream is not None and stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return (stream is not None and stream.isatty() and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM") != "dumb")
 
 
 def write_output(text: str, out: str | None) -> None:

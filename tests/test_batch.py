@@ -872,3 +872,16 @@ def test_a_second_batch_into_the_same_journal_is_refused_while_the_first_runs(kl
     assert result.exit_code == 0, result.output
     with open(journal, "a") as after:  # released when the batch is over
         fcntl.flock(after, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_journal_on_a_file_system_without_locks_is_graded_unguarded(klass, tmp_path, monkeypatch):
+    """Some network mounts refuse flock (ENOLCK): that is not another batch, and must not stop this one."""
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    result = run("grade-all", str(klass), "-a", AID, "-j", "1", "-o", str(tmp_path / "gb.csv"))
+    assert result.exit_code == 0 and "another grade-all" not in result.output, result.output
+    assert (tmp_path / "gb.csv").is_file()
