@@ -33,6 +33,16 @@ def user_errors(fn=None, *, exit_code: int = 1):
             return fn(*args, **kwargs)
         except UserError as err:
             raise _Failed(str(err), exit_code) from None
+        except BrokenPipeError as err:
+            if err.filename is not None:  # an output file (a FIFO whose reader left): say so below
+                raise _Failed(f"{err.filename}: {err.strerror or err}", exit_code) from None
+            # Standard output's reader is gone (`grader grade-all ... | head`): whatever was written
+            # to files is written; stop quietly, as a pipe's writer does (128 + SIGPIPE).
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, AttributeError, ValueError):
+                pass
+            sys.exit(141)
         except OSError as err:  # a full disk, a directory given for a file, a permission: the path and why
             where = f"{err.filename}: " if err.filename is not None else ""
             raise _Failed(f"{where}{err.strerror or err}", exit_code) from None

@@ -875,3 +875,17 @@ def test_a_closed_standard_output_is_no_traceback(course, tmp_path):
                             env=env, preexec_fn=lambda: os.close(1), timeout=120)
     assert graded.returncode == 1 and "Traceback" not in graded.stderr, graded.stderr
     assert "-o" in graded.stderr
+
+
+def test_a_reader_that_leaves_the_pipe_early_stops_the_output_quietly(tmp_path):
+    """`grader grade-all ... | head -1`: the gradebook is written, and the command stops as a pipe's
+    writer does (status 141), not with 'Error: Broken pipe' on stderr."""
+    out = tmp_path / "gb.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "--course", str(ROOT), "grade-all",
+                             str(ROOT / "examples" / "class"), "-a", "02_perceptron", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the first line
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, stderr
+    assert "Broken pipe" not in stderr and "Traceback" not in stderr, stderr
+    assert out.is_file() and "Student" in out.read_text()
