@@ -133,6 +133,9 @@ class Course(_Strict):
                         [a for a in self.assignments if a.id.startswith(name)]):
             if len(matches) == 1:
                 return matches[0]
+        if name and len(matches) > 1:  # the start of several ids ("0"): say which, not "unknown"
+            raise UserError(f"{text!r} is the start of {len(matches)} assignments "
+                            f"({', '.join(a.id for a in matches)}): give more of the id, such as {matches[0].id}")
         return self.assignment(text)
 
     def limits_for(self, a: Assignment) -> Limits:

@@ -177,3 +177,13 @@ def test_the_cache_keeps_only_the_newest_files(tmp_path, cache_dir, monkeypatch)
         load_course(paths[-1])
         os.utime(course_module._cache_file(paths[-1]), (1000 + k, 1000 + k))
     assert sorted(cache_dir.glob("course-*.json")) == sorted(course_module._cache_file(p) for p in paths[2:])
+
+
+def test_a_student_may_name_an_assignment_loosely_and_an_ambiguous_start_says_so():
+    course = load_course(ROOT / "course.yaml")
+    for text in ("03_backprop", "03", "backprop", "assignments/03_backprop/"):
+        assert course.find_assignment(text).id == "03_backprop"
+    with pytest.raises(UserError, match=r"'0' is the start of 7 assignments \(01_regression, .*give more of the id"):
+        course.find_assignment("0")
+    with pytest.raises(UserError, match="unknown assignment 'xyz'"):
+        course.find_assignment("xyz")
