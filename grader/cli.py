@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from grader.clickutil import OutputFile, WholeNumber, user_errors
+from grader.clickutil import InputFolder, OutputFile, WholeNumber, user_errors
 from grader.course import Course, load_course
 from grader.errors import UserError, stop_code, stop_word
 from grader.fileutil import write_atomic
@@ -138,7 +138,7 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
 
 
 @main.command()
-@click.argument("submission", type=click.Path(exists=True, file_okay=False))
+@click.argument("submission", type=InputFolder())
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "gradescope", "junit", "markdown"]),
               default="table", show_default=True, help="Output format.")
@@ -203,7 +203,7 @@ def _duration(seconds: float) -> str:
 
 
 @main.command("grade-all")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("directory", type=InputFolder())
 @click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Grade only this assignment (repeatable).")
 @click.option("-j", "--jobs", type=WholeNumber(1, 256), default=None, metavar="N",
               help="Parallel grader processes [default: number of cores].")

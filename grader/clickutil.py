@@ -70,6 +70,32 @@ class OutputFile(click.Path):
         return super().convert(value, param, ctx)
 
 
+_ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".7z", ".rar")
+
+
+class InputFolder(click.Path):
+    """An existing folder to read (``click.Path(exists=True, file_okay=False)``) whose refusal of an
+    archive says to unpack it: an LMS hands submissions out as zips, and click's own wording for
+    one is "Directory 'x.zip' is a file"."""
+
+    def __init__(self):
+        super().__init__(exists=True, file_okay=False)
+
+    def convert(self, value, param, ctx):
+        text = os.fspath(value)
+        if os.path.isfile(text) and text.lower().endswith(_ARCHIVES):
+            stem = os.path.basename(text)
+            for ext in sorted(_ARCHIVES, key=len, reverse=True):
+                if stem.lower().endswith(ext):
+                    stem = stem[:-len(ext)]
+                    break
+            how = (f"unzip {text} -d {stem}" if text.lower().endswith(".zip") else
+                   f"mkdir {stem} && tar -xf {text} -C {stem}" if ".t" in text.lower()[-8:] else "unpack it")
+            self.fail(f"{text!r} is an archive, not a folder: unpack it first ({how}) and give the folder",
+                      param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class WholeNumber(click.IntRange):
     """``click.IntRange`` whose refusal of a word says what to give: click's own wording is
     "'abc' is not a valid integer range", as if a range were asked for."""

@@ -890,3 +890,13 @@ def test_a_reader_that_leaves_the_pipe_early_stops_the_output_quietly(tmp_path):
     assert proc.wait(timeout=120) == 141, stderr
     assert "Broken pipe" not in stderr and "Traceback" not in stderr, stderr
     assert out.is_file() and "Student" in out.read_text()
+
+
+@pytest.mark.parametrize("name, how", [("alice.zip", "unzip "), ("class.tar.gz", "tar -xf ")])
+def test_an_archive_given_for_a_folder_says_to_unpack_it(tmp_path, name, how):
+    archive = tmp_path / name
+    archive.write_bytes(b"PK\x03\x04")
+    for command in ("grade", "grade-all"):
+        r = CliRunner().invoke(main, ["--course", str(ROOT), command, str(archive)])
+        assert r.exit_code == 2 and "is an archive, not a folder: unpack it first" in r.output, r.output
+        assert how in r.output
