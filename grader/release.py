@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader.course import Course
 from grader.errors import UserError
+from grader.fileutil import write_atomic
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -109,7 +110,7 @@ def release(course_root: Path, course: Course) -> list[Path]:
     for p, stub in stubs:
         if not p.stub.is_file() or read_source(p.stub) != stub:
             p.stub.parent.mkdir(parents=True, exist_ok=True)
-            p.stub.write_text(stub, encoding="utf-8")
+            write_atomic(p.stub, stub)  # a full disk or Ctrl-C never leaves half a stub
             changed.append(p.stub)
     return changed
 
