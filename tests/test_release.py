@@ -133,3 +133,14 @@ def test_validate_names_a_stub_with_a_syntax_error(tmp_path):
     result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "-a", "02_perceptron"])
     assert result.exit_code == 1 and not isinstance(result.exception, SyntaxError), result.output
     assert f"{stub}:" in result.output and "invalid syntax" in result.output
+
+
+def test_validate_says_a_missing_reference_once(tmp_path):
+    for name in ("solutions", "assignments"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
+    (tmp_path / "solutions" / "02_perceptron" / "perceptron.py").unlink()
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "-a", "02_perceptron"])
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.output.splitlines() if "perceptron.py" in line] == [
+        f"problem: 02_perceptron: reference {tmp_path}/solutions/02_perceptron/perceptron.py is missing"]
