@@ -174,6 +174,18 @@ def _write_file(path: Path, text: str) -> None:
     write_atomic(path, text)
 
 
+def _check_output(path: Path, option: str) -> None:
+    """Before grading: ``path`` can be written once its missing folders are made (a student's whole
+    grading must not be lost to an output path that fails only at the end)."""
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UserError(f"cannot write {option} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {option} {path}: the folder {parent} is not writable")
+
+
 @dataclass
 class CiOptions:
     bundle: str | None = None
@@ -198,6 +210,8 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
     checkout = Path(options.submission or workspace).resolve()
     if not checkout.is_dir():
         raise UserError(f"the checkout {checkout} is not a directory; pass --submission DIR")
+    _check_output(Path(options.results), "--results")
+    _check_output(Path(options.junit), "--junit")
     tmp = None
     try:
         if options.bundle:

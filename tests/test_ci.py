@@ -353,3 +353,12 @@ def test_a_huge_quoted_name_keeps_the_summary_and_annotations_small(job):
     assert "not allow" in summary and len(summary.encode()) < 10_000
     [error] = [c for c in commands(r.output) if c.startswith("::error")]
     assert "cannot be graded" in error and "does not allow" in error and len(error) < 2_000
+
+
+def test_an_output_path_that_cannot_be_written_is_refused_before_grading(job):
+    # --results under a file (a name clash in the workspace): said before the student is graded, not after.
+    blocker = job["tmp"] / "blocker"
+    blocker.write_text("x")
+    r = ci(job, "--results", str(blocker / "results.json"))
+    assert r.exit_code == 2 and f"cannot write --results {blocker / 'results.json'}" in r.output, r.output
+    assert "is a file, not a folder" in r.output and "Graded" not in r.output
