@@ -44,6 +44,7 @@ import msgspec
 from grader import __version__
 from grader.course import Course
 from grader.errors import UserError
+from grader.fileutil import read_spreadsheet_csv
 from grader.formats import spreadsheet_safe
 from grader.results import name_key, submission_name
 from grader.submission import SubmissionError, nested_submission, read_source
@@ -611,14 +612,7 @@ def read_roster(path: Path) -> Roster:
     """A CSV with a header naming a ``folder`` column (the student's folder in the class directory)
     and the columns to copy; a ``Student`` column, if any, replaces the folder's name in the gradebook."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's export may start with a BOM
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"cannot read the roster {path}: {getattr(err, 'strerror', None) or err}") from None
-    first = text.split("\n", 1)[0]
-    # Excel writes ';' where the decimal mark is a comma, and offers tab-separated text: the header
-    # line, which has no comma then, tells which.
-    delimiter = next((d for d in ",;\t" if d in first), ",")
+    text, delimiter = read_spreadsheet_csv(path, "roster")
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [(name or "").strip() for name in (reader.fieldnames or [])]
     folder = next((name for name in header if name.lower() == "folder"), None)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 import tempfile
 from pathlib import Path
+
+from grader.errors import UserError
 
 
 def _process_umask() -> int:
@@ -55,3 +58,25 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         if isinstance(err, OSError) and err.filename is None:
             err.filename = str(path)  # a full disk fails write() with no file name: say which output it was
         raise
+
+
+def read_spreadsheet_csv(path: Path, what: str) -> tuple[str, str]:
+    """(text, delimiter) of a CSV as spreadsheets save it: UTF-8 with or without a BOM, or UTF-16
+    (Excel's "Unicode Text"); comma-separated, or ';' where the decimal mark is a comma, or tabs (the
+    header line, which has no comma then, tells which). Unreadable or other encodings: a UserError
+    naming the file and saying how to save it."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UserError(f"cannot read the {what} {path}: {err.strerror or err}") from None
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(f"cannot read the {what} {path}: it is not UTF-8 text; save it as CSV UTF-8 "
+                        "(Excel: Save As, 'CSV UTF-8 (Comma delimited)')") from None
+    first = text.split("\n", 1)[0]
+    return text, next((d for d in ",;\t" if d in first), ",")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from grader.course import Course, LatePolicy
 from grader.errors import UserError
+from grader.fileutil import read_spreadsheet_csv
 from grader.results import SubmissionResult, name_key, rounded, submission_name
 from grader.submission import nested_submission
 
@@ -92,13 +93,11 @@ def _shadow_git_dir(git_dir: Path, shadow: Path) -> dict[str, str]:
 def read_times(path: Path, course: Course) -> dict[str, Times]:
     """student -> {assignment id or None: submission time}, from a CSV ``student,submitted_at[,assignment]``."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"cannot read {path}: {err}") from None
+    text, delimiter = read_spreadsheet_csv(path, "submission times")
     if not text.strip():
         raise UserError(f"{path} is empty: it needs the header student,submitted_at[,assignment] and a row per student")
-    reader = csv.DictReader(io.StringIO(text, newline=""))  # not splitlines(): a quoted name may hold a newline
+    # not splitlines(): a quoted name may hold a newline
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     columns = set(reader.fieldnames or [])
     if not {"student", "submitted_at"} <= columns or not columns <= {"student", "submitted_at", "assignment"}:
         got = ",".join(reader.fieldnames or [])

@@ -327,3 +327,20 @@ def test_grade_all_times_match_folders_as_they_show_and_one_folder_down(tmp_path
     r = invoke(course, "grade-all", str(klass), "-j", "1", "-o", str(out), "--times", str(times))
     assert r.exit_code == 0, r.output
     assert sorted(out.read_text().splitlines()[2:]) == ["Jos\u00e9,5,5", "Kim Minjun,4,4", "dora,4.5,4.5"]
+
+
+@pytest.mark.parametrize("encoding, delimiter", [("utf-8-sig", ";"), ("utf-16", "\t"), ("utf-8", ",")])
+def test_times_as_a_spreadsheet_saves_them_are_read(tmp_path, encoding, delimiter):
+    # Excel saves ';' where the decimal mark is a comma, and "Unicode Text" is UTF-16 with tabs.
+    path = tmp_path / "times.csv"
+    path.write_text(delimiter.join(["student", "submitted_at"]) + "\n" +
+                    delimiter.join(["jos\u00e9", "2026-03-02T10:00:00+09:00"]) + "\n", encoding=encoding)
+    table = read_times(path, course_with())
+    assert table == {name_key("jos\u00e9"): {None: parse_time("2026-03-02T10:00:00+09:00", "x")}}
+
+
+def test_times_in_a_legacy_encoding_say_how_to_save_them(tmp_path):
+    path = tmp_path / "times.csv"
+    path.write_bytes("student,submitted_at\n김민수,2026-03-02T10:00:00+09:00\n".encode("cp949"))
+    with pytest.raises(UserError, match="not UTF-8 text; save it as CSV UTF-8"):
+        read_times(path, course_with())
