@@ -42,7 +42,7 @@ import click
 from grader.clickutil import user_errors
 from grader.course import Assignment, Course, load_course
 from grader.errors import UserError
-from grader.release import BEGIN, END, read_source
+from grader.release import BEGIN, END, read_course_text
 
 HELPERS_ID = "reference_helpers"
 _INSTALL = "nbgrader is not installed; install the extra"
@@ -147,7 +147,7 @@ def source_notebook(root: Path, course: Course, assignment: Assignment):
     if not hidden_test_files(root, assignment.id):
         raise UserError(f"{assignment.id} has no hidden tests in solutions/{assignment.id}; "
                         "export the other assignments with -a ID")
-    doc, header, helpers, functions = _split_reference(read_source(ref), str(ref))
+    doc, header, helpers, functions = _split_reference(read_course_text(ref), str(ref))
     missing = sorted(set(assignment.points) - {name for name, _, _ in functions})
     if missing:
         raise UserError(f"{ref}: course.yaml gives points to {', '.join(missing)}, which it does not define")

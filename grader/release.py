@@ -74,7 +74,7 @@ class Pair:
     stub: Path
 
 
-def read_source(path: Path) -> str:
+def read_course_text(path: Path) -> str:
     """A course file's text; one saved in another encoding (Latin-1, CP949) is a UserError naming
     the file and line, not a UnicodeDecodeError."""
     data = Path(path).read_bytes()
@@ -104,11 +104,11 @@ def release(course_root: Path, course: Course) -> list[Path]:
                                   "course.yaml)" for p in missing))
     # Every stub is made before any is written: a broken marker in one reference must not leave the
     # stubs half released (the earlier ones rewritten, without a word, the later ones not).
-    stubs = [(p, make_stub(read_source(p.reference), str(p.reference)))
+    stubs = [(p, make_stub(read_course_text(p.reference), str(p.reference)))
              for p in pairs(course_root, course)]
     changed = []
     for p, stub in stubs:
-        if not p.stub.is_file() or read_source(p.stub) != stub:
+        if not p.stub.is_file() or read_course_text(p.stub) != stub:
             p.stub.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(p.stub, stub)  # a full disk or Ctrl-C never leaves half a stub
             changed.append(p.stub)
@@ -123,8 +123,8 @@ def check_release(course_root: Path, course: Course) -> list[str]:
             problems.append(f"{p.assignment_id}: reference {p.reference} is missing")
             continue
         try:
-            stub = make_stub(read_source(p.reference), str(p.reference))
-            current = read_source(p.stub) if p.stub.is_file() else None
+            stub = make_stub(read_course_text(p.reference), str(p.reference))
+            current = read_course_text(p.stub) if p.stub.is_file() else None
         except UserError as err:  # a broken marker, or a file not in UTF-8
             problems.append(str(err))
             continue

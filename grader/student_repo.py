@@ -23,7 +23,7 @@ from string import Template
 import grader
 from grader.course import Course
 from grader.errors import UserError
-from grader.release import BEGIN, END, make_stub, read_source
+from grader.release import BEGIN, END, make_stub, read_course_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 _SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".git"}
@@ -147,7 +147,7 @@ def build_student_repo(root: Path, course: Course, out: Path) -> list[Path]:
             ref = root / "solutions" / a.id / f"{a.module}.py"
             stub_name = f"{a.module}.py"
             if ref.is_file():
-                _write(dest / stub_name, make_stub(read_source(ref), str(ref)), written)
+                _write(dest / stub_name, make_stub(read_course_text(ref), str(ref)), written)
             elif (src / stub_name).is_file():
                 _copy(src / stub_name, dest / stub_name, written)
             else:
@@ -193,7 +193,7 @@ def solution_regions(root: Path) -> list[tuple[str, list[str]]]:
             continue
         current: list[str] | None = None
         start = 0
-        for no, line in enumerate(read_source(path).splitlines(), start=1):
+        for no, line in enumerate(read_course_text(path).splitlines(), start=1):
             s = line.strip()
             if s == BEGIN:
                 current, start = [], no
@@ -208,7 +208,7 @@ def solution_regions(root: Path) -> list[tuple[str, list[str]]]:
 
 
 def hidden_sources(root: Path) -> list[tuple[str, list[str]]]:
-    return [(str(p.relative_to(root)), _norm(read_source(p).splitlines()))
+    return [(str(p.relative_to(root)), _norm(read_course_text(p).splitlines()))
             for p in sorted(Path(root).glob("solutions/*/test_*hidden*.py"))]
 
 

@@ -10,13 +10,13 @@ from typing import Callable
 
 from grader.course import Course
 from grader.errors import UserError
-from grader.release import check_release, read_source
+from grader.release import check_release, read_course_text
 from grader.runner import grade_submission, load_suite
 
 
 def _signatures(path: Path) -> dict[str, str]:
     try:
-        tree = ast.parse(read_source(path))
+        tree = ast.parse(read_course_text(path))
     except SyntaxError as err:
         raise UserError(f"{path}:{err.lineno}: {err.msg}") from None
     return {n.name: ast.unparse(n.args) for n in tree.body if isinstance(n, ast.FunctionDef)}
