@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from grader.errors import SubmissionError
+from grader.formats import clip  # a 500 KB name in the source must not make every report quoting it 500 KB
 
 MAX_SOURCE_BYTES = 512 * 1024
 
@@ -123,12 +124,6 @@ def _read_checked(root: Path, path: Path, rel: Path) -> str:
     return text
 
 
-def _clipped(text: str, limit: int) -> str:
-    """Text from the student's source (a name, or Python's message quoting one) as a message quotes it: at
-    most ``limit`` characters, so that a 500 KB name cannot make every report that quotes it 500 KB."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
 def check_source(text: str, filename: str, allowed: list[str]) -> tuple[str, ...]:
     """Parse ``text`` and refuse imports outside ``allowed`` (SubmissionError with the line).
 
@@ -140,7 +135,7 @@ def check_source(text: str, filename: str, allowed: list[str]) -> tuple[str, ...
         tree = ast.parse(text, filename=filename)
     except SyntaxError as err:
         raise SubmissionError("error", f"{filename}: syntax error at line {err.lineno}: "
-                                       f"{_clipped(str(err.msg), 200)}") from None
+                                       f"{clip(str(err.msg), 200)}") from None
     except (ValueError, RecursionError, MemoryError) as err:
         raise SubmissionError("error", f"{filename}: cannot be parsed ({type(err).__name__})") from None
 
@@ -176,7 +171,7 @@ def check_source(text: str, filename: str, allowed: list[str]) -> tuple[str, ...
                f"{parts[0].rpartition('.')[2]}`, or `import {parts[0]}`)" if parts else "remove the import")
         raise SubmissionError(
             "error",
-            f"{filename}: line {line} imports {_clipped(repr(bad), 80)}, which this course does not allow "
+            f"{filename}: line {line} imports {clip(repr(bad), 80)}, which this course does not allow "
             f"(allowed: {', '.join(allowed)}); {fix}",
         )
     return tuple(a for a in allowed if any(u == a or u.startswith(a + ".") for u in used))
