@@ -174,9 +174,20 @@ def _write_file(path: Path, text: str) -> None:
     write_atomic(path, text)
 
 
-def _check_output(path: Path, option: str) -> None:
+def _check_output(path: Path, option: str, checkout: Path) -> None:
     """Before grading: ``path`` can be written once its missing folders are made (a student's whole
-    grading must not be lost to an output path that fails only at the end)."""
+    grading must not be lost to an output path that fails only at the end). Inside the checkout the
+    student controls what already exists: a symbolic link there (grader-results/ committed as a link)
+    would have the results written wherever it points, a FIFO would hang the job; both are refused."""
+    full = Path(os.path.abspath(path))
+    if full.is_relative_to(checkout):
+        part = full
+        while part != checkout:
+            if part.is_symlink() or (part == full and part.exists() and not part.is_file()):
+                kind = "a symbolic link" if part.is_symlink() else "not a regular file"
+                raise UserError(f"cannot write {option} {path}: {part} is {kind} in the checkout, which the "
+                                f"student's repository controls; remove it, or give {option} a path outside it")
+            part = part.parent
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
@@ -210,8 +221,8 @@ def run_ci(options: CiOptions, course_root: Callable[[], tuple[Path, Course]], e
     checkout = Path(options.submission or workspace).resolve()
     if not checkout.is_dir():
         raise UserError(f"the checkout {checkout} is not a directory; pass --submission DIR")
-    _check_output(Path(options.results), "--results")
-    _check_output(Path(options.junit), "--junit")
+    _check_output(Path(options.results), "--results", checkout)
+    _check_output(Path(options.junit), "--junit", checkout)
     tmp = None
     try:
         if options.bundle:

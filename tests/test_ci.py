@@ -362,3 +362,23 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_grading(job):
     r = ci(job, "--results", str(blocker / "results.json"))
     assert r.exit_code == 2 and f"cannot write --results {blocker / 'results.json'}" in r.output, r.output
     assert "is a file, not a folder" in r.output and "Graded" not in r.output
+
+
+@pytest.mark.parametrize("planted", ["folder_link", "file_link", "fifo"])
+def test_results_are_not_written_through_what_the_student_planted_in_the_checkout(job, planted):
+    # The checkout is the student's: grader-results/ committed as a symbolic link would have the results
+    # written wherever it points (another file of the runner), and a FIFO would hang the job.
+    target = job["tmp"] / "elsewhere"
+    target.mkdir()
+    out = job["checkout"] / "grader-results"
+    if planted == "folder_link":
+        out.symlink_to(target, target_is_directory=True)
+    else:
+        out.mkdir()
+        if planted == "file_link":
+            (out / "results.json").symlink_to(target / "victim.txt")
+        else:
+            os.mkfifo(out / "results.json")
+    r = ci(job, "--results", str(out / "results.json"))
+    assert r.exit_code == 2 and "in the checkout, which the student's repository controls" in r.output, r.output
+    assert "Graded" not in r.output and list(target.iterdir()) == []
