@@ -223,6 +223,25 @@ def assert_scalar(name: str, value: Any) -> float:
     return v
 
 
+
+def stable_or_formula_hint(fn: Callable, ref_fn: Callable, moderate_args: tuple, name: str, stability_hint: str,
+                           formula: str) -> str:
+    """The hint for a loss ``fn`` (returning ``(loss, grad)``) that is finite but wrong at extreme inputs:
+    ``stability_hint`` when it is right at ``moderate_args`` (the same inputs scaled down), else its
+    formula, since a loss wrong there too has another mistake that the stability hint would hide.
+    One more student call, made only for a failing loss."""
+    try:
+        loss = as_float("loss", unpack(fn(*moderate_args), 2, name)[0])
+    except GlobalRandomUsed:
+        raise
+    except (StudentError, AssertionError):
+        return stability_hint
+    loss_ref = ref_fn(*moderate_args)[0]
+    if abs(loss - loss_ref) <= 1e-6 * abs(loss_ref):
+        return stability_hint
+    return f"the loss is wrong at moderate logits too: {formula}"
+
+
 def unpack(result: Any, n: int, function: str) -> tuple:
     """Check that ``result`` is a tuple (or list) of ``n`` items and return it as a tuple."""
     if not isinstance(result, (tuple, list)) or len(result) != n:

@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 
 from grader.checks import (as_float, assert_close, assert_scalar, assert_shape, call_each, call_quietly, call_unchanged,
-                           graded, memoized, numeric_grad_call, reference, unpack)
+                           graded, memoized, numeric_grad_call, reference, stable_or_formula_hint, unpack)
 from grader.errors import GlobalRandomUsed, StudentError
 
 SEEDS = (0, 1, 2)
@@ -342,24 +342,6 @@ def test_linear_regression_gd_reshuffles_every_epoch(student):
 
 # ---------------------------------------------------------------- sigmoid and binary cross-entropy
 
-def _large_logit_hint(fn, ref_fn, moderate_args, stability_hint, formula):
-    """The hint for a loss that is finite but wrong at large logits: how to compute it stably when the same function
-    is right at those logits scaled down to moderate ones, else its formula (a loss wrong there too has another
-    mistake, which the stability hint would hide). One more call, made only for a failing loss."""
-    try:
-        loss = as_float("loss", unpack(fn(*moderate_args), 2, "loss")[0])
-    except StudentError as err:
-        if isinstance(err, GlobalRandomUsed):
-            raise
-        return stability_hint
-    except AssertionError:
-        return stability_hint
-    loss_ref = ref_fn(*moderate_args)[0]
-    if abs(loss - loss_ref) <= 1e-6 * abs(loss_ref):
-        return stability_hint
-    return f"the loss is wrong at moderate logits too: {formula}"
-
-
 # Logits large enough that a sigmoid or a BCE clipping its logits in place (np.clip(z, ..., out=z)) changes them.
 _HUGE_LOGITS = np.array([1e4, -1e4, 800.0, -800.0, -5e3])
 
@@ -438,8 +420,8 @@ def test_bce_with_logits_large_logits_stay_finite(student, ref):
     try:
         assert_close("loss", loss, ref.bce_with_logits(z, y)[0], rtol=1e-10)
     except AssertionError as err:
-        hint = _large_logit_hint(student.bce_with_logits, ref.bce_with_logits, (z / 1e3, y), hint,
-                                 "loss = mean(max(z, 0) - z * y + log(1 + exp(-|z|)))")
+        hint = stable_or_formula_hint(student.bce_with_logits, ref.bce_with_logits, (z / 1e3, y), "bce_with_logits",
+                                      hint, "loss = mean(max(z, 0) - z * y + log(1 + exp(-|z|)))")
         raise AssertionError(f"{err}; {hint}") from None
     assert_close("dz", dz, ref.bce_with_logits(z, y)[1], rtol=1e-10, atol=1e-15)
 
