@@ -777,24 +777,30 @@ def summary(results: dict[str, dict], course: Course, ids: list[str], top: int =
 def _stopped_students(results: dict[str, dict], names_shown: int) -> list[str]:
     """Who had tests (or an import) stopped at a time limit. One infinite loop costs the call's
     full limit once, then the short leash on every later test that calls it (17 s of the example
-    class's 18); an import that never finishes costs 30 s. So these few students are where a slow
-    batch's time went; an instructor also wants to look at them."""
-    from grader.proxy import IMPORT_TIMEOUT, STARTUP_SECONDS
+    class's 18); an import that never finishes costs its limit (course.yaml import_seconds, 30 s by
+    default). So these few students are where a slow batch's time went; an instructor also wants to
+    look at them."""
+    import re
 
-    stopped: dict[str, dict[str, int]] = {}  # name -> {assignment: stopped tests, 0 for its import}
+    from grader.proxy import IMPORT_TIMEOUT
+
+    import_limit = re.compile(re.escape(IMPORT_TIMEOUT) + r" (\S+) s")  # the limit the result was graded under
+    stopped: dict[str, dict[str, int | str]] = {}  # name -> {assignment: stopped tests, or its import's limit}
     for name, r in results.items():
         for a in r["assignments"]:
             n = sum(t.get("status") == "timeout" for t in a.get("tests", []))
-            if n or (a.get("status") == "error" and IMPORT_TIMEOUT in (a.get("message") or "")):
-                stopped.setdefault(name, {})[a["id"]] = n
+            timed_out = a.get("status") == "error" and import_limit.search(a.get("message") or "")
+            if n or timed_out:
+                stopped.setdefault(name, {})[a["id"]] = n or timed_out.group(1)
     if not stopped:
         return []
-    order = sorted(stopped, key=lambda n: (-sum(stopped[n].values()) - len(stopped[n]), n))
+    order = sorted(stopped, key=lambda n: (-sum(v for v in stopped[n].values() if isinstance(v, int))
+                                           - len(stopped[n]), n))
     lines = [f"tests or imports stopped at a time limit (an infinite loop, or far too slow; each costs the batch "
              f"up to its limit): {len(stopped)} student(s):"]
     for name in order[:names_shown]:
-        detail = ", ".join(f"{aid} {n} test{'s' if n > 1 else ''}" if n else
-                           f"{aid} import (stopped after {STARTUP_SECONDS:.0f} s)" for aid, n in stopped[name].items())
+        detail = ", ".join(f"{aid} {n} test{'s' if n > 1 else ''}" if isinstance(n, int) else
+                           f"{aid} import (stopped after {n} s)" for aid, n in stopped[name].items())
         lines.append(f"  {submission_name(name)}: {detail}")
     if len(order) > names_shown:
         lines.append(f"  and {len(order) - names_shown} more")

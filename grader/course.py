@@ -50,12 +50,14 @@ class Limits(_Strict):
 
     call_seconds: _Seconds = 10.0  # wall-clock limit of one call
     test_seconds: _TestSeconds = 60.0  # wall-clock limit of one hidden test
+    import_seconds: _Seconds = 30.0  # wall-clock limit of importing the student's module
     memory_mb: _MiB = 1024  # address-space limit of the worker
 
 
 class LimitsOverride(_Strict):
     call_seconds: _Seconds | None = None
     test_seconds: _TestSeconds | None = None
+    import_seconds: _Seconds | None = None
     memory_mb: _MiB | None = None
 
 

@@ -22,7 +22,7 @@ from grader.errors import (BoundaryError, ConfinementFailed, GlobalRandomUsed, S
 from grader.loading import REF_PREFIX, parameter_names
 from grader.sandbox import WorkerProcess, WorkerSpec, start_worker
 
-STARTUP_SECONDS = 30.0
+STARTUP_SECONDS = 30.0  # the default limit on importing the student's module (course.yaml import_seconds)
 IMPORT_TIMEOUT = "importing your module took longer than"  # (the batch summary looks for it)
 HUNG_RETRY_SECONDS = 1.0
 # The grader's own limit on a call to a function that already hung sits this far beyond the
@@ -66,9 +66,11 @@ def _array_bytes(value: Any) -> int:
 class Worker:
     """A restartable connection to one student's worker for one module."""
 
-    def __init__(self, spec: WorkerSpec, call_seconds: float = 10.0, full_errors: bool = False):
+    def __init__(self, spec: WorkerSpec, call_seconds: float = 10.0, full_errors: bool = False,
+                 import_seconds: float | None = None):
         self.spec = spec
         self.call_seconds = call_seconds
+        self.import_seconds = import_seconds  # None: STARTUP_SECONDS, read when the import starts
         self.test_deadline: float | None = None
         self.process: WorkerProcess | None = None
         self.generation = 0
@@ -105,10 +107,11 @@ class Worker:
         self.start()
         if self._ready:
             return
+        limit = self.import_seconds or STARTUP_SECONDS
         try:
-            msg = self._receive(time.monotonic() + STARTUP_SECONDS, "importing your module")
+            msg = self._receive(time.monotonic() + limit, "importing your module")
         except StudentTimeout:
-            raise StudentTimeout(f"{IMPORT_TIMEOUT} {STARTUP_SECONDS:.0f} s") from None
+            raise StudentTimeout(f"{IMPORT_TIMEOUT} {limit:g} s") from None
         if msg.get("op") != "ready":
             self._discard()
             raise StudentCrash("the worker did not start properly")

@@ -205,7 +205,7 @@ def _prepare(course: Course, a: Assignment, submission: Path,
         return AssignmentResult(a.id, 0.0, rounded(a.max_score), err.status, err.message, [])
     limits = course.limits_for(a)
     worker = Worker(WorkerSpec(source, a.module, tuple(course.allowed_imports), limits.memory_mb, imported),
-                    call_seconds=limits.call_seconds, full_errors=full_errors)
+                    call_seconds=limits.call_seconds, full_errors=full_errors, import_seconds=limits.import_seconds)
     worker.start()
     return worker
 

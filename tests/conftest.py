@@ -43,10 +43,14 @@ def make_submission(base: Path, course: Course, sources: dict[str, str]) -> Path
     return base
 
 
-def fast_limits(course: Course, call_seconds: float = 2.0, test_seconds: float = 20.0) -> Course:
-    """The same course with short time limits, for tests that provoke timeouts."""
-    limits = course.limits.replace(call_seconds=call_seconds, test_seconds=test_seconds)
-    assignments = [a.replace(limits=a.limits.replace(call_seconds=None, test_seconds=None)) for a in course.assignments]
+def fast_limits(course: Course, call_seconds: float = 2.0, test_seconds: float = 20.0,
+                import_seconds: float | None = None) -> Course:
+    """The same course with short time limits, for tests that provoke timeouts (the import limit
+    too, when given)."""
+    limits = course.limits.replace(call_seconds=call_seconds, test_seconds=test_seconds,
+                                   import_seconds=import_seconds or course.limits.import_seconds)
+    assignments = [a.replace(limits=a.limits.replace(call_seconds=None, test_seconds=None, import_seconds=None))
+                   for a in course.assignments]
     return course.replace(limits=limits, assignments=assignments)
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -264,18 +265,28 @@ def test_the_summary_names_students_whose_tests_hit_a_time_limit(course):
     assert shown[-3:] == [f"  s0: {SMALL} 1 test", f"  s1: {SMALL} 1 test", "  and 1 more"]
 
 
-def test_the_summary_names_students_whose_import_was_stopped(course, tmp_path, monkeypatch):
-    """An import that never finishes costs 30 s of the batch per assignment: named like a loop."""
-    monkeypatch.setattr("grader.proxy.STARTUP_SECONDS", 1.0)
+def test_the_summary_names_students_whose_import_was_stopped(course, own_course, tmp_path):
+    """An import that never finishes costs the batch its limit (course.yaml import_seconds, 30 s by
+    default; an assignment may set its own): named like a loop, with the limit it ran into."""
+    yaml = own_course / "course.yaml"
+    text = yaml.read_text()
+    assert text.count("  import_seconds: 30 ") == 1
+    yaml.write_text(text.replace("  import_seconds: 30 ", "  import_seconds: 1.5 "))
     base = tmp_path / "hang"
     make_submission(base / "eve", course, {SMALL: "while True:\n    pass\n"})
     make_submission(base / "fay", course, {SMALL: "def step(:\n"})  # an error, but not a time limit
-    result = run("grade-all", str(base), "-a", SMALL, "-j", "1", "-o", str(tmp_path / "gb.csv"))
+    t0 = time.monotonic()
+    result = CliRunner().invoke(main, ["--course", str(own_course), "grade-all", str(base), "-a", SMALL, "-j", "1",
+                                       "-o", str(tmp_path / "gb.csv"), "--json-dir", str(tmp_path / "json")])
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - t0 < 25  # not the default 30 s
     lines = result.output.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("tests or imports stopped at a time limit"))
     assert lines[at].endswith(": 1 student(s):")
-    assert lines[at + 1] == f"  eve: {SMALL} import (stopped after 1 s)"
+    assert lines[at + 1] == f"  eve: {SMALL} import (stopped after 1.5 s)"
     assert not any("fay:" in line for line in lines[at:])
+    eve = json.loads((tmp_path / "json" / "eve.json").read_text())["assignments"][0]
+    assert eve["status"] == "error" and "importing your module took longer than 1.5 s" in eve["message"]
 
 
 def test_an_output_that_fails_after_grading_loses_no_grade(klass, tmp_path, monkeypatch):

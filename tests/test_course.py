@@ -38,6 +38,15 @@ def test_defaults_and_per_assignment_overrides_merge():
     assert course.allowed_imports == ["numpy", "math", "scipy.special"]
 
 
+def test_the_import_limit_is_30_s_unless_the_course_or_an_assignment_sets_it():
+    assert parse_course(GOOD).limits_for(parse_course(GOOD).assignment("03_backprop")).import_seconds == 30
+    course = parse_course(GOOD.replace("    points:", "    limits:\n      import_seconds: 90\n    points:"))
+    assert course.limits_for(course.assignment("03_backprop")).import_seconds == 90
+    assert course.limits.import_seconds == 30
+    with pytest.raises(UserError, match=r"course.yaml:\d+: assignments\[0\]\.limits\.import_seconds"):
+        parse_course(GOOD.replace("    points:", "    limits:\n      import_seconds: 0\n    points:"), "course.yaml")
+
+
 def test_unknown_key_is_rejected_with_its_line():
     text = GOOD.replace("    module: backprop\n", "    module: backprop\n    colour: red\n")
     with pytest.raises(UserError, match=r"course.yaml:6: assignments\[0\]\.colour: unknown key 'colour'"):
