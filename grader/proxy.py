@@ -165,8 +165,11 @@ class Worker:
                                  "quiet": quiet})
         self._sync_generators(args, kwargs, msg.get("rngs"))
         mutated = msg.get("mutated") if isinstance(msg.get("mutated"), list) else []
+        # The worker writes this list (and student code can write into it): only the labels of the
+        # arguments sent may reach feedback, never a string of the student's making.
+        sent = {str(i) for i in range(len(args))} | {k for k in kwargs if isinstance(k, str)}
         caught = msg.get("warnings") if isinstance(msg.get("warnings"), list) else []
-        return CallReply(msg.get("value"), [m for m in mutated if isinstance(m, str)],
+        return CallReply(msg.get("value"), [m for m in mutated if isinstance(m, str) and m in sent],
                          [redact.warning_text(str(w.get("category", "")), str(w.get("message", "")),
                                               str(w.get("where", "")), frozenset(self.functions), self._code_lines())
                           for w in caught if isinstance(w, dict)])

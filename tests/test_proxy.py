@@ -816,3 +816,36 @@ def test_a_process_the_student_forked_never_answers_for_the_worker():
         assert worker.restarts == 0
     finally:
         worker.close()
+
+
+LEAKS_THROUGH_MUTATED = '''
+import numpy as np
+
+_sys = np.lib._datasource.os.sys
+
+def ident(x, **kw):
+    loc = _sys._getframe(1).f_locals          # the worker's own call(): its reply is the student's to shape
+    leak = "LEAK " + repr(x.tolist())
+    loc["labelled"].append((leak, None))
+    loc["before"][leak] = b"differs"
+    return x
+'''
+
+
+def test_a_mutation_report_names_only_arguments_the_grader_sent():
+    """The worker's list of modified arguments is the student's to write: a label that is not one of
+    the call's own positions or keywords reached feedback as it was, carrying the hidden inputs."""
+    worker = Worker(WorkerSpec(LEAKS_THROUGH_MUTATED, "leaky", ("numpy",)), call_seconds=2.0)
+    try:
+        student = StudentModule(worker)
+        hidden = np.array([0.123456, 7.5])
+        try:
+            call_unchanged(student.ident, hidden)
+            shown = ""
+        except AssertionError as err:
+            shown = str(err)
+        assert "0.123456" not in shown and "LEAK" not in shown
+        reply = worker.call("ident", (hidden,), {"k": 1}, check=True)
+        assert set(reply.mutated) <= {"0", "k"}
+    finally:
+        worker.close()
