@@ -849,3 +849,11 @@ def test_a_mutation_report_names_only_arguments_the_grader_sent():
         assert set(reply.mutated) <= {"0", "k"}
     finally:
         worker.close()
+
+
+def test_feedback_on_a_returned_dict_does_not_spell_out_its_keys():
+    """A dict's keys are the student's strings: listed in feedback, they carried the hidden inputs out
+    (``{"reg=0.3 w0=[...]": 0}`` where a tuple was expected)."""
+    shown = describe({"LEAK reg=0.3": 0, "w0=[0.1257]": 1})
+    assert "LEAK" not in shown and "0.1257" not in shown and "2 keys" in shown
+
