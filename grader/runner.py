@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from grader import redact
 from grader.course import Assignment, Course, where_in_course
 from grader.errors import (BoundaryError, ConfinementFailed, GlobalRandomUsed, StudentCrash, StudentError,
                            StudentTimeout, SubmissionError, UserError, WorkerLost)
@@ -176,8 +177,11 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
     except BoundaryError as err:
         return "error", _truncate(f"{test.function}: {err}")
     except Exception as err:  # the test could not use the returned value (None, wrong tuple, ...)
+        # The message may quote the returned value (a string of the student's in "could not convert string
+        # to float: '...'"), so only a fixed phrase for a common error, unless it is the instructor's code.
+        text = str(err) if worker is not None and worker.full_errors else redact.hint(str(err)) or redact.WITHHELD
         return "error", _truncate(f"the test could not use what {test.function} returned "
-                                  f"({type(err).__name__}: {err})")
+                                  f"({type(err).__name__}: {text})")
     finally:
         if worker is not None:
             worker.test_deadline = None

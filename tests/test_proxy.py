@@ -857,3 +857,20 @@ def test_feedback_on_a_returned_dict_does_not_spell_out_its_keys():
     shown = describe({"LEAK reg=0.3": 0, "w0=[0.1257]": 1})
     assert "LEAK" not in shown and "0.1257" not in shown and "2 keys" in shown
 
+
+def test_an_error_of_the_tests_own_code_on_a_returned_value_shows_no_message_of_the_students():
+    """np.asarray(out, dtype=float) in a hidden test, on a nested list of strings of the right shape,
+    raised "could not convert string to float: '<the student's string>'", and feedback quoted it."""
+    def hidden(student):
+        np.asarray([["LEAK 0.123456", "0"]], dtype=np.float64)
+
+    test = HiddenTest("test_x", "f", 1.0, hidden, ("student",))
+    status, feedback = run_test(test, None, None, None, 5.0)
+    assert status == "error" and "ValueError" in feedback
+    assert "LEAK" not in feedback and "0.123456" not in feedback
+
+    def shapes(student):
+        np.ones((2, 3)) + np.ones((4, 5))
+
+    test = HiddenTest("test_y", "f", 1.0, shapes, ("student",))
+    assert "broadcast" in run_test(test, None, None, None, 5.0)[1], "a common error still gets its phrase"
