@@ -451,7 +451,8 @@ class Reader:
                 if n > MAX_MESSAGE:
                     raise CodecError(f"message of {n} bytes exceeds the {MAX_MESSAGE} byte limit")
                 if len(buf) >= 8 + n:
-                    msg = bytes(buf[8:8 + n])
+                    with memoryview(buf) as view:  # one copy: buf[8:8 + n] would be another (up to MAX_MESSAGE)
+                        msg = bytes(view[8:8 + n])
                     del buf[:8 + n]
                     return msg
                 want = 8 + n - len(buf)

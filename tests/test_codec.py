@@ -271,3 +271,28 @@ def test_reader_splits_a_stream_into_messages(tmp_path):
     a.close()
     with pytest.raises(EOFError):
         r.read()
+
+
+def test_a_large_message_is_read_with_one_copy_of_it_besides_the_buffer():
+    """A worker can stream a message of up to MAX_MESSAGE bytes in small chunks without ever holding
+    it; the grader buffered it and then copied it twice (a bytearray slice, then bytes of it), so one
+    hostile call took about 3 x 512 MiB of the grader's memory."""
+    import socket
+    import threading
+    import tracemalloc
+
+    n = 24 << 20
+    a, b = socket.socketpair()
+    payload = bytes(n)  # made before tracing: only the reader's memory is measured
+    sender = threading.Thread(target=lambda: (codec.send(a, payload), a.close()))
+    tracemalloc.start()
+    try:
+        sender.start()
+        msg = codec.Reader(b).read()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        sender.join()
+        b.close()
+    assert len(msg) == n
+    assert peak < 2.5 * n, f"peak {peak / n:.2f} x the message"
