@@ -30,6 +30,16 @@ import msgpack
 import numpy as np
 
 MAX_MESSAGE = 512 * 1024 * 1024  # bytes: far above any legitimate test value
+# What the grader reads from a worker: the largest reply grading the whole course takes is ~0.5 MB.
+# A worker can stream a message without ever holding it (it runs the student's code), and the
+# grader holds the whole message before decoding it: up to MAX_MESSAGE, in every grading process.
+MAX_REPLY = 64 * 1024 * 1024
+# Dimensions of an array: no value in this course has more than 4. Each dimension of a shape that
+# feedback shows ("expected shape (5, 4), got ...") is a number the student chose, so a shape is a
+# channel out of the worker; an empty array's dimensions cost no memory, so they are bounded too
+# (their non-zero product). This keeps a shape to about 30 bits (docs/security.md).
+MAX_DIMS = 8
+MAX_EMPTY_EXTENT = 1 << 20
 # Values (containers, numbers, strings, arrays...) in one message. Each costs the decoder 30 to 120
 # bytes of Python objects for as little as 1 byte of message, so a message of MAX_MESSAGE bytes of
 # empty lists would cost about 30 GB; this bound keeps any message below about 120 MB of objects.
@@ -194,8 +204,8 @@ def _array(data: bytes) -> np.ndarray:
     if len(data) < 2:
         raise CodecError("malformed array")
     n, ndim = data[0], data[1]
-    if ndim > 32:
-        raise CodecError("too many dimensions")
+    if ndim > MAX_DIMS:
+        raise CodecError(f"an array of {ndim} dimensions (at most {MAX_DIMS})")
     dt = _dtype(data[2:2 + n])
     pos = 2 + n + 8 * ndim
     if len(data) < pos:
@@ -206,6 +216,12 @@ def _array(data: bytes) -> np.ndarray:
         count *= s
     if count * dt.itemsize != len(data) - pos:
         raise CodecError("array buffer does not match its shape")
+    if not count:
+        extent = 1
+        for s in shape:
+            extent *= s or 1
+        if extent > MAX_EMPTY_EXTENT:
+            raise CodecError(f"an empty array of shape with more than {MAX_EMPTY_EXTENT} entries besides its 0")
     arr = np.empty(shape, dtype=dt)  # a fresh, writable array of its own
     if count:
         memoryview(arr).cast("B")[:] = memoryview(data)[pos:]
@@ -438,9 +454,10 @@ def send(sock, payload: bytes, before: bytes = b"") -> None:
 class Reader:
     """Reads length-prefixed messages, usually in a single recv per message."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, limit: int = MAX_MESSAGE):
         self.sock = sock
         self.buf = bytearray()
+        self.limit = limit  # bytes in one message
 
     def read(self, wait: Callable[[], None] | None = None) -> bytes:
         """The next message; ``wait()`` is called before each blocking read (it may raise TimeoutError)."""
@@ -448,8 +465,8 @@ class Reader:
         while True:
             if len(buf) >= 8:
                 (n,) = _LEN.unpack_from(buf, 0)
-                if n > MAX_MESSAGE:
-                    raise CodecError(f"message of {n} bytes exceeds the {MAX_MESSAGE} byte limit")
+                if n > self.limit:
+                    raise CodecError(f"a message of {n / 2**20:.0f} MiB, above the {self.limit >> 20} MiB limit")
                 if len(buf) >= 8 + n:
                     with memoryview(buf) as view:  # one copy: buf[8:8 + n] would be another (up to MAX_MESSAGE)
                         msg = bytes(view[8:8 + n])

@@ -59,6 +59,13 @@ _HINTS = [  # compiled on first use (most gradings never need them: ~2 ms of sta
     (r"^'NoneType' object is not (subscriptable|iterable|callable)$",
      "None was used as a value (does a function return None?)"),
     (r"^cannot unpack non-iterable NoneType object$", "None was unpacked (does a function return None?)"),
+    # a value of the wrong kind where the test (or the student's code) expected an array or a number
+    (r"^'\w+' object has no attribute '\w+'$",
+     "an attribute was used on a value that lacks it (None, a list or a tuple where an array is expected?)"),
+    (r"^'\w+' object is not subscriptable$", "a value that cannot be indexed was indexed (a number where an array "
+                                             "is expected?)"),
+    (r"^object of type '\w+' has no len\(\)$", "len() of a value that has none (a number where an array is expected?)"),
+    (r"^could not convert string to float", "a string where a number is expected"),
     (r"^(not enough|too many) values to unpack", "a tuple of the wrong length was unpacked"),
     (r"^unsupported operand type\(s\) for ", "an arithmetic operation on unsupported types"),
     (r"^setting an array element with a sequence", "setting an array element with a sequence"),

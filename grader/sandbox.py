@@ -109,7 +109,7 @@ class WorkerProcess:
     def __init__(self, launch, sock: socket.socket, scratch: Path, log_fd: int):
         self.launch = launch
         self.sock = sock
-        self.reader = codec.Reader(sock)
+        self.reader = codec.Reader(sock, codec.MAX_REPLY)
         self.scratch = scratch
         self._log_fd = log_fd
         self._cpu_deadline: float | None = None

@@ -58,7 +58,7 @@ def test_refused_dtypes_stay_refused_once_allowed_ones_are_cached():
                 codec.decode(msgpack.packb(msgpack.ExtType(1, payload + b"\0" * 8)))
     too_deep = struct.pack("<BB", 3, 33) + b"<f8" + struct.pack("<33Q", *[1] * 33) + b"\0" * 8
     truncated = struct.pack("<BB", 3, 2) + b"<f8" + struct.pack("<Q", 1)  # the second dimension is missing
-    for payload, match in ((too_deep, "too many dimensions"), (truncated, "malformed array")):
+    for payload, match in ((too_deep, "an array of 33 dimensions"), (truncated, "malformed array")):
         with pytest.raises(codec.CodecError, match=match):
             codec.decode(msgpack.packb(msgpack.ExtType(1, payload)))
 
@@ -296,3 +296,31 @@ def test_a_large_message_is_read_with_one_copy_of_it_besides_the_buffer():
         b.close()
     assert len(msg) == n
     assert peak < 2.5 * n, f"peak {peak / n:.2f} x the message"
+
+
+def test_array_shapes_are_bounded_so_that_a_shape_carries_little():
+    """A shape in feedback is numbers the student chose: more than MAX_DIMS dimensions, or an empty
+    array whose other dimensions multiply past MAX_EMPTY_EXTENT (it costs no memory), is refused."""
+    assert roundtrip(np.zeros((1,) * codec.MAX_DIMS)).shape == (1,) * codec.MAX_DIMS
+    assert roundtrip(np.zeros((0, 1000, 1000))).shape == (0, 1000, 1000)
+    with pytest.raises(codec.CodecError, match=f"an array of {codec.MAX_DIMS + 1} dimensions"):
+        roundtrip(np.zeros((1,) * (codec.MAX_DIMS + 1)))
+    with pytest.raises(codec.CodecError, match="an empty array"):
+        roundtrip(np.empty((0, 126, 133, 641)))  # three numbers of the student's choosing, 20 bits and more
+
+
+def test_a_reader_refuses_a_message_above_its_limit_before_reading_it():
+    """The grader reads a worker's replies with MAX_REPLY: a message announced larger is refused at
+    its 8-byte header, not buffered (a worker can stream one without ever holding it)."""
+    import socket
+
+    a, b = socket.socketpair()
+    try:
+        a.sendall((codec.MAX_REPLY + 1).to_bytes(8, "little") + b"\xc6")  # the header only: nothing follows
+        with pytest.raises(codec.CodecError, match=f"above the {codec.MAX_REPLY >> 20} MiB limit"):
+            codec.Reader(b, codec.MAX_REPLY).read()
+        a.sendall(b"\0" * 8)
+        assert codec.Reader(b, codec.MAX_REPLY).read() == b""
+    finally:
+        a.close()
+        b.close()

@@ -874,3 +874,40 @@ def test_an_error_of_the_tests_own_code_on_a_returned_value_shows_no_message_of_
 
     test = HiddenTest("test_y", "f", 1.0, shapes, ("student",))
     assert "broadcast" in run_test(test, None, None, None, 5.0)[1], "a common error still gets its phrase"
+
+    def wrong_kind(student):
+        [1.0, 2.0].shape  # a list returned where an array is expected
+
+    test = HiddenTest("test_z", "f", 1.0, wrong_kind, ("student",))
+    assert "where an array is expected" in run_test(test, None, None, None, 5.0)[1]
+
+
+STREAMS_A_HUGE_REPLY = '''
+import numpy as np
+
+_sys = np.lib._datasource.os.sys
+
+def flood():
+    sock = _sys._getframe(1).f_locals["self"].sock  # the worker's own socket: the reply is the student's to write
+    n = 256 << 20
+    sock.sendall(n.to_bytes(8, "little") + b"\\xc6" + (n - 5).to_bytes(4, "big"))
+    chunk = bytes(1 << 20)
+    while True:
+        sock.sendall(chunk)
+
+def many_axes():
+    return np.zeros((1,) * 9)
+'''
+
+
+def test_a_reply_above_max_reply_or_with_too_many_axes_cannot_be_graded():
+    """A worker that streams a 256 MiB reply costs the grader nothing: it is refused at its header
+    (before, the grader buffered up to 512 MiB, then copied it). Too many axes: refused as well."""
+    worker = Worker(WorkerSpec(STREAMS_A_HUGE_REPLY, "m", ("numpy",)), call_seconds=5.0)
+    try:
+        student = StudentModule(worker)
+        for fn, says in ((student.flood, "above the 64 MiB limit"), (student.many_axes, "an array of 9 dimensions")):
+            with pytest.raises(StudentCrash, match=f"returned a value that cannot be graded .*{says}"):
+                fn()
+    finally:
+        worker.close()
