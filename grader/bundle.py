@@ -86,7 +86,9 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 def build_bundle(root: Path, course: Course, out: Path, ids: list[str] | None = None,
                  encrypt: bool = False, key_env: str = KEY_ENV) -> dict:
     """Write the bundle of assignments ``ids`` (all by default) to ``out``; returns its manifest."""
-    ids = ids or [a.id for a in course.assignments]
+    wanted = {course.assignment(aid).id for aid in ids or []}  # an unknown id: a UserError naming the known
+    # Course order, each once: the same assignments give the same bytes, however -a lists them.
+    ids = [a.id for a in course.assignments if not wanted or a.id in wanted]
     files = bundle_files(root, course, ids)
     key = _passphrase(key_env) if encrypt else None
     contents = {name: path.read_bytes() for name, path in files.items()}

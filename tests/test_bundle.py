@@ -182,6 +182,17 @@ def test_bundle_is_reproducible(toy, tmp_path):
     assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
 
 
+def test_the_same_assignments_give_the_same_bundle_whatever_the_order_of_a(tmp_path):
+    # docs/ci.md: "The same inputs give a byte-identical file". `-a 02 -a 01` gave other bytes than
+    # `-a 01 -a 02`, and `-a 02 -a 02` listed 02 twice in the manifest ("2 assignment(s)").
+    root = Path(__file__).resolve().parents[1]
+    course = load_course(root / "course.yaml")
+    manifest = build_bundle(root, course, tmp_path / "a.tar.gz", ["02_perceptron", "01_regression", "02_perceptron"])
+    build_bundle(root, course, tmp_path / "b.tar.gz", ["01_regression", "02_perceptron"])
+    assert manifest["assignments"] == ["01_regression", "02_perceptron"]
+    assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
+
+
 def test_open_bundle_uses_the_bundled_course(toy, tmp_path):
     course = load_course(toy / "course.yaml")
     build_bundle(toy, course, tmp_path / "b.tar.gz")
