@@ -385,7 +385,8 @@ def release(obj: Context, check: bool, out: str | None) -> None:
 
 
 @main.command()
-@click.option("-a", "--assignment", "ids", multiple=True, metavar="ID", help="Validate only this assignment.")
+@click.option("-a", "--assignment", "ids", multiple=True, metavar="ID",
+              help="Validate only this assignment (repeatable).")
 @click.pass_obj
 @user_errors
 def validate(obj: Context, ids: tuple[str, ...]) -> None:

@@ -900,3 +900,27 @@ def test_an_archive_given_for_a_folder_says_to_unpack_it(tmp_path, name, how):
         r = CliRunner().invoke(main, ["--course", str(ROOT), command, str(archive)])
         assert r.exit_code == 2 and "is an archive, not a folder: unpack it first" in r.output, r.output
         assert how in r.output
+
+
+def _every_command(group, path=()):
+    import click
+
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        yield path + (name,), command
+        if isinstance(command, click.Group):
+            yield from _every_command(command, path + (name,))
+
+
+def test_help_says_which_options_repeat_and_names_the_passphrase_variable_option():
+    # `grader validate -a X -a Y` validates both, but its help read "Validate only this assignment.";
+    # `bundle --encrypt` named $GRADER_BUNDLE_KEY only, though --key-env picks another variable.
+    from grader.cli import main
+
+    unsaid = [f"grader {' '.join(path)} {param.opts[-1]}" for path, command in _every_command(main)
+              for param in command.params if getattr(param, "multiple", False) and "repeatable" not in param.help]
+    assert unsaid == []
+    bundle = main.get_command(None, "bundle")
+    encrypt = next(p for p in bundle.params if p.name == "encrypt")
+    assert "--key-env" in encrypt.help
