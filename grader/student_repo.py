@@ -107,7 +107,10 @@ def _late_policy_text(course: Course) -> str:
     if p.penalty_per_day <= 0:
         text = "Late submissions are not penalized automatically"
     else:
-        grace = f" after a grace period of {p.grace_minutes:g} minutes" if p.grace_minutes else ""
+        # The days count from the due date, not from the end of the grace period: say so, since
+        # "after a grace period of 15 minutes" reads as a clock that starts 15 minutes later.
+        grace = (f", counted from the due date itself (work at most {p.grace_minutes:g} minutes late is on time)"
+                 if p.grace_minutes else "")
         text = (f"Late work loses {p.penalty_per_day:g}% of its score per started day after the due date{grace}, "
                 f"at most {p.max_penalty:g}%")
     if any(a.late_policy for a in course.assignments):

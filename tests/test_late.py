@@ -344,3 +344,14 @@ def test_times_in_a_legacy_encoding_say_how_to_save_them(tmp_path):
     path.write_bytes("student,submitted_at\n김민수,2026-03-02T10:00:00+09:00\n".encode("cp949"))
     with pytest.raises(UserError, match="not UTF-8 text; save it as CSV UTF-8"):
         read_times(path, course_with())
+
+
+def test_the_student_readme_counts_late_days_from_the_due_date_not_from_the_end_of_grace():
+    # It read "per started day after the due date after a grace period of 15 minutes": a student
+    # 24 h 10 min late could count from due + 15 min, expect one day (10 %), and be charged two.
+    from grader.student_repo import student_readme
+
+    line = next(text for text in student_readme(course_with()).splitlines() if "Late work" in text)
+    assert line == ("- Late work loses 10% of its score per started day after the due date, counted from the due "
+                    "date itself (work at most 15 minutes late is on time), at most 30%.")
+    assert penalty_percent(POLICY, DUE, DUE + dt.timedelta(hours=24, minutes=10)) == (20, 2)
