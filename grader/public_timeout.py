@@ -32,6 +32,7 @@ import types
 import pytest
 
 ENV = "GRADER_TEST_SECONDS"
+IMPORT_ENV = "GRADER_IMPORT_SECONDS"  # the limit on importing a test file (and so the student's module)
 HARD_EXTRA_SECONDS = 5.0
 HARD_STOP_MARK = "Timeout ("  # how faulthandler's dump begins, on stderr
 
@@ -46,17 +47,21 @@ class TestTimeLimit(BaseException):
     __test__ = False  # not a test class, whatever pytest's collection rules
 
 
-def _seconds() -> float | None:
+def _seconds(env: str = ENV) -> float | None:
     try:
-        value = float(os.environ.get(ENV, ""))
+        value = float(os.environ.get(env, ""))
     except ValueError:
         return None
     return value if value > 0 else None
 
 
-def _alarm(seconds: float):
+def _alarm(seconds: float, importing: bool = False):
     def handler(signum, frame):
         __tracebackhide__ = True  # the traceback ends in the student's loop, not here
+        if importing:
+            raise TestTimeLimit(f"importing your module ran for more than {seconds:g} s, the grader's limit on "
+                                "an import (course.yaml limits.import_seconds): look for code at the top level "
+                                "of your module, outside any function, that never ends where the traceback points")
         raise TestTimeLimit(f"this test ran for more than {seconds:g} s, the grader's limit per test "
                             "(course.yaml limits.test_seconds): look for a loop that never ends where "
                             "the traceback points")
@@ -98,6 +103,25 @@ def repair(outcome) -> None:
         tb = with_line_numbers(exc.__traceback__)
         if tb is not None:
             outcome.force_exception(exc.with_traceback(tb))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    # Collecting a test file imports it, and so the student's module: top-level code that never
+    # ends (a training loop left at the bottom of the module) hung `grader check` with no output.
+    seconds = _seconds(IMPORT_ENV)
+    if seconds is None or not isinstance(collector, pytest.Module) or not hasattr(signal, "setitimer"):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm(seconds, importing=True))
+    faulthandler.dump_traceback_later(seconds + min(HARD_EXTRA_SECONDS, seconds), exit=True, file=_STDERR)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        faulthandler.cancel_dump_traceback_later()
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -52,7 +52,8 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
             runs.append((f"not started: every function in {a.module}.py still raises NotImplementedError "
                          f"(its public tests run once you implement one)", True))
         else:
-            runs.append(_Run(folder, course.limits_for(a).test_seconds))
+            limits = course.limits_for(a)
+            runs.append(_Run(folder, limits.test_seconds, limits.import_seconds))
     pending = [r for r in runs if isinstance(r, _Run)]
     failed = []
     # Ctrl-C reaches every pytest of the process group, which then prints where its tests were
@@ -140,8 +141,8 @@ class _Run:
 
     INTERRUPT_GRACE_SECONDS = 10.0  # for pytest to report after Ctrl-C, before it is killed
 
-    def __init__(self, folder: Path, seconds: float):
-        self.folder, self.seconds = folder, seconds
+    def __init__(self, folder: Path, seconds: float, import_seconds: float | None = None):
+        self.folder, self.seconds, self.import_seconds = folder, seconds, import_seconds
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -150,7 +151,8 @@ class _Run:
                 [sys.executable, "-m", "pytest", "-q", "--tb=short", "--no-header", "-p", "no:cacheprovider",
                  "-p", "grader.public_timeout", "-o", "addopts=", "--rootdir", str(self.folder), str(self.folder)],
                 cwd=self.folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                env={**os.environ, public_timeout.ENV: f"{self.seconds:g}"})
+                env={**os.environ, public_timeout.ENV: f"{self.seconds:g}",
+                     public_timeout.IMPORT_ENV: f"{self.import_seconds or self.seconds:g}"})
 
     def report(self, echo: Callable[[str], None], interrupts: list[float]) -> bool:
         """Wait for the tests, echo what a student needs, and say whether they all passed. After

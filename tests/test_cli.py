@@ -628,6 +628,20 @@ def test_check_stops_a_training_loop_with_a_readable_traceback(tmp_path):
     assert "test_the_loop ran out of time" in out and "1 failed, 1 passed in" in out
 
 
+def test_check_stops_a_module_whose_top_level_code_never_ends(tmp_path):
+    """A training loop left at the bottom of the module runs when the test file imports it, before
+    any test: `grader check` printed its header and then nothing, forever. The import gets the
+    course's import_seconds, and the message points at top-level code."""
+    root = _checkout_with(tmp_path, "def fine():\n    return 1\n\ndef spin():\n    pass\n\nwhile True: pass\n", 60)
+    text = (root / "course.yaml").read_text()
+    assert "  import_seconds: 30 " in text
+    (root / "course.yaml").write_text(text.replace("  import_seconds: 30 ", "  import_seconds: 1 "))
+    code, out = _check(root)
+    assert code == 1, out
+    assert "importing your module ran for more than 1 s" in out, out
+    assert "perceptron.py:7" in out, out  # where the loop is
+
+
 @pytest.mark.parametrize("on_ci", [False, True], ids=["terminal", "CI"])
 def test_check_does_not_advise_an_option_it_does_not_have(tmp_path, monkeypatch, on_ci):
     # pytest's "Use -v to get more diff" sent students to `grader check -v`: "No such option".
