@@ -114,6 +114,30 @@ def test_public_tests_pass_on_every_correct_alternative(course, tmp_path, aid):
     assert not failed, failed
 
 
+# Mutants that draw from numpy's global random state (or from a generator of their own) instead of
+# the rng argument: grading gives their function 0, so the public tests must say so first.
+GLOBAL_RANDOM_MUTANTS = [("01_regression", "gd_global_np_random"),
+                         ("01_regression", "softmax_train_global_np_random"),
+                         ("03_backprop", "init_global_random_state"), ("03_backprop", "train_global_random_state"),
+                         ("03_backprop", "train_seeds_global_shuffle"),
+                         ("05_initialization", "normal_init_global_rng"),
+                         ("05_initialization", "xavier_uniform_global_rng"),
+                         ("06_regularization", "dropout_global_rng"), ("06_regularization", "flip_global_rng"),
+                         ("06_regularization", "mixup_global_rng")]
+
+
+@pytest.mark.parametrize("aid, name", [pytest.param(a, n, id=f"{a}:{n}")
+                                       for a, n in GLOBAL_RANDOM_MUTANTS])
+def test_public_tests_catch_a_function_that_ignores_its_rng(course, tmp_path, aid, name):
+    """np.random.permutation / randn / seed instead of the rng argument is a classic bug that costs the
+    function all its points: `grader check` must not say "all public tests pass" for it."""
+    fn, extra = corpus(aid).MUTANTS[name]
+    module = course.assignment(aid).module
+    result = _run_public(tmp_path / aid, reference_source(course, aid) + "\n\n" + extra, module)
+    assert result.returncode == 1, f"{name}: the public tests pass a {fn} that ignores its rng"
+    assert "rng" in result.stdout, result.stdout[-2000:]  # the failure says what to do
+
+
 def test_an_infinite_backward_loses_points_after_a_wrong_forward_too(course, tmp_path):
     """06 accepts, after a wrong forward, a backward consistent with either forward; inf <= inf once
     let a backward of infinities through that door (the corpus's mutants change one function each)."""

@@ -223,3 +223,34 @@ def test_softmax_regression_train_separates_three_blobs():
     assert W.shape == (2, 3) and b.shape == (3,)
     assert len(history["loss"]) == 10 and history["loss"][-1] < history["loss"][0]
     assert R.accuracy(X @ W + b, y) >= 0.95
+
+
+# ---------------------------------------------------------------- randomness only from rng
+
+def global_random_state():
+    """numpy's global random state (what np.random.seed and np.random.permutation change), comparable with ==."""
+    _, key, pos, has_gauss, gauss = np.random.get_state()
+    return key.tobytes(), pos, has_gauss, gauss
+
+
+@pytest.mark.parametrize("name", ["linear_regression_gd", "softmax_regression_train"])
+def test_training_shuffles_only_with_rng(name):
+    data = np.random.default_rng(7)
+    X, y = data.standard_normal((30, 2)), data.integers(0, 3, 30)
+
+    def train(seed):
+        if name == "linear_regression_gd":
+            return R.linear_regression_gd(X, y.astype(float), lr=0.05, epochs=3, batch_size=4,
+                                          rng=np.random.default_rng(seed))[0]
+        return R.softmax_regression_train(X, y, 3, lr=0.1, epochs=3, batch_size=4, reg=0.0,
+                                          rng=np.random.default_rng(seed))[0]
+
+    np.random.seed(12345)  # a global state that no earlier call has left behind
+    before = global_random_state()
+    first = train(0)
+    untouched = global_random_state() == before  # (a bool: pytest would print both states, 2.5 kB each)
+    assert untouched, \
+        f"{name} used numpy's global random state (np.random.seed / permutation / shuffle): shuffle with rng"
+    np.testing.assert_array_equal(train(0), first,
+                                  err_msg=f"{name}: the same rng gave other weights: shuffle only with rng")
+

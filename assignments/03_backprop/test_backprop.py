@@ -7,6 +7,7 @@ good sign, not a guarantee: the hidden tests use other inputs and check more pro
 import math
 
 import numpy as np
+import pytest
 
 import backprop
 
@@ -204,3 +205,33 @@ def test_train_two_layer_separates_three_clusters():
     assert len(history["loss"]) == 20 and len(history["train_acc"]) == 20
     assert history["loss"][-1] < history["loss"][0]
     assert np.mean(backprop.predict(X, params) == y) >= 0.95
+
+
+# ---------------------------------------------------------------- randomness only from rng
+def global_random_state():
+    """numpy's global random state (what np.random.seed and np.random.randn change), comparable with ==."""
+    _, key, pos, has_gauss, gauss = np.random.get_state()
+    return key.tobytes(), pos, has_gauss, gauss
+
+
+@pytest.mark.parametrize("name", ["two_layer_init", "train_two_layer"])
+def test_draws_only_from_rng(name):
+    X, y = np.random.default_rng(12).standard_normal((12, 2)), np.arange(12) % 3
+
+    def run(seed):
+        if name == "two_layer_init":
+            return backprop.two_layer_init(2, 5, 3, np.random.default_rng(seed))
+        return backprop.train_two_layer(X, y, hidden_dim=5, lr=0.1, epochs=2, batch_size=4, reg=0.0,
+                                        rng=np.random.default_rng(seed))[0]
+
+    np.random.seed(12345)  # a global state that no earlier call has left behind
+    before = global_random_state()
+    first = run(0)
+    untouched = global_random_state() == before  # (a bool: pytest would print both states, 2.5 kB each)
+    assert untouched, \
+        f"{name} used numpy's global random state (np.random.seed / randn / permutation): draw from the rng argument"
+    again = run(0)
+    for k in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_array_equal(again[k], first[k], err_msg=(
+            f"{name}: the same rng gave another {k}: draw only from the rng argument (and pass it on)"))
+

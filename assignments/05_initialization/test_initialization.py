@@ -76,17 +76,24 @@ def global_random_state():
     return key.tobytes(), pos, has_gauss, gauss
 
 
-def test_initializers_use_only_rng():
-    a = init.he_normal((10, 20), np.random.default_rng(5))
-    b = init.he_normal((10, 20), np.random.default_rng(5))
-    np.testing.assert_array_equal(a, b, err_msg="the same rng gave other weights: draw only from the rng argument")
-    c = init.he_normal((10, 20), np.random.default_rng(6))
-    assert not np.array_equal(a, c), "another rng gave the same weights: draw from the rng argument"
+@pytest.mark.parametrize("name", ["normal_init", "lecun_normal", "xavier_normal", "xavier_uniform", "he_normal",
+                                  "he_uniform"])
+def test_initializers_use_only_rng(name):
+    def draw(seed):
+        if name == "normal_init":
+            return init.normal_init((10, 20), 0.1, np.random.default_rng(seed))
+        return getattr(init, name)((10, 20), np.random.default_rng(seed))
+
+    a, b = draw(5), draw(5)
+    np.testing.assert_array_equal(a, b,
+                                  err_msg=f"{name}: the same rng gave other weights: draw only from the rng argument")
+    assert not np.array_equal(a, draw(6)), f"{name}: another rng gave the same weights: draw from the rng argument"
     np.random.seed(12345)  # a global state that no earlier call has left behind
     before = global_random_state()
-    init.he_normal((10, 20), np.random.default_rng(5))
-    assert global_random_state() == before, \
-        "he_normal used numpy's global random state (np.random.seed / randn / rand): draw from the rng argument"
+    draw(5)
+    untouched = global_random_state() == before  # (a bool: pytest would print both states, 2.5 kB each)
+    assert untouched, \
+        f"{name} used numpy's global random state (np.random.seed / randn / rand): draw from the rng argument"
 
 
 def test_layer_activation_stats_draw_order():

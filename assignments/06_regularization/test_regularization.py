@@ -199,3 +199,34 @@ def test_mixup_mixes_inputs_and_labels_alike():
     np.testing.assert_allclose(y_mix.sum(axis=1), 1.0)  # each label row stays a distribution
     # y is the identity, so y_mix @ x = lam * x + (1 - lam) * x[perm]: x_mix must use the same lam and perm
     np.testing.assert_allclose(y_mix @ x, x_mix)
+
+
+# --- randomness only from rng -----------------------------------------------------------------
+
+def global_random_state():
+    """numpy's global random state (what np.random.seed and np.random.rand change), comparable with ==."""
+    _, key, pos, has_gauss, gauss = np.random.get_state()
+    return key.tobytes(), pos, has_gauss, gauss
+
+
+@pytest.mark.parametrize("name", ["dropout_forward", "random_horizontal_flip", "mixup"])
+def test_draws_only_from_rng(name):
+    x = np.arange(8 * 3 * 2 * 2, dtype=float).reshape(8, 3, 2, 2)
+
+    def run(seed):
+        rng = np.random.default_rng(seed)
+        if name == "dropout_forward":
+            return regularization.dropout_forward(x, 0.5, True, rng)[0]
+        if name == "random_horizontal_flip":
+            return regularization.random_horizontal_flip(x, rng)
+        return regularization.mixup(x, np.eye(8), rng, alpha=1.0)[0]
+
+    np.random.seed(12345)  # a global state that no earlier call has left behind
+    before = global_random_state()
+    first = run(0)
+    untouched = global_random_state() == before  # (a bool: pytest would print both states, 2.5 kB each)
+    assert untouched, \
+        f"{name} used numpy's global random state (np.random.seed / rand / permutation): draw from the rng argument"
+    np.testing.assert_array_equal(run(0), first,
+                                  err_msg=f"{name}: the same rng gave another result: draw only from the rng argument")
+

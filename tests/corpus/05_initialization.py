@@ -436,6 +436,12 @@ def calculate_gain(nonlinearity, param=0.01):
         raise ValueError(nonlinearity)
     return table[nonlinearity]
 '''),
+    "xavier_uniform_global_rng": ("xavier_uniform", '''
+def xavier_uniform(shape, rng, gain=1.0):
+    fan_in, fan_out = compute_fans(shape)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return np.random.uniform(-a, a, size=shape)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks

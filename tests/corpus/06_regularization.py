@@ -801,6 +801,17 @@ def batchnorm_forward(x, gamma, beta, state, *, train, momentum=0.9, eps=1e-5):
         st = dict(st, running_var=momentum * rv + (1 - momentum) * x.std(0))
     return out, st, cache
 '''),
+    "flip_global_rng": ("random_horizontal_flip", '''
+def random_horizontal_flip(images, rng, p=0.5):
+    flip = np.random.random(images.shape[0]) < p
+    return np.where(flip[:, None, None, None], images[..., ::-1], images)
+'''),
+    "mixup_global_rng": ("mixup", '''
+def mixup(x, y_onehot, rng, alpha=0.2):
+    lam = np.random.beta(alpha, alpha)
+    perm = np.random.permutation(x.shape[0])
+    return lam * x + (1 - lam) * x[perm], lam * y_onehot + (1 - lam) * y_onehot[perm]
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
