@@ -32,6 +32,7 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
     jobs = max(1, jobs or os.cpu_count() or 1)
     runs: list[_Run | tuple[str, bool]] = []  # what to run for each assignment, or (what to say, failed)
     not_started: list[str] = []
+    unreadable: list[str] = []  # no test of these ran: grading could not even load the module
     for a in chosen:
         try:
             source = read_source(root, a.id, a.module)
@@ -41,6 +42,7 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
             message = f"assignments/{a.id}/{a.module}.py not found" if missing else err.message
             hint = _missing_hint(a.id, a.module, err.found) if missing else ""
             runs.append((f"cannot be graded: {message}{hint}", True))
+            unreadable.append(a.id)
             continue
         folder = root / "assignments" / a.id
         if not list(folder.glob("test_*.py")):
@@ -89,10 +91,12 @@ def run_public_tests(root: Path, course: Course, ids: list[str] | None, echo: Ca
     echo("")
     if not_started:
         echo(f"not started: {', '.join(not_started)}")
-    if begun := [aid for aid in failed if aid not in not_started]:
+    if unreadable:
+        echo(f"cannot be graded (fix this first, see above): {', '.join(unreadable)}")
+    if begun := [aid for aid in failed if aid not in not_started and aid not in unreadable]:
         echo(f"public tests fail in: {', '.join(begun)}")
-    elif not_started:
-        pass  # the line above says it all
+    elif not_started or unreadable:
+        pass  # the lines above say it all
     elif not any(isinstance(r, _Run) for r in runs):  # "all pass" would claim tests that never ran
         echo("no public tests to run here: your code reads and imports as grading needs, but only grading tests "
              "it (test edge cases yourself)")
@@ -149,7 +153,7 @@ class _Run:
         if self.proc is None:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "pytest", "-q", "--tb=short", "--no-header", "-p", "no:cacheprovider",
-                 "-p", "grader.public_timeout", "-o", "addopts=", "--rootdir", str(self.folder), str(self.folder)],
+                 "-p", "grader.public_timeout", "-p", "grader.public_report", "-o", "addopts=", "--rootdir", str(self.folder), str(self.folder)],
                 cwd=self.folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 env={**os.environ, public_timeout.ENV: f"{self.seconds:g}",
                      public_timeout.IMPORT_ENV: f"{self.import_seconds or self.seconds:g}"})
