@@ -247,7 +247,8 @@ def unpack_outside(path: Path, forbidden: list[Path], key_env: str = KEY_ENV,
 @click.option("-o", "--output", "out", type=OutputFile("autograder.tar.gz"), default=None,
               help="Bundle file [default: autograder.tar.gz, or autograder.tar.gz.enc with --encrypt].")
 @click.option("--encrypt", is_flag=True,
-              help="Encrypt with openssl, using the passphrase in $GRADER_BUNDLE_KEY (or the variable --key-env names).")
+              help="Encrypt with openssl, using the passphrase in $GRADER_BUNDLE_KEY "
+                   "(or the variable --key-env names).")
 @click.option("--key-env", default=KEY_ENV, show_default=True, metavar="NAME",
               help="Environment variable holding the passphrase.")
 @click.pass_obj

@@ -153,7 +153,8 @@ class _Run:
         if self.proc is None:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "pytest", "-q", "--tb=short", "--no-header", "-p", "no:cacheprovider",
-                 "-p", "grader.public_timeout", "-p", "grader.public_report", "-o", "addopts=", "--rootdir", str(self.folder), str(self.folder)],
+                 "-p", "grader.public_timeout", "-p", "grader.public_report", "-o", "addopts=",
+                 "--rootdir", str(self.folder), str(self.folder)],
                 cwd=self.folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 env={**os.environ, public_timeout.ENV: f"{self.seconds:g}",
                      public_timeout.IMPORT_ENV: f"{self.import_seconds or self.seconds:g}"})
