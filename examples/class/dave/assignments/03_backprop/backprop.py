@@ -395,7 +395,7 @@ def train_two_layer(X, y, *, hidden_dim, lr, epochs, batch_size, reg, rng, hidde
     Returns a tuple of:
     - params: the trained parameters (dict as from two_layer_init)
     - history: dict with "loss" and "train_acc", lists with one entry per epoch: the full training
-      set's loss and accuracy after that epoch
+      set's loss (as two_layer_loss computes it, L2 term included) and accuracy after that epoch
     """
     ### BEGIN SOLUTION
     n, d = X.shape
