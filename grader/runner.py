@@ -148,6 +148,17 @@ def _truncate(text: str) -> str:
     return text if len(text) <= _FEEDBACK_LIMIT else text[: _FEEDBACK_LIMIT - 3] + "..."
 
 
+def _raised_in_numpy_testing(err: BaseException) -> bool:
+    """Whether ``err`` came from numpy.testing (assert_allclose, assert_array_equal...), whose
+    messages quote both arrays; grader.checks' helpers name only the error measure."""
+    tb = err.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("numpy.testing"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds: float) -> tuple[str, str]:
     """Run one hidden test; returns (status, feedback)."""
     if worker is not None:
@@ -158,6 +169,9 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
         test.run(**{p: kwargs[p] for p in test.params})
         return "passed", ""
     except AssertionError as err:
+        if _raised_in_numpy_testing(err):  # its message lists the expected (DESIRED) entries: hidden values
+            return "failed", (f"{test.function}: the returned values differ from the expected ones "
+                              "(numpy.testing's details are withheld)")
         return "failed", _truncate(str(err) or f"a check of {test.function} failed")
     except (ConfinementFailed, WorkerLost):
         raise  # this machine's fault, not the student's: grading stops, or the test runs again

@@ -911,3 +911,21 @@ def test_a_reply_above_max_reply_or_with_too_many_axes_cannot_be_graded():
                 fn()
     finally:
         worker.close()
+
+
+def test_a_numpy_testing_failure_in_a_hidden_test_shows_no_expected_values():
+    """np.testing.assert_allclose(out, expected) is how a NumPy instructor compares arrays; its message
+    lists the DESIRED (reference) entries and the hidden inputs' outcome, and reached students verbatim."""
+    def hidden(student):
+        np.testing.assert_allclose(np.array([0.055, 0.9]), np.array([0.0366666, 0.9266666]))
+
+    test = HiddenTest("test_x", "label_smoothing", 1.0, hidden, ("student",))
+    status, feedback = run_test(test, None, None, None, 5.0)
+    assert status == "failed" and "label_smoothing" in feedback
+    assert "0.0366" not in feedback and "0.9266" not in feedback and "DESIRED" not in feedback
+
+    def own_message(student):
+        raise AssertionError("probs: rows must sum to 1")
+
+    test = HiddenTest("test_y", "f", 1.0, own_message, ("student",))
+    assert run_test(test, None, None, None, 5.0) == ("failed", "probs: rows must sum to 1"), "the test's own words stay"
