@@ -101,6 +101,21 @@ def _import_course_file(path: Path, prefix: str):
         raise UserError(f"{where}: {type(err).__name__}: {err}; fix this course file and run `grader validate`") from None
 
 
+def _refuse_untagged(module, path: Path) -> None:
+    """A test the grader would skip without a word: ``test_*`` without @graded (plain pytest runs it,
+    so it looks fine there), or @graded on a function whose name does not start with ``test_``."""
+    for name, fn in vars(module).items():
+        if not inspect.isfunction(fn) or fn.__module__ != module.__name__:
+            continue  # imported, not written in this file
+        where = f"{path}:{fn.__code__.co_firstlineno}"
+        if name.startswith("test_") and not hasattr(fn, "grader_function"):
+            raise UserError(f"{where}: {name} has no @graded(\"<function>\") from grader.checks, so the grader "
+                            "would never run it: tag it with the student function it grades")
+        if hasattr(fn, "grader_function") and not name.startswith("test_"):
+            raise UserError(f"{where}: {name} is tagged @graded but the grader runs only functions named "
+                            f"test_*: rename it test_{name}")
+
+
 def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
     """Import the reference and hidden tests of ``assignment`` (cached while files are unchanged)."""
     base = Path(course_root) / "solutions" / assignment.id
@@ -121,6 +136,7 @@ def load_suite(course_root: Path, assignment: Assignment) -> HiddenSuite:
     tests: list[HiddenTest] = []
     for path in files:
         module = _import_course_file(path, "_grader_hidden_")
+        _refuse_untagged(module, path)
         found = [v for k, v in vars(module).items() if k.startswith("test_") and hasattr(v, "grader_function")]
         found.sort(key=lambda f: f.__code__.co_firstlineno)
         for fn in found:

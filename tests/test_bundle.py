@@ -397,6 +397,22 @@ def test_course_and_hidden_tests_that_disagree_are_located_by_file_and_line(toy)
     assert result.exit_code == 1 and f"{hidden}:{test_line}" in result.output and "Traceback" not in result.output
 
 
+def test_a_hidden_test_that_would_never_run_is_named_not_skipped(toy):
+    """A test_* function without @graded ran (and passed) under plain pytest but was skipped by the
+    grader without a word; so was a @graded function not named test_*."""
+    hidden = toy / "solutions" / AID / "test_toy_hidden.py"
+    hidden.write_text(TOY_HIDDEN + "\n\ndef test_scale_negative(student, ref):\n    assert False\n")
+    line = (TOY_HIDDEN + "\n\n").count("\n") + 1
+    result = invoke(toy, "validate")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"{hidden}:{line}: test_scale_negative has no @graded" in result.output
+    hidden.write_text(TOY_HIDDEN + '\n\n@graded("scale")\ndef check_scale(student, ref):\n    assert False\n')
+    result = invoke(toy, "validate")
+    assert result.exit_code == 1 and f"{hidden}:{line}: check_scale is tagged @graded" in result.output
+    hidden.write_text(TOY_HIDDEN + "\n\nfrom math import isclose as test_isclose\n")  # not defined here: fine
+    assert invoke(toy, "validate").exit_code == 0
+
+
 def test_gradescope_run_reports_the_isolation_in_the_instructors_log(toy, tmp_path, monkeypatch):
     # Gradescope's container may refuse a protection (namespaces, Landlock): the grader must say so
     # in the log the instructor sees (/autograder/results/stdout), never degrade silently.
