@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,6 +13,10 @@ from grader.course import Course
 from grader.errors import UserError
 from grader.release import check_release, read_course_text
 from grader.runner import grade_submission, load_suite
+
+
+# The line make_stub puts where a solution region was (grader/release.py).
+_NOT_IMPLEMENTED = re.compile(r'raise NotImplementedError\("[^"\n]*: replace this line with your code"\)')
 
 
 def _signatures(path: Path) -> dict[str, str]:
@@ -83,12 +88,18 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
             shutil.copyfile(root / "solutions" / aid / f"{a.module}.py", dest / f"{a.module}.py")
         refs = grade_submission(root, course, tmp, ids, name="reference", full_errors=True)
         stubs = grade_submission(root, course, root, ids, name="stubs")
+        for aid in ids:  # the stubs again, each function returning None instead of raising
+            module = course.assignment(aid).module
+            stub = read_course_text(root / "assignments" / aid / f"{module}.py")
+            (tmp / "assignments" / aid / f"{module}.py").write_text(_NOT_IMPLEMENTED.sub("return None", stub))
+        nones = grade_submission(root, course, tmp, ids, name="stubs returning None")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ok = True
     echo(f"{'assignment':<22} {'reference':>18} {'stub':>16}")
-    for r, s in zip(refs.assignments, stubs.assignments):
-        good = r.score == r.max_score and r.status == "graded" and s.score == 0
+    for r, s, n in zip(refs.assignments, stubs.assignments, nones.assignments):
+        empty = [t for t in n.tests if t.status == "passed"]
+        good = r.score == r.max_score and r.status == "graded" and s.score == 0 and not empty
         ok &= good
         echo(f"{r.id:<22} {r.score:>8.2f} / {r.max_score:<7.2f} {s.score:>7.2f} / {s.max_score:<7.2f}"
              f" {'ok' if good else 'PROBLEM'}")
@@ -98,5 +109,8 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
         for t in s.tests:
             if t.status == "passed":
                 echo(f"    stub passes {t.name}: a test that an empty function passes cannot grade it")
+        for t in empty:
+            echo(f"    {t.name} passes when {t.function} returns None: it checks nothing of the output "
+                 "(an assert missing?)")
     echo("validation passed" if ok else "validation FAILED")
     return ok

@@ -413,6 +413,19 @@ def test_a_hidden_test_that_would_never_run_is_named_not_skipped(toy):
     assert invoke(toy, "validate").exit_code == 0
 
 
+def test_validate_fails_a_hidden_test_that_checks_nothing_of_the_output(toy):
+    """A test that calls the student and forgets its assert (a comparison on a line of its own) gets 0
+    from the stub, which raises, and full marks from the reference: validate passed, and every student
+    whose function returns at all earned its points."""
+    hidden = toy / "solutions" / AID / "test_toy_hidden.py"
+    hidden.write_text(TOY_HIDDEN + '\n\n@graded("add")\ndef test_add_runs(student, ref):\n'
+                      '    student.add(np.ones(2), np.ones(2)) == ref.add(np.ones(2), np.ones(2))\n')
+    result = invoke(toy, "validate")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "test_add_runs passes when add returns None" in result.output
+    assert "test_add_on_a_column passes" not in result.output, "a test that checks the output is not named"
+
+
 def test_gradescope_run_reports_the_isolation_in_the_instructors_log(toy, tmp_path, monkeypatch):
     # Gradescope's container may refuse a protection (namespaces, Landlock): the grader must say so
     # in the log the instructor sees (/autograder/results/stdout), never degrade silently.
