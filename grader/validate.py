@@ -11,7 +11,7 @@ from typing import Callable
 
 from grader.course import Course
 from grader.errors import UserError
-from grader.release import check_release, read_course_text
+from grader.release import BEGIN, check_release, read_course_text
 from grader.runner import grade_submission, load_suite
 
 
@@ -19,12 +19,16 @@ from grader.runner import grade_submission, load_suite
 _NOT_IMPLEMENTED = re.compile(r'raise NotImplementedError\("[^"\n]*: replace this line with your code"\)')
 
 
-def _signatures(path: Path) -> dict[str, str]:
+def _functions(path: Path) -> dict[str, ast.FunctionDef]:
     try:
         tree = ast.parse(read_course_text(path))
     except SyntaxError as err:
         raise UserError(f"{path}:{err.lineno}: {err.msg}") from None
-    return {n.name: ast.unparse(n.args) for n in tree.body if isinstance(n, ast.FunctionDef)}
+    return {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def _signatures(path: Path) -> dict[str, str]:
+    return {name: ast.unparse(n.args) for name, n in _functions(path).items()}
 
 
 def consistency_problems(root: Path, course: Course, ids: list[str]) -> list[str]:
@@ -53,6 +57,9 @@ def consistency_problems(root: Path, course: Course, ids: list[str]) -> list[str
                 problems.append(f"{a.id}: the stub does not define {fn}")
             elif stub_sigs[fn] != ref_sigs[fn]:
                 problems.append(f"{a.id}: {fn} has a different signature in the stub")
+            elif ast.dump(_functions(ref)[fn]) == ast.dump(_functions(stub)[fn]):
+                problems.append(f"{ref}:{_functions(ref)[fn].lineno}: {fn} has no {BEGIN} region, so the stub "
+                                "gives students its code: mark the lines students write")
     return problems
 
 

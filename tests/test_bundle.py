@@ -426,6 +426,20 @@ def test_validate_fails_a_hidden_test_that_checks_nothing_of_the_output(toy):
     assert "test_add_on_a_column passes" not in result.output, "a test that checks the output is not named"
 
 
+def test_validate_names_a_graded_function_whose_reference_has_no_solution_region(toy):
+    """Without markers `grader release` copies the reference's code into the stub; validate said only
+    "stub passes ...: a test that an empty function passes", which points at the tests."""
+    ref = toy / "solutions" / AID / "toy.py"
+    unmarked = TOY_REFERENCE.replace("    ### BEGIN SOLUTION\n    scaled", "    scaled", 1)
+    ref.write_text(unmarked.replace("scaled.astype(np.float64)\n    ### END SOLUTION", "scaled.astype(np.float64)"))
+    assert invoke(toy, "release").exit_code == 0
+    result = invoke(toy, "validate")
+    line = TOY_REFERENCE.splitlines().index("def scale(x, k):") + 1
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"{ref}:{line}: scale has no ### BEGIN SOLUTION region" in result.output
+    assert "add has no" not in result.output
+
+
 def test_gradescope_run_reports_the_isolation_in_the_instructors_log(toy, tmp_path, monkeypatch):
     # Gradescope's container may refuse a protection (namespaces, Landlock): the grader must say so
     # in the log the instructor sees (/autograder/results/stdout), never degrade silently.
