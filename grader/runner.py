@@ -185,7 +185,8 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
         test.run(**{p: kwargs[p] for p in test.params})
         return "passed", ""
     except AssertionError as err:
-        if _raised_in_numpy_testing(err):  # its message lists the expected (DESIRED) entries: hidden values
+        full = worker is not None and worker.full_errors  # grader validate: the instructor's own code
+        if _raised_in_numpy_testing(err) and not full:  # its message lists the expected (DESIRED) entries
             return "failed", (f"{test.function}: the returned values differ from the expected ones "
                               "(numpy.testing's details are withheld)")
         return "failed", _truncate(str(err) or f"a check of {test.function} failed")
@@ -209,7 +210,8 @@ def run_test(test: HiddenTest, student, ref, worker: Worker | None, test_seconds
     except Exception as err:  # the test could not use the returned value (None, wrong tuple, ...)
         # The message may quote the returned value (a string of the student's in "could not convert string
         # to float: '...'"), so only a fixed phrase for a common error, unless it is the instructor's code.
-        text = str(err) if worker is not None and worker.full_errors else redact.hint(str(err)) or redact.WITHHELD
+        full = worker is not None and worker.full_errors
+        text = str(err) if full else redact.hint(str(err)) or redact.WITHHELD
         return "error", _truncate(f"the test could not use what {test.function} returned "
                                   f"({type(err).__name__}: {text})")
     finally:

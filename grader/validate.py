@@ -27,10 +27,6 @@ def _functions(path: Path) -> dict[str, ast.FunctionDef]:
     return {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
-def _signatures(path: Path) -> dict[str, str]:
-    return {name: ast.unparse(n.args) for name, n in _functions(path).items()}
-
-
 def consistency_problems(root: Path, course: Course, ids: list[str]) -> list[str]:
     problems = list(check_release(root, course))
     for aid in ids:
@@ -45,20 +41,20 @@ def consistency_problems(root: Path, course: Course, ids: list[str]) -> list[str
             problems.append(str(err))
             continue
         try:
-            ref_sigs = _signatures(ref)
-            stub_sigs = _signatures(stub) if stub.is_file() else {}
+            ref_fns = _functions(ref)
+            stub_fns = _functions(stub) if stub.is_file() else {}
         except UserError as err:  # not UTF-8, or a syntax error: said, rather than a traceback
             problems.append(str(err))
             continue
         for fn in a.points:
-            if fn not in ref_sigs:
+            if fn not in ref_fns:
                 problems.append(f"{a.id}: course.yaml gives points to {fn}, which the reference does not define")
-            elif fn not in stub_sigs:
+            elif fn not in stub_fns:
                 problems.append(f"{a.id}: the stub does not define {fn}")
-            elif stub_sigs[fn] != ref_sigs[fn]:
+            elif ast.unparse(stub_fns[fn].args) != ast.unparse(ref_fns[fn].args):
                 problems.append(f"{a.id}: {fn} has a different signature in the stub")
-            elif ast.dump(_functions(ref)[fn]) == ast.dump(_functions(stub)[fn]):
-                problems.append(f"{ref}:{_functions(ref)[fn].lineno}: {fn} has no {BEGIN} region, so the stub "
+            elif ast.dump(ref_fns[fn]) == ast.dump(stub_fns[fn]):
+                problems.append(f"{ref}:{ref_fns[fn].lineno}: {fn} has no {BEGIN} region, so the stub "
                                 "gives students its code: mark the lines students write")
     return problems
 

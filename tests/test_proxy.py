@@ -924,6 +924,14 @@ def test_a_numpy_testing_failure_in_a_hidden_test_shows_no_expected_values():
     assert status == "failed" and "label_smoothing" in feedback
     assert "0.0366" not in feedback and "0.9266" not in feedback and "DESIRED" not in feedback
 
+    class InstructorsOwnCode:  # grader validate grades the reference with full_errors: all of it is shown
+        full_errors, test_deadline = True, None
+
+        def reset(self):
+            pass
+
+    assert "DESIRED" in run_test(test, None, None, InstructorsOwnCode(), 5.0)[1]
+
     def own_message(student):
         raise AssertionError("probs: rows must sum to 1")
 
