@@ -15,7 +15,8 @@ function it grades::
 Every helper raises ``AssertionError`` with feedback that names the output, the error measure and
 the tolerance, never a hidden input or an expected value. The helpers work the same whether
 ``student`` is a proxy or a real module, so the same test file runs under the grader and under
-plain pytest.
+plain pytest. The message of an ``assert`` written in a test reaches students as it is: it must not
+quote an input or an expected value either.
 """
 
 from __future__ import annotations
