@@ -390,7 +390,8 @@ def release(obj: Context, check: bool, out: str | None) -> None:
 @click.pass_obj
 @user_errors
 def validate(obj: Context, ids: tuple[str, ...]) -> None:
-    """Check the course: references get full marks, untouched stubs get zero, files are consistent."""
+    """Check the course: references get full marks and pass the public tests, untouched stubs get zero,
+    files are consistent."""
     from grader.validate import validate_course
 
     ok = validate_course(obj.root, obj.course, list(ids) or None, echo=click.echo)

@@ -73,6 +73,37 @@ def student_file_warnings(root: Path, course: Course, ids: list[str]) -> list[st
     return warnings
 
 
+def _start_public_tests(root: Path, course: Course, ids: list[str], tmp: Path) -> dict:
+    """Start each assignment's public tests on its reference, as `grader check` runs them (a pytest
+    process per assignment, with the course's limits): a public test that fails a correct solution
+    sends every student after a bug that is not there. Returns {id: the run}."""
+    from grader.student import _Run
+
+    runs = {}
+    for aid in ids:
+        a = course.assignment(aid)
+        folder = Path(root) / "assignments" / aid
+        if not any(folder.glob("test_*.py")):
+            continue  # student_file_warnings says so
+        dest = tmp / "public" / aid
+        shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+        shutil.copyfile(Path(root) / "solutions" / aid / f"{a.module}.py", dest / f"{a.module}.py")
+        limits = course.limits_for(a)
+        runs[aid] = _Run(dest, limits.test_seconds, limits.import_seconds)
+        runs[aid].start()
+    return runs
+
+
+def _public_failures(run) -> list[str]:
+    """The FAILED/ERROR lines and the summary of a public-test run that did not pass (none if it did)."""
+    out, err = run.proc.communicate()
+    if run.proc.returncode == 0:
+        return []
+    lines = out.strip().splitlines()
+    shown = [line for line in lines if line.startswith(("FAILED ", "ERROR "))][:8]
+    return shown + lines[-1:] if lines else [(err.strip().splitlines() or ["pytest failed"])[-1]]
+
+
 def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Callable[[str], None]) -> bool:
     ids = ids or [a.id for a in course.assignments]
     problems = consistency_problems(root, course, ids)
@@ -83,7 +114,9 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
     if problems:
         return False
     tmp = Path(tempfile.mkdtemp(prefix="grader-validate-"))
+    runs = {}
     try:
+        runs = _start_public_tests(root, course, ids, tmp)  # they run while the hidden tests grade
         for aid in ids:
             a = course.assignment(aid)
             dest = tmp / "assignments" / aid
@@ -96,13 +129,16 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
             stub = read_course_text(root / "assignments" / aid / f"{module}.py")
             (tmp / "assignments" / aid / f"{module}.py").write_text(_NOT_IMPLEMENTED.sub("return None", stub))
         nones = grade_submission(root, course, tmp, ids, name="stubs returning None")
+        public = {aid: _public_failures(run) for aid, run in runs.items()}
     finally:
+        for run in runs.values():
+            run.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     ok = True
     echo(f"{'assignment':<22} {'reference':>18} {'stub':>16}")
     for r, s, n in zip(refs.assignments, stubs.assignments, nones.assignments):
         empty = [t for t in n.tests if t.status == "passed"]
-        good = r.score == r.max_score and r.status == "graded" and s.score == 0 and not empty
+        good = r.score == r.max_score and r.status == "graded" and s.score == 0 and not empty and not public.get(r.id)
         ok &= good
         echo(f"{r.id:<22} {r.score:>8.2f} / {r.max_score:<7.2f} {s.score:>7.2f} / {s.max_score:<7.2f}"
              f" {'ok' if good else 'PROBLEM'}")
@@ -115,5 +151,10 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
         for t in empty:
             echo(f"    {t.name} passes when {t.function} returns None: it checks nothing of the output "
                  "(an assert missing?)")
+        if public.get(r.id):
+            echo(f"    the public tests fail the reference (assignments/{r.id}; students would chase a bug that "
+                 "is not there):")
+            for line in public[r.id]:
+                echo(f"      {line}")
     echo("validation passed" if ok else "validation FAILED")
     return ok

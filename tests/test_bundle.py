@@ -464,3 +464,17 @@ def test_gradescope_run_reports_the_isolation_in_the_instructors_log(toy, tmp_pa
     assert "NOT ACTIVE: landlock-filesystem: not supported" in r.output
     data = json.loads(results.read_text())
     assert data["extra_data"]["isolation"]["unavailable"][0]["name"] == "landlock-filesystem"
+
+
+def test_validate_fails_a_public_test_that_fails_the_reference(toy):
+    """A public test that a correct solution fails sends every student after a bug that is not there;
+    validate ran only the hidden tests, so it passed such a course."""
+    public = toy / "assignments" / AID / "test_toy.py"
+    assert invoke(toy, "validate").exit_code == 0
+    public.write_text(TOY_PUBLIC + "\n\ndef test_scale_wrongly():\n"
+                                   "    assert np.allclose(toy.scale(np.ones(2), 3.0), 4.0)\n")
+    result = invoke(toy, "validate")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "the public tests fail the reference" in result.output
+    assert "FAILED test_toy.py::test_scale_wrongly" in result.output
+    assert "test_add_small" not in result.output
