@@ -91,6 +91,20 @@ def pairs(course_root: Path, course: Course) -> list[Pair]:
             for a in course.assignments]
 
 
+def missing_reference(p: Pair, course_root: Path, course: Course) -> str:
+    """Why ``p``'s reference is not there, and what to check: the module's name when its folder
+    exists, else the id, which is the folder's name (naming the folders no assignment claims)."""
+    folder = p.reference.parent
+    if folder.is_dir():
+        return f"{p.assignment_id}: reference {p.reference} is missing (check `module:` in course.yaml)"
+    solutions = Path(course_root) / "solutions"
+    ids = {a.id for a in course.assignments}
+    unclaimed = sorted(d.name for d in solutions.iterdir() if d.is_dir() and d.name not in ids
+                       and not d.name.startswith((".", "_"))) if solutions.is_dir() else []
+    hint = f"; folders no assignment names: {', '.join(unclaimed)}" if unclaimed else ""
+    return f"{p.assignment_id}: no folder {folder} (an assignment's id in course.yaml is its folder's name{hint})"
+
+
 def release(course_root: Path, course: Course) -> list[Path]:
     """Regenerate every stub from its reference; returns the files that changed. A missing
     reference is an error, not a stub left as it was: "up to date" would hide a typo in
@@ -100,8 +114,7 @@ def release(course_root: Path, course: Course) -> list[Path]:
         raise UserError(f"no reference solutions under {Path(course_root) / 'solutions'}: run release in the "
                         "course repository (a student repository has none)")
     if missing:
-        raise UserError("; ".join(f"{p.assignment_id}: reference {p.reference} is missing (check `module:` in "
-                                  "course.yaml)" for p in missing))
+        raise UserError("; ".join(missing_reference(p, course_root, course) for p in missing))
     # Every stub is made before any is written: a broken marker in one reference must not leave the
     # stubs half released (the earlier ones rewritten, without a word, the later ones not).
     stubs = [(p, make_stub(read_course_text(p.reference), str(p.reference)))
@@ -120,7 +133,7 @@ def check_release(course_root: Path, course: Course) -> list[str]:
     problems = []
     for p in pairs(course_root, course):
         if not p.reference.is_file():
-            problems.append(f"{p.assignment_id}: reference {p.reference} is missing")
+            problems.append(missing_reference(p, course_root, course))
             continue
         try:
             stub = make_stub(read_course_text(p.reference), str(p.reference))

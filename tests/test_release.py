@@ -87,6 +87,21 @@ def test_release_refuses_a_missing_reference_instead_of_saying_up_to_date(tmp_pa
     assert "up to date" not in result.output
 
 
+def test_an_id_that_is_not_its_folders_name_is_named_with_the_folder_no_assignment_claims(tmp_path):
+    """An id typed differently from its folder (02_perceptrn) was told to check `module:`, which was right;
+    nothing named the id, or the folder solutions/02_perceptron that no assignment pointed to any more."""
+    for name in ("solutions", "assignments"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "course.yaml").write_text((ROOT / "course.yaml").read_text().replace(
+        "id: 02_perceptron", "id: 02_perceptrn"))
+    said = (f"02_perceptrn: no folder {tmp_path}/solutions/02_perceptrn (an assignment's id in course.yaml is its "
+            "folder's name; folders no assignment names: 02_perceptron)")
+    for command in (["release"], ["release", "--check"], ["validate", "-a", "02_perceptrn"]):
+        result = CliRunner().invoke(main, ["--course", str(tmp_path), *command])
+        assert result.exit_code == 1 and said in result.output, (command, result.output)
+        assert "check `module:`" not in result.output
+
+
 def test_a_broken_marker_writes_no_stub_at_all(tmp_path):
     # A reference edited in 01 and a marker lost in 03: release stopped at 03 with 01's stub already
     # rewritten, leaving the stubs half released without saying so.
@@ -143,4 +158,5 @@ def test_validate_says_a_missing_reference_once(tmp_path):
     result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "-a", "02_perceptron"])
     assert result.exit_code == 1, result.output
     assert [line for line in result.output.splitlines() if "perceptron.py" in line] == [
-        f"problem: 02_perceptron: reference {tmp_path}/solutions/02_perceptron/perceptron.py is missing"]
+        f"problem: 02_perceptron: reference {tmp_path}/solutions/02_perceptron/perceptron.py is missing "
+        "(check `module:` in course.yaml)"]
