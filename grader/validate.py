@@ -73,6 +73,53 @@ def student_file_warnings(root: Path, course: Course, ids: list[str]) -> list[st
     return warnings
 
 
+# numpy.random's names that make a generator from a seed; any other numpy.random call draws from
+# NumPy's global generator (np.random.rand, np.random.permutation, ...)
+_SEEDED = frozenset(["default_rng", "RandomState", "Generator", "SeedSequence", "BitGenerator", "PCG64", "PCG64DXSM",
+                     "Philox", "SFC64", "MT19937"])
+
+
+def _dotted(node: ast.AST) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def unseeded_randomness(root: Path, ids: list[str]) -> list[str]:
+    """Draws in the hidden tests that no seed fixes: a student's score could then change from one
+    grading to the next (and a regrade from the journal would not notice). Found by reading the
+    files: a call of numpy.random's global functions, or a generator made without a seed."""
+    from grader.runner import hidden_test_files
+
+    found = []
+    for aid in ids:
+        for path in hidden_test_files(root, aid):
+            try:
+                tree = ast.parse(read_course_text(path))
+            except (SyntaxError, UserError):
+                continue  # consistency_problems has said so
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = _dotted(node.func)
+                last = name.rsplit(".", 1)[-1]
+                in_numpy_random = name.startswith(("np.random.", "numpy.random."))
+                if in_numpy_random and last not in _SEEDED:
+                    why = f"{name}() draws from NumPy's global generator"
+                elif (in_numpy_random or name in _SEEDED) and not node.keywords and (
+                        not node.args or (isinstance(node.args[0], ast.Constant) and node.args[0].value is None)):
+                    why = f"{name}() makes a generator without a seed"
+                else:
+                    continue
+                found.append(f"{path}:{node.lineno}: {why}, so a student's score could change between gradings: "
+                             "use np.random.default_rng(seed) with a fixed seed")
+    return found
+
+
 def _start_public_tests(root: Path, course: Course, ids: list[str], tmp: Path) -> dict:
     """Start each assignment's public tests on its reference, as `grader check` runs them (a pytest
     process per assignment, with the course's limits): a public test that fails a correct solution
@@ -109,7 +156,7 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
     problems = consistency_problems(root, course, ids)
     for p in problems:
         echo(f"problem: {p}")
-    for w in student_file_warnings(root, course, ids):
+    for w in student_file_warnings(root, course, ids) + unseeded_randomness(root, ids):
         echo(f"warning: {w}")
     if problems:
         return False

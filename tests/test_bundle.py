@@ -478,3 +478,21 @@ def test_validate_fails_a_public_test_that_fails_the_reference(toy):
     assert "the public tests fail the reference" in result.output
     assert "FAILED test_toy.py::test_scale_wrongly" in result.output
     assert "test_add_small" not in result.output
+
+
+def test_validate_warns_of_hidden_tests_whose_draws_no_seed_fixes(toy):
+    """np.random.rand in a hidden test (or a generator made without a seed) gives each grading other
+    inputs, so a student's score could change on a regrade; validate passed it without a word."""
+    hidden = toy / "solutions" / AID / "test_toy_hidden.py"
+    base = TOY_HIDDEN.count("\n")
+    hidden.write_text(TOY_HIDDEN + '\n\n@graded("add")\ndef test_add_random(student, ref):\n'
+                      "    a = np.random.rand(2, 3)\n"
+                      "    b = np.random.default_rng().standard_normal((2, 3))\n"
+                      "    c = np.random.default_rng(7).standard_normal((2, 3))\n"
+                      "    assert_close('sum', student.add(a, b + c), ref.add(a, b + c))\n")
+    result = invoke(toy, "validate")
+    assert result.exit_code == 0, result.output  # a warning: such a test may still be right
+    warned = [line for line in result.output.splitlines() if line.startswith("warning: ") and "seed" in line]
+    assert [w.split(": ")[1] for w in warned] == [f"{hidden}:{base + 5}", f"{hidden}:{base + 6}"], result.output
+    assert "np.random.rand() draws from NumPy's global generator" in warned[0]
+    assert "np.random.default_rng() makes a generator without a seed" in warned[1]
