@@ -144,6 +144,8 @@ def check_release(course_root: Path, course: Course) -> list[str]:
         if current is None:
             problems.append(f"{p.assignment_id}: stub {p.stub} is missing; run `grader release`")
         elif current != stub:
-            problems.append(f"{p.assignment_id}: {p.stub} differs from what its reference generates; "
+            ours, theirs = current.splitlines(), stub.splitlines()
+            line = next((i for i, (a, b) in enumerate(zip(ours, theirs), 1) if a != b), min(len(ours), len(theirs)) + 1)
+            problems.append(f"{p.assignment_id}: {p.stub}:{line} differs from what its reference generates; "
                             "run `grader release` (edit the reference, never the stub)")
     return problems

@@ -64,10 +64,17 @@ def test_check_fails_when_a_stub_drifts(tmp_path, course):
     shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
     shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
     stub = tmp_path / "assignments" / "03_backprop" / "backprop.py"
-    stub.write_text(stub.read_text() + "\n# edited by hand\n")
+    text = stub.read_text()
+    stub.write_text(text + "\n# edited by hand\n")
     runner = CliRunner()
     result = runner.invoke(main, ["--course", str(tmp_path), "release", "--check"])
-    assert result.exit_code != 0 and "03_backprop" in result.output and "differs" in result.output
+    line = text.count("\n") + 1  # the first line that differs: where the edit begins
+    assert result.exit_code != 0 and f"03_backprop: {stub}:{line} differs" in result.output, result.output
+    lines = text.splitlines()
+    at = next(i for i, s in enumerate(lines) if "rows sum" in s or "Returns" in s)  # a docstring edited in place
+    stub.write_text("\n".join(lines[:at] + [lines[at] + " (edited)"] + lines[at + 1:]) + "\n")
+    result = runner.invoke(main, ["--course", str(tmp_path), "release", "--check"])
+    assert f"03_backprop: {stub}:{at + 1} differs" in result.output, result.output
     result = runner.invoke(main, ["--course", str(tmp_path), "release"])
     assert result.exit_code == 0 and "backprop.py" in result.output
     assert runner.invoke(main, ["--course", str(tmp_path), "release", "--check"]).exit_code == 0
