@@ -1,4 +1,5 @@
-"""`grader validate`: the course is consistent, references earn full marks, stubs earn zero."""
+"""`grader validate`: the course is consistent, references earn full marks and pass the public
+tests, stubs earn zero (and so do stubs whose functions return None), hidden-test draws are seeded."""
 
 from __future__ import annotations
 
