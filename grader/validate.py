@@ -71,6 +71,9 @@ def student_file_warnings(root: Path, course: Course, ids: list[str]) -> list[st
         if not any(folder.glob("test_*.py")):
             warnings.append(f"{aid}: no public tests (test_*.py) in {folder}: `grader check` has nothing to run "
                             "for it, and students no way to test their work before grading")
+        if folder.is_dir() and not (folder / f"{aid}.ipynb").is_file():
+            warnings.append(f"{aid}: no notebook {aid}.ipynb in {folder}: students get no plots of what their code "
+                            "does (add an entry to NOTEBOOKS in tools/make_notebooks.py and run it)")
     return warnings
 
 

@@ -249,7 +249,7 @@ def test_validate_one_assignment():
     assert "validation passed" in result.output and "warning" not in result.output
 
 
-def test_validate_warns_of_an_assignment_without_readme_or_public_tests(tmp_path):
+def test_validate_warns_of_an_assignment_without_readme_public_tests_or_notebook(tmp_path):
     """An assignment added with only its reference, hidden tests and stub passed validation without a
     word, but its students got no instructions, and `grader check` said all public tests pass having
     run none."""
@@ -257,11 +257,15 @@ def test_validate_warns_of_an_assignment_without_readme_or_public_tests(tmp_path
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "course.yaml", tmp_path / "course.yaml")
     folder = tmp_path / "assignments" / AID
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "-a", AID])
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
     (folder / "README.md").unlink()
     for test in folder.glob("test_*.py"):
         test.unlink()
+    (folder / f"{AID}.ipynb").unlink()
     result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "-a", AID])
     assert result.exit_code == 0 and "validation passed" in result.output, result.output
+    assert f"warning: {AID}: no notebook {AID}.ipynb in {folder}: students get no plots" in result.output
     assert f"warning: {AID}: no README.md in {folder}: students get no instructions for it" in result.output
     assert f"warning: {AID}: no public tests (test_*.py) in {folder}: `grader check` has nothing to run" \
         in result.output
