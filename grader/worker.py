@@ -437,12 +437,15 @@ def _describe(err: BaseException, module_path: str) -> dict:
         mro = ["Exception"]
     where = function = ""
     try:
-        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == module_path]
+        # The frames' own code and line, not traceback.extract_tb: that reads every file on the
+        # traceback's source lines (0.4 ms in a fresh worker) for nothing shown here.
+        frames = [(line, frame.f_code.co_name) for frame, line in traceback.walk_tb(err.__traceback__)
+                  if frame.f_code.co_filename == module_path]
         if isinstance(err, SyntaxError) and err.lineno:
             where = f"line {err.lineno}"
         elif frames:
-            where = f"line {frames[-1].lineno}, in {frames[-1].name}"
-            function = frames[-1].name
+            where = f"line {frames[-1][0]}, in {frames[-1][1]}"
+            function = frames[-1][1]
     except BaseException:  # noqa: B036
         pass
     return {"type": mro[0], "mro": mro, "message": _safe_str(err), "where": where, "function": function}
