@@ -10,8 +10,10 @@ only its own tests.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
+import types
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -86,6 +88,7 @@ class Worker:
         self._reset_pending = False
         self._helper_failed: str | None = None
         self._lines: frozenset[int] | range | None = None  # see _code_lines
+        self._code: types.CodeType | None = None  # the module's code, as the grader compiled it for a worker
         self.full_errors = full_errors  # the instructor's own code (grader validate): exceptions shown as raised
         self._abandoned = False  # see abandon
 
@@ -96,6 +99,9 @@ class Worker:
             raise KeyboardInterrupt("grading was interrupted")
         if self.process is None:
             self.process = start_worker(self.spec)
+            self._code = self._code or self.process.code
+            if self.spec.tree is not None:  # compiled now: a large module's tree need not stay in memory
+                self.spec = dataclasses.replace(self.spec, tree=None)
             self.generation += 1
             if self._abandoned:  # abandoned while it was starting: abandon saw no process to stop
                 self.process.stop()
@@ -305,7 +311,7 @@ class Worker:
     def _code_lines(self) -> frozenset[int] | range:
         """The lines of the student's module that feedback may name (compiled on the first need)."""
         if self._lines is None:
-            self._lines = redact.code_lines(self.spec.source)
+            self._lines = redact.code_lines(self.spec.source, self._code)
         return self._lines
 
     def _outgoing(self, value: Any) -> codec.Tagged:

@@ -104,11 +104,12 @@ def hint(message: str) -> str | None:
     return next((phrase for pattern, phrase in _hints() if pattern.search(message)), None)
 
 
-def code_lines(source: str) -> frozenset[int] | range:
+def code_lines(source: str, code: types.CodeType | None = None) -> frozenset[int] | range:
     """The lines a traceback through the module compiled from ``source`` can name: those its
-    instructions are on (every line, when it does not compile: then no student code ran)."""
+    instructions are on (every line, when it does not compile: then no student code ran).
+    ``code``, when given, is that module's code, already compiled."""
     try:
-        todo = [compile(source, "<submission>", "exec", dont_inherit=True)]
+        todo = [code or compile(source, "<submission>", "exec", dont_inherit=True)]
     except Exception:  # noqa: BLE001 - SyntaxError, ValueError (null bytes), RecursionError...
         return range(1, source.count("\n") + 2)
     lines: set[int] = set()

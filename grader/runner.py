@@ -29,7 +29,7 @@ from grader.loading import REF_PREFIX, import_path
 from grader.proxy import StudentModule, Worker
 from grader.results import AssignmentResult, SubmissionResult, TestResult, rounded
 from grader.sandbox import WorkerSpec, protection_report
-from grader.submission import check_source, read_source
+from grader.submission import parse_source, read_source
 
 _FEEDBACK_LIMIT = 500
 
@@ -236,11 +236,11 @@ def _prepare(course: Course, a: Assignment, submission: Path,
              full_errors: bool = False) -> Worker | AssignmentResult:
     try:
         source = read_source(submission, a.id, a.module)
-        imported = check_source(source, f"assignments/{a.id}/{a.module}.py", course.allowed_imports)
+        imported, tree = parse_source(source, f"assignments/{a.id}/{a.module}.py", course.allowed_imports)
     except SubmissionError as err:
         return AssignmentResult(a.id, 0.0, rounded(a.max_score), err.status, err.message, [])
     limits = course.limits_for(a)
-    worker = Worker(WorkerSpec(source, a.module, tuple(course.allowed_imports), limits.memory_mb, imported),
+    worker = Worker(WorkerSpec(source, a.module, tuple(course.allowed_imports), limits.memory_mb, imported, tree),
                     call_seconds=limits.call_seconds, full_errors=full_errors, import_seconds=limits.import_seconds)
     worker.start()
     return worker

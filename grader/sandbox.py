@@ -14,6 +14,7 @@ CPU time per call by reading the kernel's accounting in /proc/<pid>/stat.
 
 from __future__ import annotations
 
+import ast
 import atexit
 import json
 import marshal
@@ -28,7 +29,8 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+import types
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grader
@@ -98,6 +100,9 @@ class WorkerSpec:
     allowed_imports: tuple[str, ...]
     memory_mb: int = 1024
     preload: tuple[str, ...] = ()  # allowed modules the source imports: the zygote imports them once
+    # the source as parsed by the import check (grader.submission.parse_source): the worker's code
+    # is compiled from it rather than from the text, which would parse it again
+    tree: ast.Module | None = field(default=None, compare=False, repr=False)
 
 
 class WorkerProcess:
@@ -122,6 +127,7 @@ class WorkerProcess:
         self._stopped = False
         self._stop_lock = threading.Lock()
         self._stat_fd: int | None = None
+        self.code: types.CodeType | None = None  # the module's code the worker was given (see _write_bytecode)
 
     @property
     def pid(self) -> int:
@@ -477,20 +483,24 @@ def _hide_grader_process() -> None:
         confine.non_dumpable()
 
 
-def _write_bytecode(source: str, module_path: Path) -> None:
-    """The module's code, compiled here, beside its source, for the worker to run.
+def _write_bytecode(spec: WorkerSpec, module_path: Path) -> types.CodeType | None:
+    """The module's code, compiled here, beside its source, for the worker to run; returned too
+    (None when it does not compile), for :func:`grader.redact.code_lines`.
 
     A freshly forked worker compiles about three times slower than this warm process (its first
     allocations copy the zygote's memory pages), ~4 ms of a 400-line module, so compiling here
     saves that much CPU per worker. The grader has already parsed this source (the import
-    check), and compiling it runs no student code. Whatever fails here is left to the worker,
-    which compiles the source itself and reports the error as the student's.
+    check; its tree is compiled when the spec has it), and compiling it runs no student code.
+    Whatever fails here is left to the worker, which compiles the source itself and reports the
+    error as the student's.
     """
     try:
-        code = compile(source, str(module_path), "exec", dont_inherit=True, optimize=0)
+        code = compile(spec.source if spec.tree is None else spec.tree, str(module_path), "exec",
+                       dont_inherit=True, optimize=0)
         module_path.with_suffix(BYTECODE_SUFFIX).write_bytes(marshal.dumps(code))
     except Exception:  # noqa: BLE001 - e.g. SyntaxError, RecursionError: the worker reports it
-        pass
+        return None
+    return code
 
 
 def start_worker(spec: WorkerSpec) -> WorkerProcess:
@@ -503,7 +513,7 @@ def start_worker(spec: WorkerSpec) -> WorkerProcess:
     src.mkdir()
     module_path = src / f"{spec.module}.py"
     module_path.write_text(spec.source, encoding="utf-8")
-    _write_bytecode(spec.source, module_path)
+    code = _write_bytecode(spec, module_path)
     log_fd = os.open(scratch / "output.log", os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o600)
     parent, child = socket.socketpair()
@@ -522,6 +532,7 @@ def start_worker(spec: WorkerSpec) -> WorkerProcess:
     finally:
         child.close()
     wp = WorkerProcess(launch, parent, scratch, log_fd)
+    wp.code = code
     _live.add(wp)
     return wp
 

@@ -131,6 +131,12 @@ def check_source(text: str, filename: str, allowed: list[str]) -> tuple[str, ...
     scipy.special import erf`` or ``from scipy import special``), which the zygote can import
     once for every worker instead of each worker paying for it.
     """
+    return parse_source(text, filename, allowed)[0]
+
+
+def parse_source(text: str, filename: str, allowed: list[str]) -> tuple[tuple[str, ...], ast.Module]:
+    """:func:`check_source`, and the module's syntax tree, which the grader compiles the worker's
+    code from rather than parsing the text a second time."""
     try:
         tree = ast.parse(text, filename=filename)
     except SyntaxError as err:
@@ -174,7 +180,7 @@ def check_source(text: str, filename: str, allowed: list[str]) -> tuple[str, ...
             f"{filename}: line {line} imports {clip(repr(bad), 80)}, which this course does not allow "
             f"(allowed: {', '.join(allowed)}); {fix}",
         )
-    return tuple(a for a in allowed if any(u == a or u.startswith(a + ".") for u in used))
+    return tuple(a for a in allowed if any(u == a or u.startswith(a + ".") for u in used)), tree
 
 
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")

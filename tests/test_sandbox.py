@@ -22,10 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import confine, procs, sandbox, seccomp, zygote
+from grader import confine, procs, redact, sandbox, seccomp, zygote
 from grader.errors import StudentCrash
 from grader.proxy import StudentModule, Worker
 from grader.sandbox import WorkerSpec, protection_report, start_worker
+from grader.submission import parse_source
 from grader.syscalls import SYSCALLS
 from tests.conftest import ROOT
 
@@ -929,11 +930,29 @@ def test_the_grader_leaves_compiled_code_beside_the_source_and_nothing_when_it_c
     import marshal
 
     good, bad = tmp_path / "good.py", tmp_path / "bad.py"
-    sandbox._write_bytecode("def f():\n    return 2\n", good)
-    code = marshal.loads(good.with_suffix(sandbox.BYTECODE_SUFFIX).read_bytes())
-    assert code.co_filename == str(good)
-    namespace: dict = {}
-    exec(code, namespace)
-    assert namespace["f"]() == 2
-    sandbox._write_bytecode("return 1\n", bad)  # parses, but does not compile: the worker reports it
+    source = "def f():\n    return 2\n"
+    for spec in (sandbox.WorkerSpec(source, "good", ()),
+                 sandbox.WorkerSpec(source, "good", (), tree=parse_source(source, "good.py", [])[1])):
+        returned = sandbox._write_bytecode(spec, good)
+        code = marshal.loads(good.with_suffix(sandbox.BYTECODE_SUFFIX).read_bytes())
+        assert code.co_filename == str(good) == returned.co_filename
+        assert code.co_code == returned.co_code
+        namespace: dict = {}
+        exec(code, namespace)
+        assert namespace["f"]() == 2
+    # parses, but does not compile: the worker reports it
+    assert sandbox._write_bytecode(sandbox.WorkerSpec("return 1\n", "bad", ()), bad) is None
     assert not bad.with_suffix(sandbox.BYTECODE_SUFFIX).exists()
+
+
+@pytest.mark.parametrize("aid", ["01_regression", "03_backprop", "06_regularization"])
+def test_code_compiled_from_the_parsed_tree_has_the_lines_of_the_source(tmp_path, aid):
+    # The worker runs code compiled from the import check's tree, and feedback names only the lines
+    # of that code (redact.code_lines): both must be the source's own.
+    module = next(p for p in (ROOT / "solutions" / aid).glob("*.py") if not p.name.startswith("test_"))
+    source = module.read_text()
+    tree = parse_source(source, module.name, ["numpy", "math", "scipy.special"])[1]
+    code = sandbox._write_bytecode(sandbox.WorkerSpec(source, module.stem, (), tree=tree), tmp_path / module.name)
+    assert code is not None
+    assert redact.code_lines(source, code) == redact.code_lines(source)
+    assert code == compile(source, str(tmp_path / module.name), "exec", dont_inherit=True)  # all nested code too
