@@ -348,10 +348,12 @@ class _Forks:
     ~0.5 s each and started a zygote each. A fork that dies (killed, out of memory) is replaced
     and its student graded again, once; a student that kills two processes stops the batch."""
 
-    def __init__(self, jobs: int, grade: Callable[[int], dict], name: Callable[[int], str] | None = None):
+    def __init__(self, jobs: int, grade: Callable[[int], dict], name: Callable[[int], str] | None = None,
+                 done: Callable[[], None] | None = None):
         from grader import zygote
 
         self.jobs, self.grade = jobs, grade
+        self.done = done  # what a fork does once told to stop, before it exits
         self.name = name or (lambda i: f"student number {i + 1}")  # how messages name the student of index i
         self.owner = os.getpid()  # only this process may kill and reap the forks
         self.procs: list[_GradingProcess] = []
@@ -393,6 +395,8 @@ class _Forks:
                 if conn is not None:
                     zygote.adopt(conn, self.forked)
                 _serve(task_r, result_w, self.grade)
+                if self.done is not None:
+                    self.done()
                 code = 0
             finally:
                 os._exit(code)
@@ -552,14 +556,18 @@ def _grade_class(course_root: Path, course: Course, ids: list[str], students: li
     reused = len(results)
     jobs = max(1, jobs or os.cpu_count() or 1)
     if todo:
-        from grader.runner import grade_submission
+        from grader.runner import Closer, grade_submission
 
         journal.check()
+        # Each fork's copy closes its students' workers in the background while it grades the next
+        # student (a close waits ~3 ms for the zygote), and waits for the last ones before it exits.
+        closer = Closer()
 
         def grade(i: int) -> dict:
-            return grade_submission(course_root, course, todo[i][1], ids, jobs=1).to_dict()
+            return grade_submission(course_root, course, todo[i][1], ids, jobs=1, closer=closer).to_dict()
 
-        finished = _Forks(jobs, grade, name=lambda i: repr(submission_name(todo[i][0].name))).run(len(todo))
+        finished = _Forks(jobs, grade, name=lambda i: repr(submission_name(todo[i][0].name)),
+                          done=closer.wait).run(len(todo))
         try:
             for i, result in (progress(finished, len(todo)) if progress else finished):
                 student, _, fp = todo[i]

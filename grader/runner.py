@@ -246,26 +246,32 @@ def _prepare(course: Course, a: Assignment, submission: Path,
     return worker
 
 
-class _Closer:
-    """Closes finished workers in the background: a close waits ~4 ms for the zygote to report
-    the worker's process tree gone, and the next assignment need not wait for that. ``wait``
-    returns once every close is done (before a forked grading process reports and exits)."""
+class Closer:
+    """Closes finished workers in the background: a close waits ~3 ms for the zygote to report
+    the worker's process tree gone, and the next assignment (or, in a batch, the next student)
+    need not wait for that. ``wait`` returns once every close is done: a forked grading process
+    calls it before it exits (and, grading one submission's assignments, before it reports)."""
 
     def __init__(self):
-        self._threads: list[threading.Thread] = []
+        self._threads: list[tuple[threading.Thread, Worker]] = []
 
     def close(self, worker: Worker) -> None:
+        self._threads = [(t, w) for t, w in self._threads if t.is_alive()]  # a batch's list stays short
         thread = threading.Thread(target=worker.close, name="grader-close", daemon=True)
         thread.start()
-        self._threads.append(thread)
+        self._threads.append((thread, worker))
+
+    def closing(self, worker: Worker) -> bool:
+        """Whether ``worker`` was handed to this closer (closing it here too would race its thread)."""
+        return any(w is worker for _, w in self._threads)
 
     def wait(self) -> None:
-        for thread in self._threads:
+        for thread, _ in self._threads:
             thread.join()
         self._threads.clear()
 
 
-def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: _Closer) -> AssignmentResult:
+def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: Closer) -> AssignmentResult:
     a = suite.assignment
     limits = course.limits_for(a)
     try:
@@ -312,7 +318,7 @@ def _fork_connections(count: int) -> list:
     return conns
 
 
-def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callable, closer: _Closer,
+def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callable, closer: Closer,
                   conns: list, costs: dict[str, int]) -> list[AssignmentResult] | None:
     """Grade ``assignments`` in this process and one fork of it per connection in ``conns``,
     each taking the next assignment from a shared queue (None when that cannot be done here: no
@@ -437,11 +443,13 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
 
 def grade_submission(course_root: Path, course: Course, submission: Path, ids: list[str] | None = None,
                      jobs: int | None = None, name: str | None = None,
-                     full_errors: bool = False) -> SubmissionResult:
+                     full_errors: bool = False, closer: Closer | None = None) -> SubmissionResult:
     """Grade ``submission`` on the assignments ``ids`` (all by default; a repeated id counts once,
     since each assignment has one worker). ``full_errors`` shows the submission's exception messages
     in feedback, which is for the instructor's own code only (``grader validate``): a student's could
-    carry the hidden inputs (see :mod:`grader.redact`)."""
+    carry the hidden inputs (see :mod:`grader.redact`). Finished workers are closed in the
+    background, by ``closer`` when given: then the caller waits for it, so that a batch grades the
+    next student meanwhile; else before returning."""
     assignments = [course.assignment(i) for i in dict.fromkeys(ids)] if ids else list(course.assignments)
     jobs = jobs or min(len(assignments), os.cpu_count() or 1)
     conns = _fork_connections(min(jobs, len(assignments)) - 1)
@@ -460,7 +468,8 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
             conn.close()
         raise
 
-    closer = _Closer()
+    own_closer = closer is None
+    closer = closer or Closer()
 
     def finish(a: Assignment) -> AssignmentResult:
         p = prepared[a.id]
@@ -490,9 +499,10 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
     finally:
         for conn in conns:
             conn.close()  # (the forks have their own copies; unused ones just close)
-        closer.wait()
+        if own_closer:
+            closer.wait()
         for p in prepared.values():
-            if isinstance(p, Worker):
+            if isinstance(p, Worker) and not closer.closing(p):
                 p.close()
     return SubmissionResult(
         submission=name or Path(submission).resolve().name,

@@ -517,6 +517,40 @@ def test_forks_grade_every_student_once_and_share_the_work():
     assert _children() <= before, "no grading process outlives the batch"
 
 
+def test_each_fork_does_its_last_work_after_the_last_student_before_it_exits(tmp_path):
+    # (the batch's forks wait there for the workers still closing in the background)
+    def done():
+        (tmp_path / f"done-{os.getpid()}").write_text(",".join(sorted(p.name for p in tmp_path.glob("graded-*"))))
+
+    def grade(i):
+        (tmp_path / f"graded-{os.getpid()}-{i}").touch()
+        return {"pid": os.getpid()}
+
+    results = list(_Forks(2, grade, done=done).run(6))
+    pids = {r["pid"] for _, r in results}
+    assert {p.name for p in tmp_path.glob("done-*")} == {f"done-{pid}" for pid in pids}, "every fork, once"
+    for pid in pids:
+        mine = {f"graded-{pid}-{i}" for i, r in results if r["pid"] == pid}
+        assert mine <= set((tmp_path / f"done-{pid}").read_text().split(",")), "after all its students"
+
+
+def test_a_batch_leaves_no_worker_behind(klass, tmp_path, course, monkeypatch):
+    import tempfile
+
+    from grader import sandbox
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    scratch.chmod(0o1777)  # workers may run as another uid
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    live = set(sandbox._live)
+    before = _children()
+    outcome = grade_all(ROOT, course, klass, ids=[AID], jobs=1, journal_path=tmp_path / "j")
+    assert outcome.results["alice"]["score"] == outcome.results["alice"]["max_score"]
+    assert not list(scratch.glob("grader-worker-*")), "every worker's scratch directory is removed"
+    assert sandbox._live <= live and _children() <= before
+
+
 def test_without_a_zygote_the_forks_inherit_one_probe_of_the_spawned_workers_protections(monkeypatch):
     """Spawned workers need a probe of what confinement works here (another interpreter, ~0.1 s):
     made once before forking, not once in every grading process."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -108,6 +109,30 @@ def test_forks_grade_exactly_as_one_process_does(mixed, quick, sequential, monke
     assert {"passed", "failed", "timeout", "error"} <= statuses, "the fixture exercises every outcome"
     assert _scratch_dirs() <= before, "every worker's scratch directory is removed"
     assert sandbox._live <= live_before, "and every worker is closed: none is left for the exit handler"
+
+
+def test_with_a_closer_of_the_callers_grading_returns_without_waiting_for_the_closes(mixed, quick, sequential,
+                                                                                    monkeypatch):
+    # A batch closes a student's workers while it grades the next one: the closes are its to wait for.
+    before = _scratch_dirs()
+    live_before = set(sandbox._live)
+    released = threading.Event()
+    real = runner.Worker.close
+
+    def slow_close(worker):
+        if threading.current_thread().name == "grader-close":  # the closer's, not another close
+            released.wait(10)
+        real(worker)
+
+    monkeypatch.setattr(runner.Worker, "close", slow_close)
+    closer = runner.Closer()
+    result = runner.grade_submission(ROOT, quick, mixed, IDS, jobs=1, closer=closer)
+    assert _comparable(result) == _comparable(sequential)
+    assert sandbox._live - live_before, "the graded assignments' workers are still closing"
+    released.set()
+    closer.wait()
+    assert _scratch_dirs() <= before, "every worker's scratch directory is removed"
+    assert sandbox._live <= live_before, "and every worker is closed"
 
 
 def test_what_a_dying_fork_did_not_report_is_graded_here(mixed, quick, sequential, monkeypatch):
