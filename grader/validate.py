@@ -1,5 +1,6 @@
 """`grader validate`: the course is consistent, references earn full marks and pass the public
-tests, stubs earn zero (and so do stubs whose functions return None), hidden-test draws are seeded."""
+tests, stubs earn zero (and so do stubs whose functions return None), no test throws a check's
+result away, hidden-test draws are seeded."""
 
 from __future__ import annotations
 
@@ -124,6 +125,46 @@ def unseeded_randomness(root: Path, ids: list[str]) -> list[str]:
     return found
 
 
+# Functions whose only effect is their result: a call of one on a line of its own checks nothing.
+_PURE_CHECKS = frozenset(["allclose", "isclose", "array_equal", "array_equiv", "all", "any", "isfinite", "approx"])
+
+
+def discarded_checks(root: Path, ids: list[str]) -> list[str]:
+    """Checks in the hidden and public tests whose outcome is thrown away: a comparison or an
+    ``np.allclose(...)`` on a line of its own (a forgotten ``assert``), or ``assert (cond, "message")``,
+    which asserts a non-empty tuple. Such a line passes every submission that returns at all, and
+    the stubs-returning-None run does not see it: np.allclose(None, x) raises, so that test fails."""
+    from grader.runner import hidden_test_files
+
+    found = []
+    for aid in ids:
+        public = sorted((Path(root) / "assignments" / aid).glob("test_*.py"))
+        for path in [*hidden_test_files(root, aid), *public]:
+            try:
+                tree = ast.parse(read_course_text(path))
+            except (SyntaxError, UserError):
+                continue  # said elsewhere (a hidden file), or by the public tests' own run
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Assert) and isinstance(node.test, ast.Tuple) and node.test.elts:
+                    found.append(f"{path}:{node.lineno}: `assert (condition, message)` asserts a tuple, which is "
+                                 "always true: write `assert condition, message`")
+                    continue
+                if not isinstance(node, ast.Expr):
+                    continue
+                value = node.value
+                if isinstance(value, ast.Compare):
+                    what = "a comparison"
+                elif isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)) and (
+                        (value.func.id if isinstance(value.func, ast.Name) else value.func.attr) in _PURE_CHECKS):
+                    name = _dotted(value.func)
+                    what = f"{name}(...)" if "." in name or isinstance(value.func, ast.Name) else f"(...).{name}()"
+                else:
+                    continue
+                found.append(f"{path}:{node.lineno}: the result of {what} is thrown away, so this line checks "
+                             "nothing: an `assert` is missing")
+    return found
+
+
 def _start_public_tests(root: Path, course: Course, ids: list[str], tmp: Path) -> dict:
     """Start each assignment's public tests on its reference, as `grader check` runs them (a pytest
     process per assignment, with the course's limits): a public test that fails a correct solution
@@ -157,7 +198,7 @@ def _public_failures(run) -> list[str]:
 
 def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Callable[[str], None]) -> bool:
     ids = ids or [a.id for a in course.assignments]
-    problems = consistency_problems(root, course, ids)
+    problems = consistency_problems(root, course, ids) + discarded_checks(root, ids)
     for p in problems:
         echo(f"problem: {p}")
     for w in student_file_warnings(root, course, ids) + unseeded_randomness(root, ids):

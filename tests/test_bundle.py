@@ -414,16 +414,45 @@ def test_a_hidden_test_that_would_never_run_is_named_not_skipped(toy):
 
 
 def test_validate_fails_a_hidden_test_that_checks_nothing_of_the_output(toy):
-    """A test that calls the student and forgets its assert (a comparison on a line of its own) gets 0
-    from the stub, which raises, and full marks from the reference: validate passed, and every student
-    whose function returns at all earned its points."""
+    """A test that calls the student and never compares the output gets 0 from the stub, which raises,
+    and full marks from the reference: validate passed, and every student whose function returns at
+    all earned its points."""
     hidden = toy / "solutions" / AID / "test_toy_hidden.py"
     hidden.write_text(TOY_HIDDEN + '\n\n@graded("add")\ndef test_add_runs(student, ref):\n'
-                      '    student.add(np.ones(2), np.ones(2)) == ref.add(np.ones(2), np.ones(2))\n')
+                      '    out, expected = student.add(np.ones(2), np.ones(2)), ref.add(np.ones(2), np.ones(2))\n')
     result = invoke(toy, "validate")
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert "test_add_runs passes when add returns None" in result.output
     assert "test_add_on_a_column passes" not in result.output, "a test that checks the output is not named"
+
+
+@pytest.mark.filterwarnings("ignore:assertion is always true:SyntaxWarning")  # Python's own, on import
+def test_validate_fails_a_test_that_throws_its_checks_result_away(toy):
+    """`np.allclose(out, expected)` without its assert passes every submission that returns at all, and
+    the run of stubs returning None did not see it (np.allclose(None, x) raises, so that test failed):
+    validate passed. So did a bare comparison, and `assert (cond, message)`, which asserts a tuple."""
+    hidden = toy / "solutions" / AID / "test_toy_hidden.py"
+    public = toy / "assignments" / AID / "test_toy.py"
+    base, base_public = TOY_HIDDEN.count("\n"), TOY_PUBLIC.count("\n")
+    hidden.write_text(TOY_HIDDEN + '\n\n@graded("add")\ndef test_add_again(student, ref):\n'
+                      "    a = np.ones(2)\n"
+                      "    np.allclose(student.add(a, a), ref.add(a, a))\n"
+                      "    (student.add(a, a) == ref.add(a, a)).all()\n"
+                      "    assert (np.allclose(student.add(a, a), 2.0), 'add is wrong')\n"
+                      "    assert np.allclose(student.add(a, a), ref.add(a, a)), 'fine'\n")
+    public.write_text(TOY_PUBLIC + "\n\ndef test_scale_again():\n    toy.scale(np.ones(2), 3.0) == 3.0\n")
+    result = invoke(toy, "validate")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    found = [line for line in result.output.splitlines() if line.startswith("problem: ")]
+    assert found == [
+        f"problem: {hidden}:{base + 6}: the result of np.allclose(...) is thrown away, so this line checks nothing: "
+        "an `assert` is missing",
+        f"problem: {hidden}:{base + 7}: the result of (...).all() is thrown away, so this line checks nothing: "
+        "an `assert` is missing",
+        f"problem: {hidden}:{base + 8}: `assert (condition, message)` asserts a tuple, which is always true: "
+        "write `assert condition, message`",
+        f"problem: {public}:{base_public + 4}: the result of a comparison is thrown away, so this line checks "
+        "nothing: an `assert` is missing"], result.output
 
 
 def test_validate_names_a_graded_function_whose_reference_has_no_solution_region(toy):
