@@ -889,6 +889,21 @@ def linear_regression_gd(X, y, *, lr, epochs, batch_size, rng):
         losses.append(mse_loss(X @ w + b, y)[0])
     return w, b, np.array(losses)
 '''),
+    # ------------------------------------------------------------------ from the twelfth audit (p)
+    "softmax_global_max_shift": ("softmax", '''
+def softmax(Z):
+    e = np.exp(Z - np.max(Z))
+    return e / np.sum(e, axis=-1, keepdims=True)
+'''),
+    "mse_half_convention": ("mse_loss", '''
+def mse_loss(y_hat, y):
+    d = y_hat - y
+    return float(0.5 * np.mean(d ** 2)), d / d.size
+'''),
+    "cross_entropy_eps_1e9": ("cross_entropy", '''
+def cross_entropy(p, q):
+    return -np.sum(p * np.log(q + 1e-9), axis=-1)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -1341,5 +1356,26 @@ def logistic_regression_gd(X, y, *, lr, epochs, reg=0.0):
     "accuracy_float32_mean": '''
 def accuracy(scores, y):
     return (np.argmax(scores, axis=1) == y).astype(np.float32).mean()
+''',
+    # ------------------------------------------------------------------ from the twelfth audit (p)
+    "closed_form_ones_first_pinv_normal": '''
+def linear_regression_closed_form(X, y):
+    A = np.hstack([np.ones((X.shape[0], 1)), X])
+    theta = np.linalg.pinv(A.T @ A, rcond=1e-10) @ (A.T @ y)
+    return theta[1:], theta[0]
+''',
+    "information_entr_and_differences": '''
+import scipy.special as sps
+def entropy(p):
+    return np.sum(sps.entr(p), axis=-1)
+
+def cross_entropy(p, q):
+    return -np.sum(sps.xlogy(p, q), axis=-1)
+
+def kl_divergence(p, q):
+    out = np.zeros_like(p, dtype=float)
+    m = p > 0
+    out[m] = p[m] * (np.log(p[m]) - np.log(q[m]))
+    return out.sum(axis=-1)
 ''',
 }

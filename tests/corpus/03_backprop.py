@@ -906,6 +906,29 @@ def relu_backward(dout, cache):
 def max_gate_backward(x, y, dout):
     return dout * (np.asarray(x) > y), dout * (np.asarray(y) > x)
 '''),
+    # ------------------------------------------------------------------ from the twelfth audit (p)
+    "sigmoid_backward_recomputes_sigmoid_of_out": ("sigmoid_backward", '''
+def sigmoid_backward(dout, cache):
+    s = _sigmoid(cache)          # cache is already sigmoid(x)
+    return dout * s * (1 - s)
+'''),
+    "mse_sigmoid_grad_sign": ("two_layer_loss", '''
+_loss_ref = two_layer_loss
+def two_layer_loss(X, y, params, *, hidden_activation="relu", loss="softmax", reg=0.0):
+    if loss != "mse_sigmoid":
+        return _loss_ref(X, y, params, hidden_activation=hidden_activation, loss=loss, reg=reg)
+    scores, cache = two_layer_forward(X, params, hidden_activation)
+    n = scores.shape[0]
+    o = _sigmoid(scores)
+    E = 0.5 * np.sum((o - y) ** 2) / n
+    g = two_layer_backward((y - o) * o * (1 - o) / n, cache)
+    g["W1"] = g["W1"] + reg * params["W1"]; g["W2"] = g["W2"] + reg * params["W2"]
+    return float(E + 0.5 * reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))), g
+'''),
+    "relu_backward_masks_by_dout": ("relu_backward", '''
+def relu_backward(dout, cache):
+    return np.where(dout > 0, dout, 0.0)
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -1705,5 +1728,28 @@ def affine_forward(x, W, b):
 def affine_backward(dout, cache):
     x, W = cache
     return np.tensordot(dout, W, axes=([1], [1])), np.tensordot(x, dout, axes=([0], [0])), dout.sum(axis=0)
+''',
+    # ------------------------------------------------------------------ from the twelfth audit (p)
+    "init_one_draw_split": '''
+def two_layer_init(input_dim, hidden_dim, output_dim, rng, weight_scale=1e-2):
+    n1 = input_dim * hidden_dim
+    flat = rng.normal(0.0, weight_scale, size=n1 + hidden_dim * output_dim)
+    return {"W1": flat[:n1].reshape(input_dim, hidden_dim), "b1": np.zeros(hidden_dim),
+            "W2": flat[n1:].reshape(hidden_dim, output_dim), "b2": np.zeros(output_dim)}
+''',
+    "sigmoid_relu_tuple_caches_abs_form": '''
+def sigmoid_forward(x):
+    out = 0.5 * (1.0 + np.tanh(0.5 * x))
+    return out, (x, out)
+
+def sigmoid_backward(dout, cache):
+    _, s = cache
+    return dout * (s - s * s)
+
+def relu_forward(x):
+    return (np.abs(x) + x) / 2, x > 0
+
+def relu_backward(dout, cache):
+    return dout * cache
 ''',
 }

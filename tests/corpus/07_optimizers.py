@@ -416,6 +416,17 @@ def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
         traj.append(w)
     return w, np.array(traj)
 '''),
+    # ------------------------------------------------------------------ from the twelfth audit (p)
+    "adagrad_state_starts_at_one": ("adagrad", '''
+def adagrad(w, dw, state, *, lr=1e-2, eps=1e-10):
+    G = state.get("G", np.ones_like(w)) + dw * dw
+    return w - lr * dw / (np.sqrt(G) + eps), {"G": G}
+'''),
+    "adagrad_default_eps_1e8": ("adagrad", '''
+def adagrad(w, dw, state, *, lr=1e-2, eps=1e-8):
+    G = state.get("G", np.zeros_like(w)) + dw * dw
+    return w - lr * dw / (np.sqrt(G) + eps), {"G": G}
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -576,5 +587,26 @@ def minimize(grad_fn, w0, optimizer, *, steps, **hparams):
         k += 1
         path[k] = w
     return path[-1].copy(), path
+''',
+    # ------------------------------------------------------------------ from the twelfth audit (p)
+    "adagrad_hypot_root_state": '''
+def adagrad(w, dw, state, *, lr=1e-2, eps=1e-10):
+    r = np.hypot(state.get("root", np.zeros_like(w)), dw)  # keeps sqrt(G) directly
+    return w - lr * dw / (r + eps), {"root": r}
+''',
+    "rmsprop_lerp_int_keys": '''
+def rmsprop(w, dw, state, *, lr=1e-2, decay=0.99, eps=1e-8):
+    s = state.get(0, np.zeros_like(w))
+    s = s + (1 - decay) * (dw ** 2 - s)
+    return w - lr * dw / (np.sqrt(s) + eps), {0: s}
+''',
+    "adam_nested_tuple_state": '''
+def adam(w, dw, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = state.get("moments", (np.zeros_like(w), np.zeros_like(w)))
+    t = state.get("meta", {"t": 0})["t"] + 1
+    m = m + (1 - beta1) * (dw - m)
+    v = v + (1 - beta2) * (dw * dw - v)
+    mh = m / (1 - np.power(beta1, t)); vh = v / (1 - np.power(beta2, t))
+    return w - lr * mh / (np.sqrt(vh) + eps), {"moments": (m, v), "meta": {"t": t}}
 ''',
 }
