@@ -401,6 +401,40 @@ def test_perceptron_train_never_converges_on_xor(student):
     _unless_own_perceptron(student, INPUTS, np.array(TRUTH["AND"]), 1.0, 20, results[-1], _check_and_run)
 
 
+def _check_default_lr(result, run_ref):
+    """A run with the default arguments is the rule's run with lr=1.0. From w = 0 the predictions do not
+    depend on lr (w and b are lr times the unscaled sums), so a wrong default lr still separates the data
+    and makes the same mistakes: only w and b show it, scaled."""
+    w, b, errors = unpack(result, 3, "perceptron_train")
+    w_ref, b_ref, errors_ref = run_ref
+    _check_errors("errors with the default arguments", errors, errors_ref, 100)
+    try:
+        assert_close("w", w, w_ref, rtol=1e-9)
+        assert_close("b", assert_scalar("b", b), b_ref, rtol=1e-9)
+    except AssertionError as err:
+        raise AssertionError(f"perceptron_train(X, y) with the default arguments makes the right mistakes, but {err}: "
+                             "the default learning rate is lr=1.0 (see the signature)") from None
+
+
+def _check_default_epochs(result, epochs):
+    _, _, errors = unpack(result, 3, "perceptron_train")
+    errors = _errors(errors)
+    assert len(errors) == epochs, (f"perceptron_train(X, y) on XOR with the default arguments ran {len(errors)} "
+                                   f"epochs: XOR never converges, so it must run the default epochs={epochs} "
+                                   "(see the signature)")
+
+
+@graded("perceptron_train", weight=1)
+def test_perceptron_train_default_arguments(student, ref):
+    # lr=1.0 and epochs=100 are part of the signature (callers rely on them). The other tests pass both
+    # explicitly, or use the defaults only where a wrong default cannot show (separable data converges in a
+    # few epochs; the mistakes do not depend on lr). One round trip for both runs.
+    X, y = _separable(7, n=40)
+    sep_run, xor_run = call_each(student.perceptron_train, [((X, y), {}), ((INPUTS, XOR), {})])
+    _unless_own_perceptron(student, X, y, 1.0, 100, sep_run, _check_default_lr, reference(ref.perceptron_train, X, y))
+    _unless_own_perceptron(student, INPUTS, XOR, 1.0, 100, xor_run, _check_default_epochs, 100)
+
+
 # ---------------------------------------------------------------- decision boundary
 
 @graded("decision_boundary", weight=1)

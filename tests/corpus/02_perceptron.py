@@ -272,6 +272,38 @@ def perceptron_train(X, y, *, lr=1.0, epochs=100):
             break
     return w, b, errors
 '''),
+    # ---- the twelfth audit's: a wrong default in the signature (from w = 0 the mistakes do not depend on lr,
+    # and separable data converges in a few epochs, so no other test could see either)
+    "train_default_lr_0_1": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=0.1, epochs=100):
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w, b = w + lr * delta * xi, b + lr * float(delta)
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
+    "train_default_epochs_10": ("perceptron_train", '''
+def perceptron_train(X, y, *, lr=1.0, epochs=10):
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(X, y):
+            delta = yi - perceptron(xi, w, b)
+            if delta != 0:
+                w, b = w + lr * delta * xi, b + lr * float(delta)
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+'''),
 }
 
 # name -> source appended to the reference: correct but differently written; must get full marks
@@ -458,5 +490,43 @@ def xor_mlp_params():
     W1 = np.ones((2, 2))
     b1 = np.array([-0.5, -1.5])           # hidden units: OR, AND
     return W1, b1, np.array([1.0, -2.0]), np.array(-0.5)
+''',
+    # ---- the twelfth audit's
+    "train_factored_lr_unscaled_sums": '''
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    # from w = 0 the rule keeps w = lr * u, b = lr * c with u, c the unscaled sums: predict from those
+    u, c, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        m = 0
+        for xi, yi in zip(X, y):
+            yh = int(lr * (xi @ u + c) > 0)
+            if yh != yi:
+                u += (yi - yh) * xi
+                c += (yi - yh)
+                m += 1
+        errors.append(m)
+        if m == 0:
+            break
+    return lr * u, lr * c, errors
+''',
+    "train_unconditional_update_while_step_view": '''
+def step(z):
+    return np.greater(z, 0).view(np.int8)
+
+def perceptron_train(X, y, *, lr=1.0, epochs=100):
+    n, d = X.shape
+    w, b, errors, epoch = np.zeros(d), 0.0, [], 0
+    while epoch < epochs:
+        m = 0
+        for i in range(n):
+            err = y[i] - step(X[i].dot(w) + b)
+            w = w + lr * err * X[i]     # a zero update when right
+            b = b + lr * err
+            m += int(err != 0)
+        errors.append(m)
+        epoch += 1
+        if m == 0:
+            break
+    return w, float(b), np.array(errors)
 ''',
 }
