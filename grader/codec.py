@@ -398,19 +398,43 @@ def sync_generator(target: np.random.Generator, report: Any) -> None:
     if type(report) is not list or len(report) != 2:
         raise CodecError("malformed generator report")
     state, count = report
-    fresh = make_generator(state)
-    if type(fresh.bit_generator) is not type(target.bit_generator):
+    kind = _bitgen_kind(state)
+    if kind is None:
+        raise CodecError("malformed generator state")
+    if kind is not type(target.bit_generator):
         raise CodecError("the generator changed its kind of bit generator")
+    _check_state(kind, state)
     seq = getattr(target.bit_generator, "seed_seq", None)
     if type(seq) is np.random.SeedSequence and _is_count(count) and count > seq.n_children_spawned:
         moved = np.random.SeedSequence(seq.entropy, spawn_key=seq.spawn_key, pool_size=seq.pool_size,
                                        n_children_spawned=count)
         try:  # numpy >= 1.25: a bit generator's pickled state carries its seed sequence
-            target.bit_generator.__setstate__((fresh.bit_generator.state, moved))
+            target.bit_generator.__setstate__((state, moved))
             return
         except (TypeError, ValueError, KeyError, AttributeError):
             seq.spawn(min(count - seq.n_children_spawned, _MAX_SPAWN_SYNC))  # older numpy: count them off
-    target.bit_generator.state = fresh.bit_generator.state
+    target.bit_generator.state = state
+
+
+def _bitgen_kind(state: Any) -> type | None:
+    """The bit generator class a state dict names, or None (a peer's name may be any value: a list
+    would make a dictionary lookup raise TypeError)."""
+    name = state.get("bit_generator") if type(state) is dict else None
+    return _BITGENS.get(name) if type(name) is str else None
+
+
+_CHECKERS: dict[type, Any] = {}  # a bit generator of each kind, whose state setter checks a peer's state
+
+
+def _check_state(kind: type, state: dict) -> None:
+    """Raise CodecError unless numpy accepts ``state`` for a ``kind`` bit generator: checked on a
+    spare one, so that a state refused halfway leaves the caller's generator as it was. (Making a
+    fresh generator to check it on costs ~12 us, most of it seeding; setting a state ~1 us.)"""
+    checker = _CHECKERS.get(kind) or _CHECKERS.setdefault(kind, kind(0))
+    try:
+        checker.state = state
+    except (TypeError, ValueError, KeyError, OverflowError):
+        raise CodecError("invalid generator state") from None
 
 
 _MAX_SPAWN_SYNC = 1024  # children spawned one by one when syncing on an older numpy (~5 us each)
@@ -419,11 +443,12 @@ _MAX_SPAWN_SYNC = 1024  # children spawned one by one when syncing on an older n
 def make_generator(state: Any, seed: Any = None) -> np.random.Generator:
     """Rebuild a Generator from a bit-generator state dict (validated by numpy itself) and,
     optionally, its seed sequence's parameters (see :func:`_seed_state`)."""
-    if type(state) is not dict or state.get("bit_generator") not in _BITGENS:
+    kind = _bitgen_kind(state)
+    if kind is None:
         raise CodecError("malformed generator state")
     # Without a seed sequence, a fixed seed: no OS entropy is drawn, and the state is replaced next.
     sequence = _seed_sequence(seed)
-    bg = _BITGENS[state["bit_generator"]](0 if sequence is None else sequence)
+    bg = kind(0 if sequence is None else sequence)
     try:
         bg.state = state
     except (TypeError, ValueError, KeyError, OverflowError):

@@ -140,10 +140,28 @@ def test_generator_sync_takes_the_state_and_spawn_count_and_only_moves_forward()
         codec.sync_generator(target, report)
         assert target.bit_generator.seed_seq.n_children_spawned == 4
     for bad in (state, [state], [state, 1, 2], [np.random.Generator(np.random.MT19937(1)).bit_generator.state, 9],
-                [{"bit_generator": "PCG64"}, 9]):
+                [{"bit_generator": "PCG64"}, 9], [{**state, "state": {"state": 1}}, 9],
+                [{"bit_generator": ["PCG64"]}, 9], [{"bit_generator": {}}, 0], [[], 0]):
         with pytest.raises(codec.CodecError):
             codec.sync_generator(target, bad)
     assert target.bit_generator.seed_seq.n_children_spawned == 4
+
+
+def test_generator_sync_checks_the_state_before_it_changes_anything():
+    target = np.random.default_rng(5)
+    before = target.bit_generator.state
+    bad = {**before, "state": {"state": 3}}  # refused by numpy once "inc" is found missing
+    with pytest.raises(codec.CodecError, match="invalid generator state"):
+        codec.sync_generator(target, [bad, 3])
+    assert target.bit_generator.state == before and target.bit_generator.seed_seq.n_children_spawned == 0
+
+
+@pytest.mark.parametrize("name", [["PCG64"], {}, 7, None])
+def test_a_generator_whose_kind_is_not_a_name_is_refused_not_a_crash(name):
+    state = {**np.random.default_rng(0).bit_generator.state, "bit_generator": name}
+    forged = msgpack.packb(msgpack.ExtType(5, codec.encode([state, None])))
+    with pytest.raises(codec.CodecError, match="malformed generator state"):
+        codec.decode(forged)
 
 
 def test_object_and_structured_dtypes_are_refused_both_ways():
