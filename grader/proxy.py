@@ -83,6 +83,7 @@ class Worker:
         self._hung: set[str] = set()
         self._leash_sent: tuple[int, frozenset] = (0, frozenset())  # (worker generation, the functions it leashes)
         self._ids = itertools.count(1)
+        self.requests = 0  # round trips asked for so far (grader validate reports a test's)
         self.unconfined: str | None = None  # why the last worker could not be confined, if that is how it ended
         self._probe = False
         self._reset_pending = False
@@ -227,6 +228,7 @@ class Worker:
             raise StudentError(fn, self.import_error.get("type", "ImportError"), self.import_error.get("mro", []),
                                "your module failed to import")
         call_id = next(self._ids)
+        self.requests += 1
         payload = codec.encode({**request, "id": call_id}, fallback=self._outgoing)
         self._helper_failed = None  # a test helper's failure during this call, as we saw it
         before, self._reset_pending = (_RESET if self._reset_pending else b""), False

@@ -271,7 +271,8 @@ class Closer:
         self._threads.clear()
 
 
-def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: Closer) -> AssignmentResult:
+def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: Closer,
+                timings: dict | None = None) -> AssignmentResult:
     a = suite.assignment
     limits = course.limits_for(a)
     try:
@@ -293,7 +294,10 @@ def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: Clos
     score = 0.0  # summed unrounded: three tests of 1/3 point make exactly 1
     try:
         for test in suite.tests:
+            started, requests = time.perf_counter(), worker.requests
             status, feedback = _run_test_again_if_lost(test, student, suite.ref, worker, limits.test_seconds)
+            if timings is not None:
+                timings[(a.id, test.name)] = (time.perf_counter() - started, worker.requests - requests)
             top = suite.max_points(test)
             score += top if status == "passed" else 0.0
             results.append(TestResult(test.name, test.function, rounded(top if status == "passed" else 0.0),
@@ -443,15 +447,18 @@ def _in_processes(assignments: list[Assignment], prepared: dict, finish: Callabl
 
 def grade_submission(course_root: Path, course: Course, submission: Path, ids: list[str] | None = None,
                      jobs: int | None = None, name: str | None = None,
-                     full_errors: bool = False, closer: Closer | None = None) -> SubmissionResult:
+                     full_errors: bool = False, closer: Closer | None = None,
+                     timings: dict | None = None) -> SubmissionResult:
     """Grade ``submission`` on the assignments ``ids`` (all by default; a repeated id counts once,
     since each assignment has one worker). ``full_errors`` shows the submission's exception messages
     in feedback, which is for the instructor's own code only (``grader validate``): a student's could
     carry the hidden inputs (see :mod:`grader.redact`). Finished workers are closed in the
     background, by ``closer`` when given: then the caller waits for it, so that a batch grades the
-    next student meanwhile; else before returning."""
+    next student meanwhile; else before returning. ``timings``, when given, receives each test's
+    wall time and round trips to the worker, {(id, test name): (seconds, trips)}, and the
+    assignments are graded one after the other in this process, so the times are the tests' own."""
     assignments = [course.assignment(i) for i in dict.fromkeys(ids)] if ids else list(course.assignments)
-    jobs = jobs or min(len(assignments), os.cpu_count() or 1)
+    jobs = 1 if timings is not None else jobs or min(len(assignments), os.cpu_count() or 1)
     conns = _fork_connections(min(jobs, len(assignments)) - 1)
     costs = {a.id: expected_cost(course_root, a.id) for a in assignments}
     longest_first = sorted(assignments, key=lambda a: -costs[a.id])
@@ -473,7 +480,7 @@ def grade_submission(course_root: Path, course: Course, submission: Path, ids: l
 
     def finish(a: Assignment) -> AssignmentResult:
         p = prepared[a.id]
-        return p if isinstance(p, AssignmentResult) else _grade_with(course, suites[a.id], p, closer)
+        return p if isinstance(p, AssignmentResult) else _grade_with(course, suites[a.id], p, closer, timings)
 
     try:
         # One module to grade (the others missing or unloadable, say early in the term) gains

@@ -1,6 +1,6 @@
 """`grader validate`: the course is consistent, references earn full marks and pass the public
 tests, stubs earn zero (and so do stubs whose functions return None), no test throws a check's
-result away, hidden-test draws are seeded."""
+result away, hidden-test draws are seeded, no hidden test costs each student much time."""
 
 from __future__ import annotations
 
@@ -222,6 +222,11 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
             (tmp / "assignments" / aid / f"{module}.py").write_text(_NOT_IMPLEMENTED.sub("return None", stub))
         nones = grade_submission(root, course, tmp, ids, name="stubs returning None")
         public = {aid: _public_failures(run) for aid, run in runs.items()}
+        for aid in ids:  # the references again, for the time each test costs every student
+            module = course.assignment(aid).module
+            shutil.copyfile(root / "solutions" / aid / f"{module}.py", tmp / "assignments" / aid / f"{module}.py")
+        timings: dict = {}
+        grade_submission(root, course, tmp, ids, name="reference", timings=timings)
     finally:
         for run in runs.values():
             run.stop()
@@ -248,5 +253,27 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
                  "is not there):")
             for line in public[r.id]:
                 echo(f"      {line}")
+    for w in slow_tests(timings):
+        echo(f"warning: {w}")
     echo("validation passed" if ok else "validation FAILED")
     return ok
+
+
+SLOW_TEST_SECONDS = 0.05  # the course's slowest hidden test takes ~10 ms a student
+MANY_ROUND_TRIPS = 100  # and makes at most ~10 calls to the worker
+
+
+def slow_tests(timings: dict) -> list[str]:
+    """Hidden tests that cost every student a lot, from a grading of the references with the memoized
+    values already computed ({(id, test): (seconds, round trips)}, see runner.grade_submission): a
+    class of hundreds pays each of them hundreds of times."""
+    found = []
+    for (aid, name), (seconds, trips) in timings.items():
+        if seconds > SLOW_TEST_SECONDS or trips > MANY_ROUND_TRIPS:
+            found.append(f"{aid}: {name} takes {1000 * seconds:.0f} ms a student, with {trips} "
+                         f"call{'' if trips == 1 else 's'} to the student's worker (a class of 500 spends "
+                         f"{500 * seconds:.0f} s on it): send a loop's "
+                         "calls in one round trip (call_each, numeric_grad_call, iterate) and compute fixed "
+                         "expected values once (memoized, reference); `python benchmarks/profile_suite.py "
+                         f"{aid}` shows where the time goes")
+    return found

@@ -455,6 +455,29 @@ def test_validate_fails_a_test_that_throws_its_checks_result_away(toy):
         "nothing: an `assert` is missing"], result.output
 
 
+def test_validate_warns_of_hidden_tests_that_cost_every_student_much_time(toy):
+    """A test that calls the student once per item of a loop (a round trip each) or does slow work of its
+    own costs every student of a class that time; validate said nothing of it."""
+    hidden = toy / "solutions" / AID / "test_toy_hidden.py"
+    hidden.write_text(TOY_HIDDEN + '\n\n@graded("add")\ndef test_add_one_by_one(student, ref):\n'
+                      "    for i in range(150):\n"
+                      "        assert_close('sum', student.add(np.ones(2) * i, np.ones(2)), ref.add(np.ones(2) * i, "
+                      "np.ones(2)))\n"
+                      '\n\n@graded("scale")\ndef test_scale_slowly(student, ref):\n'
+                      "    import time\n"
+                      "    time.sleep(0.08)\n"
+                      "    assert_close('scaled', student.scale(np.ones(2), 3.0), ref.scale(np.ones(2), 3.0))\n")
+    result = invoke(toy, "validate")
+    assert result.exit_code == 0, result.output  # a warning: such a test is right, only slow
+    warned = [line for line in result.output.splitlines() if line.startswith("warning: ") and "a student" in line]
+    assert len(warned) == 2, result.output
+    assert warned[0].startswith(f"warning: {AID}: test_add_one_by_one takes ")
+    assert " ms a student, with 150 calls to the student's worker" in warned[0] and "call_each" in warned[0]
+    assert warned[1].startswith(f"warning: {AID}: test_scale_slowly takes ") and "with 1 call to" in warned[1]
+    assert f"benchmarks/profile_suite.py {AID}" in warned[1]
+    assert "test_add_on_a_column" not in result.output
+
+
 def test_validate_names_a_graded_function_whose_reference_has_no_solution_region(toy):
     """Without markers `grader release` copies the reference's code into the stub; validate said only
     "stub passes ...: a test that an empty function passes", which points at the tests."""

@@ -139,10 +139,10 @@ def test_what_a_dying_fork_did_not_report_is_graded_here(mixed, quick, sequentia
     parent = os.getpid()
     real = runner._grade_with
 
-    def dies_in_the_fork(course, suite, worker, closer):
+    def dies_in_the_fork(course, suite, worker, closer, timings=None):
         if os.getpid() != parent:
             os._exit(9)  # mid-assignment, without reporting anything
-        return real(course, suite, worker, closer)
+        return real(course, suite, worker, closer, timings)
 
     monkeypatch.setattr(runner, "_grade_with", dies_in_the_fork)
     before = _scratch_dirs()
@@ -154,7 +154,7 @@ def test_what_a_dying_fork_did_not_report_is_graded_here(mixed, quick, sequentia
 
 
 def test_a_bug_in_a_fork_is_raised_here_as_in_threads(mixed, quick, monkeypatch):
-    def broken(course, suite, worker, closer):
+    def broken(course, suite, worker, closer, timings=None):
         closer.close(worker)
         raise RuntimeError("bug in the grader")
 
@@ -219,11 +219,11 @@ def test_sigint_stops_the_forks_with_the_grader(mixed, quick, monkeypatch):
     parent = os.getpid()
     real = runner._grade_with
 
-    def interrupted(course, suite, worker, closer):
+    def interrupted(course, suite, worker, closer, timings=None):
         if os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(5)
-        return real(course, suite, worker, closer)
+        return real(course, suite, worker, closer, timings)
 
     monkeypatch.setattr(runner, "_grade_with", interrupted)
     forks = _counting_forks(monkeypatch)
