@@ -236,9 +236,10 @@ class Worker:
         now = time.monotonic()
         # A function that timed out once gets a short leash afterwards: one that hangs on every
         # input then costs about a second per further test instead of the full limit each time.
-        # The worker holds the leash (see _leash_message); the grader's limit is the backstop.
-        limit = min(self.call_seconds, self._leash_seconds() + LEASH_MARGIN_SECONDS) if fn in self._hung \
-            else self.call_seconds
+        # The worker holds the leash (see _leash_message); the grader's limit is the backstop, a
+        # margin behind it even when the leash is the whole limit (call_seconds <= 1 s): capped at
+        # call_seconds, the two raced, and the feedback's wording changed from run to run.
+        limit = self._leash_seconds() + LEASH_MARGIN_SECONDS if fn in self._hung else self.call_seconds
         deadline = now + limit
         if self.test_deadline is not None and self.test_deadline < deadline:
             deadline = max(self.test_deadline, now + 0.05)

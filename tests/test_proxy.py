@@ -13,6 +13,7 @@ from grader.worker import _fingerprint
 from grader.checks import (call_each, call_quietly, call_unchanged, describe, expect_raises, iterate,
                            numeric_grad, numeric_grad_call, small_shape)
 from grader.errors import BoundaryError, GlobalRandomUsed, StudentCrash, StudentError, StudentTimeout
+from grader import proxy
 from grader.proxy import Handle, StudentModule, Worker
 from grader.runner import HiddenTest, run_test
 from grader.sandbox import WorkerSpec
@@ -677,6 +678,28 @@ def test_a_hung_function_costs_the_student_functions_that_call_it_only_the_short
         with pytest.raises(StudentTimeout, match="calls_loops did not finish within 1 s, as on an earlier test"):
             student.calls_loops(-2)  # now on a leash of its own
         assert student.calls_loops(4) == 9 and student.counter() == 1
+    finally:
+        worker.close()
+
+
+def test_the_leash_ends_a_hung_functions_next_call_first_even_when_it_is_the_whole_limit(monkeypatch):
+    # With call_seconds = 1 s the leash (1 s) is the whole limit: the grader's own limit on the call was
+    # capped at it, so the two went off together and either could end the call. Feedback then read
+    # "as on an earlier test" or not from run to run (and differed between -j 1 and -j 2 in CI).
+    from grader import sandbox
+
+    limits = []
+    real = sandbox.WorkerProcess.start_call
+    monkeypatch.setattr(sandbox.WorkerProcess, "start_call", lambda self, limit: (limits.append(limit),
+                                                                                  real(self, limit))[1])
+    worker = Worker(WorkerSpec(TOY, "toy", ("numpy", "math", "os")), call_seconds=1.0)
+    student = StudentModule(worker)
+    try:
+        with pytest.raises(StudentTimeout, match=r"loops_if_negative did not finish within 1 s \(infinite"):
+            student.loops_if_negative(-1)
+        with pytest.raises(StudentTimeout, match="loops_if_negative did not finish within 1 s, as on an earlier test"):
+            student.loops_if_negative(-2)
+        assert limits[0] == 1.0 and limits[-1] == 1.0 + proxy.LEASH_MARGIN_SECONDS, limits
     finally:
         worker.close()
 
