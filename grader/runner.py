@@ -254,21 +254,29 @@ class Closer:
 
     def __init__(self):
         self._threads: list[tuple[threading.Thread, Worker]] = []
+        # Threaded grading calls close from several threads: without the lock, one thread's pruned
+        # list could replace another's just appended entry, which wait would then not join.
+        self._lock = threading.Lock()
 
     def close(self, worker: Worker) -> None:
-        self._threads = [(t, w) for t, w in self._threads if t.is_alive()]  # a batch's list stays short
         thread = threading.Thread(target=worker.close, name="grader-close", daemon=True)
-        thread.start()
-        self._threads.append((thread, worker))
+        with self._lock:  # started before another close prunes: an entry not started yet is not alive
+            self._threads = [(t, w) for t, w in self._threads if t.is_alive()]  # a batch's list stays short
+            thread.start()
+            self._threads.append((thread, worker))
 
     def closing(self, worker: Worker) -> bool:
         """Whether ``worker`` was handed to this closer (closing it here too would race its thread)."""
-        return any(w is worker for _, w in self._threads)
+        with self._lock:
+            return any(w is worker for _, w in self._threads)
 
     def wait(self) -> None:
-        for thread, _ in self._threads:
+        with self._lock:
+            threads = list(self._threads)
+        for thread, _ in threads:
             thread.join()
-        self._threads.clear()
+        with self._lock:
+            self._threads = [entry for entry in self._threads if entry not in threads]
 
 
 def _grade_with(course: Course, suite: HiddenSuite, worker: Worker, closer: Closer,

@@ -135,6 +135,46 @@ def test_with_a_closer_of_the_callers_grading_returns_without_waiting_for_the_cl
     assert sandbox._live <= live_before, "and every worker is closed"
 
 
+def test_a_closer_used_from_several_threads_keeps_every_close_it_was_given():
+    # Threaded grading (no zygote) hands finished workers to one Closer from its pool threads. A close
+    # that rebuilt the list while another appended dropped that entry: wait did not join its thread, and
+    # grade_submission, told the worker was not the closer's, closed it again alongside that thread.
+    closer = runner.Closer()
+    events = {name: threading.Event() for name in ("old", "new", "third")}
+
+    class Closing:
+        def __init__(self, name):
+            self.name = name
+
+        def close(self):
+            events[self.name].wait(10)
+
+    old, new = Closing("old"), Closing("new")
+    closer.close(old)
+    other = threading.Thread(target=closer.close, args=(new,))
+
+    class Interleaved:  # the old entry's thread: another pool thread closes while this one prunes
+        def __init__(self, thread):
+            self.thread = thread
+
+        def is_alive(self):
+            if not other.is_alive() and other.ident is None:
+                other.start()
+                other.join(0.5)  # done at once without a lock; with one, it waits for this close
+            return self.thread.is_alive()
+
+        def join(self, timeout=None):
+            self.thread.join(timeout)
+
+    closer._threads = [(Interleaved(t), w) for t, w in closer._threads]
+    closer.close(Closing("third"))
+    other.join(10)
+    assert closer.closing(old) and closer.closing(new), "every close still running is the closer's"
+    for event in events.values():
+        event.set()
+    closer.wait()
+
+
 def test_what_a_dying_fork_did_not_report_is_graded_here(mixed, quick, sequential, monkeypatch):
     parent = os.getpid()
     real = runner._grade_with
