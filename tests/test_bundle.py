@@ -455,6 +455,27 @@ def test_validate_fails_a_test_that_throws_its_checks_result_away(toy):
         "nothing: an `assert` is missing"], result.output
 
 
+def test_a_check_expected_to_raise_or_with_an_out_argument_is_not_thrown_away(tmp_path):
+    """Inside `with pytest.raises(...)` a bare check is the failure the test expects (np.allclose of
+    mismatched shapes raises), and np.isfinite(x, out=mask) keeps its result: validate failed such tests."""
+    from grader.validate import discarded_checks
+
+    (tmp_path / "solutions" / "01_x").mkdir(parents=True)
+    hidden = tmp_path / "solutions" / "01_x" / "test_x_hidden.py"
+    hidden.write_text("import numpy as np\nimport pytest\n\n\ndef test_shapes(student):\n"
+                      "    with pytest.raises(ValueError):\n"
+                      "        np.allclose(student.f(np.ones(3)), np.ones(4))\n"
+                      "    with np.testing.assert_raises(TypeError), open('x') as fh:\n"
+                      "        student.f(None) < 0\n"
+                      "    mask = np.empty(3, bool)\n"
+                      "    np.isfinite(student.f(np.ones(3)), out=mask)\n"
+                      "    assert mask.all()\n"
+                      "    np.allclose(student.f(1.0), 1.0)\n")
+    assert discarded_checks(tmp_path, ["01_x"]) == [
+        f"{hidden}:13: the result of np.allclose(...) is thrown away, so this line checks nothing: an `assert` "
+        "is missing"]
+
+
 def test_validate_warns_of_hidden_tests_that_cost_every_student_much_time(toy):
     """A test that calls the student once per item of a loop (a round trip each) or does slow work of its
     own costs every student of a class that time; validate said nothing of it."""
