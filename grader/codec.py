@@ -433,7 +433,7 @@ def _check_state(kind: type, state: dict) -> None:
     checker = _CHECKERS.get(kind) or _CHECKERS.setdefault(kind, kind(0))
     try:
         checker.state = state
-    except (TypeError, ValueError, KeyError, OverflowError):
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError):  # IndexError: a short key list
         raise CodecError("invalid generator state") from None
 
 
@@ -451,7 +451,7 @@ def make_generator(state: Any, seed: Any = None) -> np.random.Generator:
     bg = kind(0 if sequence is None else sequence)
     try:
         bg.state = state
-    except (TypeError, ValueError, KeyError, OverflowError):
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError):  # IndexError: a short key list
         raise CodecError("invalid generator state") from None
     return np.random.Generator(bg)
 
