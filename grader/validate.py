@@ -243,6 +243,13 @@ def validate_course(root: Path, course: Course, ids: list[str] | None, echo: Cal
             shutil.copyfile(root / "solutions" / aid / f"{module}.py", tmp / "assignments" / aid / f"{module}.py")
         timings: dict = {}
         grade_submission(root, course, tmp, ids, name="reference", timings=timings)
+        # An assignment graded in a fork above has its memoized values computed here for the first
+        # time: a test over the limit is timed once more, and its faster time counts.
+        again = list(dict.fromkeys(aid for (aid, _), _ in _over_the_limit(timings)))
+        if again:
+            second: dict = {}
+            grade_submission(root, course, tmp, again, name="reference", timings=second)
+            timings = {key: min(value, second.get(key, value)) for key, value in timings.items()}
     finally:
         for run in runs.values():
             run.stop()
@@ -283,13 +290,13 @@ def slow_tests(timings: dict) -> list[str]:
     """Hidden tests that cost every student a lot, from a grading of the references with the memoized
     values already computed ({(id, test): (seconds, round trips)}, see runner.grade_submission): a
     class of hundreds pays each of them hundreds of times."""
-    found = []
-    for (aid, name), (seconds, trips) in timings.items():
-        if seconds > SLOW_TEST_SECONDS or trips > MANY_ROUND_TRIPS:
-            found.append(f"{aid}: {name} takes {1000 * seconds:.0f} ms a student, with {trips} "
-                         f"call{'' if trips == 1 else 's'} to the student's worker (a class of 500 spends "
-                         f"{500 * seconds:.0f} s on it): send a loop's "
-                         "calls in one round trip (call_each, numeric_grad_call, iterate) and compute fixed "
-                         "expected values once (memoized, reference); `python benchmarks/profile_suite.py "
-                         f"{aid}` shows where the time goes")
-    return found
+    return [f"{aid}: {name} takes {1000 * seconds:.0f} ms a student, with {trips} call{'' if trips == 1 else 's'} "
+            f"to the student's worker (a class of 500 spends {500 * seconds:.0f} s on it): send a loop's calls "
+            "in one round trip (call_each, numeric_grad_call, iterate) and compute fixed expected values once "
+            f"(memoized, reference); `python benchmarks/profile_suite.py {aid}` shows where the time goes"
+            for (aid, name), (seconds, trips) in _over_the_limit(timings)]
+
+
+def _over_the_limit(timings: dict) -> list:
+    return [(key, value) for key, value in timings.items()
+            if value[0] > SLOW_TEST_SECONDS or value[1] > MANY_ROUND_TRIPS]

@@ -499,6 +499,26 @@ def test_validate_warns_of_hidden_tests_that_cost_every_student_much_time(toy):
     assert "test_add_on_a_column" not in result.output
 
 
+def test_validate_does_not_name_a_test_that_was_slow_once_in_its_timing_pass(toy, tmp_path):
+    """The timing pass can be the first in this process to compute a test's memoized values (the earlier
+    passes graded that assignment in a fork): a test over the limit is timed again, and only a test slow
+    both times is named. Here the test is slow on its fourth run only, the timing pass (after the
+    references, the stubs and the stubs returning None)."""
+    runs = tmp_path / "runs"
+    hidden = toy / "solutions" / AID / "test_toy_hidden.py"
+    hidden.write_text(TOY_HIDDEN + '\n\n@graded("add")\ndef test_add_slow_once(student, ref):\n'
+                      "    import time\n"
+                      f"    with open({str(runs)!r}, 'a') as fh:\n"
+                      "        fh.write('run\\n')\n"
+                      f"    if open({str(runs)!r}).read().count('run') == 4:\n"
+                      "        time.sleep(0.08)\n"
+                      "    assert_close('sum', student.add(np.ones(2), np.ones(2)), ref.add(np.ones(2), np.ones(2)))\n")
+    result = invoke(toy, "validate")
+    assert result.exit_code == 0, result.output
+    assert runs.read_text().count("run") == 5, "slow in the timing pass, so timed once more"
+    assert "test_add_slow_once takes" not in result.output, result.output
+
+
 def test_validate_names_a_graded_function_whose_reference_has_no_solution_region(toy):
     """Without markers `grader release` copies the reference's code into the stub; validate said only
     "stub passes ...: a test that an empty function passes", which points at the tests."""
