@@ -391,7 +391,10 @@ def release(obj: Context, check: bool, out: str | None) -> None:
 @user_errors
 def validate(obj: Context, ids: tuple[str, ...]) -> None:
     """Check the course: references get full marks and pass the public tests, untouched stubs get zero,
-    files are consistent."""
+    files are consistent, no test throws a check's result away.
+
+    Also warns of draws no seed fixes and of hidden tests that cost each student over 50 ms or 100
+    round trips to the worker. Exits 1 when a check fails."""
     from grader.validate import validate_course
 
     ok = validate_course(obj.root, obj.course, list(ids) or None, echo=click.echo)
