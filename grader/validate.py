@@ -9,7 +9,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from grader.course import Course
 from grader.errors import UserError
@@ -94,34 +94,44 @@ def _dotted(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
+def _test_trees(root: Path, ids: list[str], public: bool = False) -> Iterator[tuple[Path, ast.Module]]:
+    """Each hidden test file of ``ids`` (and, with ``public``, each public one) with its syntax tree.
+    A file that does not parse is skipped: consistency_problems names a hidden one, and a public
+    one fails its own run."""
+    from grader.runner import hidden_test_files
+
+    for aid in ids:
+        paths = hidden_test_files(root, aid)
+        if public:
+            paths = [*paths, *sorted((Path(root) / "assignments" / aid).glob("test_*.py"))]
+        for path in paths:
+            try:
+                yield path, ast.parse(read_course_text(path))
+            except (SyntaxError, UserError):
+                continue
+
+
 def unseeded_randomness(root: Path, ids: list[str]) -> list[str]:
     """Draws in the hidden tests that no seed fixes: a student's score could then change from one
     grading to the next (and a regrade from the journal would not notice). Found by reading the
     files: a call of numpy.random's global functions, or a generator made without a seed."""
-    from grader.runner import hidden_test_files
-
     found = []
-    for aid in ids:
-        for path in hidden_test_files(root, aid):
-            try:
-                tree = ast.parse(read_course_text(path))
-            except (SyntaxError, UserError):
-                continue  # consistency_problems has said so
-            for node in ast.walk(tree):
-                if not isinstance(node, ast.Call):
-                    continue
-                name = _dotted(node.func)
-                last = name.rsplit(".", 1)[-1]
-                in_numpy_random = name.startswith(("np.random.", "numpy.random."))
-                if in_numpy_random and last not in _SEEDED:
-                    why = f"{name}() draws from NumPy's global generator"
-                elif (in_numpy_random or name in _SEEDED) and not node.keywords and (
-                        not node.args or (isinstance(node.args[0], ast.Constant) and node.args[0].value is None)):
-                    why = f"{name}() makes a generator without a seed"
-                else:
-                    continue
-                found.append(f"{path}:{node.lineno}: {why}, so a student's score could change between gradings: "
-                             "use np.random.default_rng(seed) with a fixed seed")
+    for path, tree in _test_trees(root, ids):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _dotted(node.func)
+            last = name.rsplit(".", 1)[-1]
+            in_numpy_random = name.startswith(("np.random.", "numpy.random."))
+            if in_numpy_random and last not in _SEEDED:
+                why = f"{name}() draws from NumPy's global generator"
+            elif (in_numpy_random or name in _SEEDED) and not node.keywords and (
+                    not node.args or (isinstance(node.args[0], ast.Constant) and node.args[0].value is None)):
+                why = f"{name}() makes a generator without a seed"
+            else:
+                continue
+            found.append(f"{path}:{node.lineno}: {why}, so a student's score could change between gradings: "
+                         "use np.random.default_rng(seed) with a fixed seed")
     return found
 
 
@@ -148,36 +158,28 @@ def discarded_checks(root: Path, ids: list[str]) -> list[str]:
     ``np.allclose(...)`` on a line of its own (a forgotten ``assert``), or ``assert (cond, "message")``,
     which asserts a non-empty tuple. Such a line passes every submission that returns at all, and
     the stubs-returning-None run does not see it: np.allclose(None, x) raises, so that test fails."""
-    from grader.runner import hidden_test_files
-
     found = []
-    for aid in ids:
-        public = sorted((Path(root) / "assignments" / aid).glob("test_*.py"))
-        for path in [*hidden_test_files(root, aid), *public]:
-            try:
-                tree = ast.parse(read_course_text(path))
-            except (SyntaxError, UserError):
-                continue  # said elsewhere (a hidden file), or by the public tests' own run
-            raising = _expected_to_raise(tree)
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Assert) and isinstance(node.test, ast.Tuple) and node.test.elts:
-                    found.append(f"{path}:{node.lineno}: `assert (condition, message)` asserts a tuple, which is "
-                                 "always true: write `assert condition, message`")
-                    continue
-                if not isinstance(node, ast.Expr) or id(node) in raising:
-                    continue
-                value = node.value
-                if isinstance(value, ast.Compare):
-                    what = "a comparison"
-                elif isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)) and not any(
-                        k.arg == "out" for k in value.keywords) and (  # np.isfinite(x, out=mask) keeps it
-                        (value.func.id if isinstance(value.func, ast.Name) else value.func.attr) in _PURE_CHECKS):
-                    name = _dotted(value.func)
-                    what = f"{name}(...)" if "." in name or isinstance(value.func, ast.Name) else f"(...).{name}()"
-                else:
-                    continue
-                found.append(f"{path}:{node.lineno}: the result of {what} is thrown away, so this line checks "
-                             "nothing: an `assert` is missing")
+    for path, tree in _test_trees(root, ids, public=True):
+        raising = _expected_to_raise(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assert) and isinstance(node.test, ast.Tuple) and node.test.elts:
+                found.append(f"{path}:{node.lineno}: `assert (condition, message)` asserts a tuple, which is "
+                             "always true: write `assert condition, message`")
+                continue
+            if not isinstance(node, ast.Expr) or id(node) in raising:
+                continue
+            value = node.value
+            if isinstance(value, ast.Compare):
+                what = "a comparison"
+            elif isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)) and not any(
+                    k.arg == "out" for k in value.keywords) and (  # np.isfinite(x, out=mask) keeps it
+                    (value.func.id if isinstance(value.func, ast.Name) else value.func.attr) in _PURE_CHECKS):
+                name = _dotted(value.func)
+                what = f"{name}(...)" if "." in name or isinstance(value.func, ast.Name) else f"(...).{name}()"
+            else:
+                continue
+            found.append(f"{path}:{node.lineno}: the result of {what} is thrown away, so this line checks "
+                         "nothing: an `assert` is missing")
     return found
 
 
